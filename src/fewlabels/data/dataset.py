@@ -1,0 +1,139 @@
+"""The Dataset: ids, inputs, labels (-1 = unlabelled), class names and modality."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fewlabels._validation import check_class_names, check_label_codes, check_unique_ids
+from fewlabels.typing import UNLABELED, Modality
+
+#: What a Dataset's inputs can be: texts or file paths (list of str), a table
+#: (DataFrame), or in-memory images (ndarray of shape (n, height, width[, channels])).
+Inputs = list[str] | pd.DataFrame | np.ndarray
+
+_MODALITIES = ("text", "image", "tabular")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A pool of items, some labelled.
+
+    Parameters
+    ----------
+    ids : sequence of str of length n_samples
+        Unique item ids.
+    inputs : list of str, DataFrame or ndarray
+        Texts (``modality="text"``), image file paths or an image array of shape
+        ``(n_samples, height, width[, channels])`` (``"image"``), or a table with one row
+        per item (``"tabular"``).
+    labels : ndarray of shape (n_samples,)
+        Integer codes into ``classes``; ``-1`` marks an unlabelled item.
+    classes : sequence of str
+        Class names; ``labels`` index into them.
+    modality : {"text", "image", "tabular"}
+    name : str
+        A short name for reports and caches.
+    """
+
+    ids: np.ndarray
+    inputs: Inputs
+    labels: np.ndarray
+    classes: tuple[str, ...]
+    modality: Modality
+    name: str = "dataset"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        ids = check_unique_ids(list(self.ids))
+        n = len(ids)
+        if self.modality not in _MODALITIES:
+            raise ValueError(f"Expected modality in {_MODALITIES}, but got {self.modality!r}.")
+        n_inputs = len(self.inputs)
+        if n_inputs != n:
+            raise ValueError(f"Expected one input per id, but got {n} ids and {n_inputs} inputs.")
+        classes = check_class_names(self.classes)
+        labels = check_label_codes(self.labels, n, len(classes))
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "classes", classes)
+        object.__setattr__(self, "labels", labels)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset(name={self.name!r}, modality={self.modality!r}, n={len(self)}, "
+            f"labelled={int(self.labeled_mask.sum())}, classes={list(self.classes)})"
+        )
+
+    @property
+    def labeled_mask(self) -> np.ndarray:
+        """ndarray of shape (n_samples,): True where the item has a label."""
+        return self.labels != UNLABELED
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    def class_counts(self) -> dict[str, int]:
+        """Labelled items per class name."""
+        counts = np.bincount(self.labels[self.labeled_mask], minlength=self.n_classes)
+        return {c: int(k) for c, k in zip(self.classes, counts, strict=False)}
+
+    def subset(self, index: Sequence[int] | np.ndarray) -> Dataset:
+        """Return the items at ``index`` (integer positions or a boolean mask), in that order."""
+        idx = np.asarray(index)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        return Dataset(
+            ids=self.ids[idx],
+            inputs=take_inputs(self.inputs, idx),
+            labels=self.labels[idx],
+            classes=self.classes,
+            modality=self.modality,
+            name=self.name,
+            meta=dict(self.meta),
+        )
+
+    def with_labels(self, labels: np.ndarray) -> Dataset:
+        """Return the same items with other labels (codes into ``classes``, -1 = unlabelled)."""
+        return Dataset(
+            ids=self.ids,
+            inputs=self.inputs,
+            labels=np.asarray(labels),
+            classes=self.classes,
+            modality=self.modality,
+            name=self.name,
+            meta=dict(self.meta),
+        )
+
+    def unlabeled(self) -> Dataset:
+        """Return the same items with every label removed."""
+        return self.with_labels(np.full(len(self), UNLABELED, dtype=np.int64))
+
+    def positions(self, ids: Sequence[str]) -> np.ndarray:
+        """Integer positions of ``ids``; unknown ids raise a KeyError that lists them."""
+        lookup = {str(i): k for k, i in enumerate(self.ids)}
+        missing = [i for i in ids if str(i) not in lookup]
+        if missing:
+            shown = missing[:10]
+            raise KeyError(
+                f"Expected ids of items in dataset {self.name!r}, but {len(missing)} are not "
+                "there: "
+                f"{shown}{' ...' if len(missing) > 10 else ''}."
+            )
+        return np.array([lookup[str(i)] for i in ids], dtype=np.int64)
+
+
+def take_inputs(inputs: Inputs, idx: np.ndarray) -> Inputs:
+    """Select rows of any kind of inputs by integer positions (assumes valid positions)."""
+    if isinstance(inputs, pd.DataFrame):
+        return inputs.iloc[idx].reset_index(drop=True)
+    if isinstance(inputs, np.ndarray):
+        return inputs[idx]
+    return [inputs[int(i)] for i in idx]

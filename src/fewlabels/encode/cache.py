@@ -1,0 +1,358 @@
+"""The embedding cache: chunked, resumable, memory-mapped.
+
+Layout under ``cache_dir``::
+
+    <encoder-name>-<identity hash>/
+        manifest.json          encoder identity, dim, and the committed chunks
+        chunk-000000.npy       float32 (rows, dim): embeddings of newly encoded inputs
+        chunk-000000.keys.npy  S32 (rows,): their input fingerprints
+        views/<hash>.npy       float32 (n, dim): one dataset's embeddings in its row order
+        views/<hash>.json      the view's ids of skipped (unreadable) inputs
+        .lock                  held (flock) while a process writes
+
+A chunk is written to a temporary name, fsynced and renamed; only then is it added to the
+manifest (also replaced atomically). A process killed at any point leaves the committed
+chunks intact and the next run resumes from them; a file that is not in the manifest is
+never read. Embeddings come back as a read-only ``numpy.memmap``, so a cache larger than
+memory can be read in blocks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fewlabels.data.builtin import data_home
+from fewlabels.data.dataset import Dataset, take_inputs
+from fewlabels.encode.base import Encoder
+from fewlabels.encode.fingerprint import FINGERPRINT_DTYPE, combine, fingerprints
+from fewlabels.encode.images import UnreadableInputError
+
+MANIFEST_FORMAT = "fewlabels.embedding-cache/1"
+
+
+@dataclass
+class Embeddings:
+    """What :func:`embed` returns.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_kept, dim), float32
+        Embeddings, a read-only memmap when they come from a cache folder.
+    dataset : Dataset
+        The dataset restricted to the kept rows, aligned with ``X``.
+    skipped : list of (id, reason)
+        Inputs that could not be read (corrupt or missing files); they are not in ``X``.
+    n_encoded : int
+        How many inputs this call had to encode (0 when all came from the cache).
+    """
+
+    X: np.ndarray
+    dataset: Dataset
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    n_encoded: int = 0
+
+
+def default_cache_dir() -> Path:
+    """``$FEWLABELS_CACHE/embeddings``, by default ``~/.cache/fewlabels/embeddings``."""
+    return data_home() / "embeddings"
+
+
+def _fit_if_needed(encoder: Any, dataset: Dataset) -> None:
+    fit = getattr(encoder, "fit", None)
+    if callable(fit) and not getattr(encoder, "is_fitted", True):
+        fit(dataset.inputs)
+
+
+def _check_encoder(encoder: Any, dataset: Dataset) -> None:
+    cls = type(encoder)
+    missing = [
+        a
+        for a in ("encode", "identity", "modality")
+        if not (hasattr(cls, a) or a in getattr(encoder, "__dict__", {}))
+    ]
+    if missing:
+        raise TypeError(
+            f"Expected an encoder (fewlabels.encode.get_encoder(name) or an object with name, "
+            f"dim, modality, identity and encode), but {type(encoder).__name__} lacks {missing}."
+        )
+    if encoder.modality != dataset.modality:
+        raise ValueError(
+            f"Expected a {dataset.modality} encoder for the {dataset.modality} dataset "
+            f"{dataset.name!r}, but {getattr(encoder, 'name', encoder)!r} encodes "
+            f"{encoder.modality}. See `fewlabels encoders` for the encoders of each modality."
+        )
+
+
+def _entry_dir(root: Path, encoder: Encoder) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", str(getattr(encoder, "name", "encoder")))[:60]
+    digest = hashlib.blake2b(encoder.identity.encode(), digest_size=8).hexdigest()
+    return root / f"{slug}-{digest}"
+
+
+@contextlib.contextmanager
+def _locked(entry: Path) -> Iterator[None]:
+    entry.mkdir(parents=True, exist_ok=True)
+    with open(entry / ".lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class _Store:
+    """The committed chunks of one encoder (assumes the caller holds the lock)."""
+
+    def __init__(self, entry: Path, identity: str, dim: int) -> None:
+        self.entry = entry
+        self.identity = identity
+        self.dim = dim
+        for stale in entry.glob("*.tmp"):
+            stale.unlink(missing_ok=True)
+        self.chunks: list[dict[str, Any]] = []
+        manifest = entry / "manifest.json"
+        if manifest.exists():
+            data = json.loads(manifest.read_text())
+            if data.get("format") != MANIFEST_FORMAT or data.get("identity") != identity:
+                raise ValueError(
+                    f"Expected an embedding cache of {identity!r} in {entry}, but its manifest "
+                    f"says {data.get('identity')!r} (format {data.get('format')!r}). Remove "
+                    "that folder or use another cache_dir."
+                )
+            self.chunks = [c for c in data["chunks"] if self._intact(c)]
+
+    def _intact(self, chunk: dict[str, Any]) -> bool:
+        try:
+            emb = np.load(self.entry / f"{chunk['name']}.npy", mmap_mode="r")
+            keys = np.load(self.entry / f"{chunk['name']}.keys.npy", mmap_mode="r")
+        except (OSError, ValueError):
+            return False
+        return emb.shape == (chunk["rows"], self.dim) and keys.shape == (chunk["rows"],)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Global row (over chunks in order) of each key, -1 where it is not cached."""
+        parts = [np.load(self.entry / f"{c['name']}.keys.npy") for c in self.chunks]
+        index = pd.Index(np.concatenate(parts) if parts else np.zeros(0, FINGERPRINT_DTYPE))
+        if index.is_unique:
+            return np.asarray(index.get_indexer(pd.Index(keys)))
+        first = np.flatnonzero(~index.duplicated())
+        where = np.asarray(index[first].get_indexer(pd.Index(keys)))
+        return np.where(where >= 0, first[np.maximum(where, 0)], -1)
+
+    def append(self, keys: np.ndarray, emb: np.ndarray) -> None:
+        """Commit one chunk: data files first, then the manifest."""
+        number = 1 + max((int(c["name"].split("-")[1]) for c in self.chunks), default=-1)
+        name = f"chunk-{number:06d}"
+        _atomic_save_npy(self.entry / f"{name}.npy", np.ascontiguousarray(emb, np.float32))
+        _atomic_save_npy(self.entry / f"{name}.keys.npy", keys.astype(FINGERPRINT_DTYPE))
+        self.chunks.append({"name": name, "rows": len(keys)})
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "identity": self.identity,
+            "dim": self.dim,
+            "chunks": self.chunks,
+        }
+        _atomic_write_bytes(self.entry / "manifest.json", json.dumps(manifest).encode())
+
+    def chunk_arrays(self) -> Iterator[np.ndarray]:
+        for c in self.chunks:
+            yield np.load(self.entry / f"{c['name']}.npy", mmap_mode="r")
+
+
+def _encode_readable(
+    encoder: Encoder, inputs: Any, positions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
+    """Encode, dropping unreadable inputs; return (kept positions, embeddings, failures)."""
+    keep = np.arange(len(positions))
+    failures: list[tuple[int, str]] = []
+    while keep.size:
+        try:
+            emb = np.asarray(encoder.encode(take_inputs(inputs, positions[keep])), np.float32)
+            return positions[keep], emb, failures
+        except UnreadableInputError as exc:
+            bad = set(exc.positions)
+            failures.extend(
+                (int(positions[keep[p]]), r)
+                for p, r in zip(exc.positions, exc.reasons, strict=True)
+            )
+            keep = np.array([k for j, k in enumerate(keep) if j not in bad], dtype=np.int64)
+    return positions[:0], np.zeros((0, 0), np.float32), failures
+
+
+def _progress(enabled: bool, total: int, what: str) -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    class _Rate(TextColumn):
+        def __init__(self) -> None:
+            super().__init__("")
+
+        def render(self, task: Any) -> Any:
+            from rich.text import Text
+
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} items/s" if speed else "", style="cyan")
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _Rate(),
+        TimeRemainingColumn(),
+        disable=not enabled or total == 0,
+        transient=False,
+    )
+
+
+def embed(
+    dataset: Dataset,
+    encoder: Encoder,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    chunk_size: int = 4096,
+    progress: bool = True,
+) -> Embeddings:
+    """Embed every item of ``dataset``, reusing and extending the on-disk cache.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    encoder : Encoder
+        From :func:`fewlabels.encode.get_encoder`, or any object with its protocol.
+        Encoders that depend on data statistics (``tabular``, ``pixels``) are fitted on
+        ``dataset.inputs`` first when they are not fitted yet.
+    cache_dir : path, optional
+        Cache root; ``~/.cache/fewlabels/embeddings`` (``$FEWLABELS_CACHE``) by default.
+    chunk_size : int, default 4096
+        Inputs per committed chunk: a killed run loses at most one chunk of work.
+    progress : bool, default True
+        Show a progress bar with items/s while encoding.
+
+    Returns
+    -------
+    Embeddings
+        ``X`` of shape (n_kept, dim), with unreadable inputs left out and listed in ``skipped``.
+    """
+    if not isinstance(dataset, Dataset):
+        raise TypeError(
+            f"Expected a fewlabels Dataset, but got {type(dataset).__name__}. Load one with "
+            "fewlabels.data.from_folder, from_table or load_builtin."
+        )
+    if int(chunk_size) < 1:
+        raise ValueError(f"Expected chunk_size >= 1, but got {chunk_size!r}.")
+    _check_encoder(encoder, dataset)
+    _fit_if_needed(encoder, dataset)
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    entry = _entry_dir(root, encoder)
+    fps = fingerprints(dataset)
+    view_key = combine(fps)
+    views = entry / "views"
+    view_npy, view_json = views / f"{view_key}.npy", views / f"{view_key}.json"
+
+    with _locked(entry):
+        if view_npy.exists() and view_json.exists():
+            meta = json.loads(view_json.read_text())
+            X = np.load(view_npy, mmap_mode="r")
+            if X.shape[0] == meta["rows"]:
+                return _result(dataset, X, meta["skipped"], 0)
+        store = _Store(entry, encoder.identity, int(encoder.dim))
+        uniq, first = np.unique(fps, return_index=True)
+        missing = first[store.lookup(uniq) < 0]
+        missing.sort()
+        failures: list[tuple[int, str]] = []
+        with _progress(progress, missing.size, f"embed {dataset.name} ({encoder.name})") as bar:
+            task = bar.add_task(
+                f"embed {dataset.name} ({getattr(encoder, 'name', '')})", total=int(missing.size)
+            )
+            for start in range(0, missing.size, int(chunk_size)):
+                positions = missing[start : start + int(chunk_size)]
+                kept, emb, failed = _encode_readable(encoder, dataset.inputs, positions)
+                failures.extend(failed)
+                if kept.size:
+                    store.append(fps[kept], emb)
+                bar.advance(task, len(positions))
+        skipped_fp = {fps[p] for p, _ in failures}
+        reasons = {fps[p]: r for p, r in failures}
+        skipped = [
+            (str(dataset.ids[i]), reasons[fps[i]]) for i in range(len(fps)) if fps[i] in skipped_fp
+        ]
+        keep_rows = np.array([fp not in skipped_fp for fp in fps], dtype=bool)
+        X = _write_view(store, fps[keep_rows], view_npy)
+        _atomic_write_bytes(
+            view_json, json.dumps({"rows": int(keep_rows.sum()), "skipped": skipped}).encode()
+        )
+    if skipped:
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            f"[yellow]Skipped {len(skipped)} unreadable input(s) of {dataset.name!r}[/], e.g. "
+            f"{skipped[0][0]}: {skipped[0][1]}"
+        )
+    return _result(dataset, X, skipped, int(missing.size))
+
+
+def _write_view(store: _Store, keys: np.ndarray, path: Path) -> np.ndarray:
+    """Gather the rows for ``keys`` (in order) chunk by chunk into a memmap file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(keys), store.dim))
+    where = store.lookup(keys)
+    if (where < 0).any():  # pragma: no cover - guarded by embed's bookkeeping
+        raise RuntimeError("embedding cache lost rows while writing a view")
+    offset = 0
+    for chunk in store.chunk_arrays():
+        rows = len(chunk)
+        sel = np.flatnonzero((where >= offset) & (where < offset + rows))
+        if sel.size:
+            out[sel] = chunk[where[sel] - offset]
+        offset += rows
+    out.flush()
+    del out
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return np.load(path, mmap_mode="r")
+
+
+def _result(dataset: Dataset, X: np.ndarray, skipped: list[Any], n_encoded: int) -> Embeddings:
+    skipped_pairs = [(str(i), str(r)) for i, r in skipped]
+    if skipped_pairs:
+        drop = {i for i, _ in skipped_pairs}
+        kept = np.array([str(i) not in drop for i in dataset.ids], dtype=bool)
+        dataset = dataset.subset(kept)
+    return Embeddings(X=X, dataset=dataset, skipped=skipped_pairs, n_encoded=n_encoded)
