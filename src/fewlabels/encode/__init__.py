@@ -1,6 +1,7 @@
 """Frozen encoders and the resumable, memory-mapped embedding cache."""
 
 from fewlabels.encode.base import Encoder, FittableEncoder, TextImageEncoder, has_text_side
+from fewlabels.encode.blocks import iter_row_blocks
 from fewlabels.encode.cache import Embeddings, embed
 from fewlabels.encode.images import UnreadableInputError, load_images
 from fewlabels.encode.registry import EncoderInfo, get_encoder, list_encoders
@@ -15,6 +16,7 @@ __all__ = [
     "embed",
     "get_encoder",
     "has_text_side",
+    "iter_row_blocks",
     "list_encoders",
     "load_images",
 ]
