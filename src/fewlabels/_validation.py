@@ -261,7 +261,8 @@ def check_class_codes(y: np.ndarray, *, learner: str = "This learner") -> np.nda
     if missing.size:
         raise ValueError(
             f"{learner} needs at least one labelled row in every class, but class code(s) "
-            f"{_preview(missing.tolist())} have none (labelled codes: {_preview(present.tolist())}). "
+            f"{_preview(missing.tolist())} have none (labelled codes: "
+            f"{_preview(present.tolist())}). "
             "Label a row of each missing class, or re-encode the labels as codes 0..K-1 of "
             "the classes you have."
         )
@@ -337,7 +338,8 @@ def check_labeled_mask(labeled_mask: Any, n_samples: int) -> np.ndarray:
     bad = pos[(pos < 0) | (pos >= n_samples)]
     if bad.size:
         raise ValueError(
-            f"Expected labelled positions in [0, {n_samples - 1}], but got {_preview(bad.tolist())}."
+            f"Expected labelled positions in [0, {n_samples - 1}], "
+            f"but got {_preview(bad.tolist())}."
         )
     out = np.zeros(n_samples, dtype=bool)
     out[pos] = True
@@ -372,12 +374,10 @@ def check_pool_proba(proba: Any, n_samples: int, *, name: str = "proba") -> np.n
     return arr
 
 
-def check_batch_size(n: Any, *, name: str = "n") -> int:
-    """Return a batch size as an int >= 1."""
+def check_batch_size(n: Any, *, name: str = "n", what: str = "how many rows to select") -> int:
+    """Return a batch size (or another count) as an int >= 1."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(
-            f"Expected {name} to be a whole number >= 1 (how many rows to select), but got {n!r}."
-        )
+        raise ValueError(f"Expected {name} to be a whole number >= 1 ({what}), but got {n!r}.")
     return int(n)
 
 
@@ -400,6 +400,37 @@ def check_unit_interval(value: Any, *, name: str, low: float = 0.0, high: float 
     if not low < v <= high:
         raise ValueError(f"Expected {name} in ({low}, {high}], but got {v!r}.")
     return v
+
+
+def check_true_labels(y: Any, n_rows: int, *, name: str, x_name: str) -> np.ndarray:
+    """Return the true class codes of a fully labelled split (simulations), as int64."""
+    arr = np.asarray(y)
+    if arr.ndim != 1 or arr.shape[0] != n_rows:
+        raise ValueError(
+            f"Expected {name} of shape ({n_rows},), one label per row of {x_name}, but got "
+            f"shape {arr.shape}."
+        )
+    negative = int((arr < 0).sum()) if np.issubdtype(arr.dtype, np.number) else 0
+    if not np.issubdtype(arr.dtype, np.integer) or negative:
+        detail = f" with {negative} negative value(s)" if negative else ""
+        raise ValueError(
+            f"Expected {name} as non-negative integer class codes (a fully labelled split), "
+            f"but got dtype {arr.dtype}{detail}. Simulate on load_builtin(...).train / .test "
+            "labels."
+        )
+    return arr.astype(np.int64)
+
+
+def check_count(
+    value: Any, *, name: str, low: int = 0, high: int | None = None, what: str = ""
+) -> int:
+    """Return a whole number in ``[low, high]`` (``high`` None = no upper bound)."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, np.integer))
+    if not ok or value < low or (high is not None and value > high):
+        span = f"[{low}, {high}]" if high is not None else f">= {low}"
+        why = f" ({what})" if what else ""
+        raise ValueError(f"Expected {name}{why} to be a whole number {span}, but got {value!r}.")
+    return int(value)
 
 
 # --- encoders ---
@@ -468,6 +499,21 @@ def check_images(inputs: Any, *, encoder: str) -> list[Any] | np.ndarray:
         ) from None
 
 
+def check_model_source(model_id_or_path: Any, *, encoder: str) -> str:
+    """Return a model folder or hub id as str; refuse a path-like name that is no folder."""
+    import os
+
+    source = str(model_id_or_path)
+    looks_like_path = source.startswith(("/", "./", "../", "~", ".\\")) or os.path.isabs(source)
+    if looks_like_path and not os.path.isdir(os.path.expanduser(source)):
+        what = "a file, not a folder" if os.path.isfile(os.path.expanduser(source)) else "missing"
+        raise FileNotFoundError(
+            f"{encoder} expected a model folder (save_pretrained output) or a hub id such as "
+            f"'org/model', but the path {source!r} is {what}. Check the path."
+        )
+    return source
+
+
 # --- store ---
 def check_round_size(n: Any) -> int:
     """Check how many items a round of suggestions asks for."""
@@ -487,6 +533,11 @@ def check_train_config(config: Any) -> None:
         v = getattr(config, name)
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
             raise ValueError(f"Expected {name} to be a whole number >= {low}, but got {v!r}.")
+    if config.min_epochs is not None and not 0 <= config.min_epochs <= config.epochs:
+        raise ValueError(
+            f"Expected min_epochs in [0, epochs={config.epochs}] (no early stopping before it), "
+            f"but got {config.min_epochs!r}."
+        )
     if not config.temperature > 0:
         raise ValueError(
             f"Expected a distillation temperature > 0 (1 = the teacher's probabilities as they "
@@ -633,3 +684,4 @@ def check_student_fit(
     if len(names) != k:
         raise ValueError(f"Expected {k} class names (one per target column), but got {len(names)}.")
     return t, y, w, names
+

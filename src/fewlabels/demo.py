@@ -1,13 +1,20 @@
 """``fewlabels demo``: the whole pipeline on a built-in dataset, end to end.
 
-Steps: load a built-in dataset, draw a small label budget, embed (cached), learn from the few
-labels, compare with the same learner on all labels.
+1. load a built-in dataset and draw a small, stratified label budget;
+2. embed the pool and the test split with a frozen encoder (cached on disk);
+3. learn from the few labels (``Auto`` picks the learner) beside nearest class mean on the
+   same few labels and on all labels;
+4. play a few simulated active-learning rounds from a cold start, against random selection;
+5. distil the teacher (encoder + learner) into a small student on the raw inputs, export it to
+   ONNX and compare accuracy and speed on the test split.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +27,7 @@ from fewlabels.encode import embed, get_encoder
 #: The encoder the demo uses for each built-in dataset unless told otherwise.
 DEFAULT_ENCODERS = {
     "digits": "pixels",
-    "mnist5k": "pixels",
+    "mnist5k": "efficientnet-lite0",
     "mnist5k-folder": "efficientnet-lite0",
     "finefoods": "minilm",
     "breast_cancer": "tabular",
@@ -31,7 +38,7 @@ DEFAULT_ENCODERS = {
 
 @dataclass
 class DemoResult:
-    """What the demo measured."""
+    """What the demo measured (accuracies on the held-out test split)."""
 
     dataset: str
     encoder: str
@@ -39,6 +46,8 @@ class DemoResult:
     n_labels: int
     accuracy_few: float
     accuracy_all: float
+    accuracy_auto: float = float("nan")
+    chosen: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -48,41 +57,133 @@ def run_demo(
     encoder: str | None = None,
     per_class: int = 4,
     seed: int = 0,
+    rounds: int = 5,
+    strategy: str = "typiclust",
+    distill: bool = True,
     cache_dir: str | None = None,
+    out_dir: str | None = None,
     console: Console | None = None,
 ) -> DemoResult:
-    """Run the demo and print what happens; return the numbers."""
-    from fewlabels.learn.nearest_class_mean import NearestClassMean
+    """Run the demo, print each step, and return the numbers.
+
+    Parameters
+    ----------
+    dataset : str
+        A built-in dataset (``fewlabels datasets``).
+    encoder : str, optional
+        By default :data:`DEFAULT_ENCODERS` for the dataset.
+    per_class : int
+        Labels per class of the budget.
+    rounds : int
+        Simulated active-learning rounds (0 skips the step).
+    strategy : str
+        The active-learning strategy compared with random selection.
+    distill : bool
+        Distil, export and compare a student at the end.
+    out_dir : str, optional
+        Where the student's ONNX file goes (a temporary folder by default).
+    """
+    from fewlabels.learn import Auto, NearestClassMean
 
     out = console or Console()
     enc_name = encoder or DEFAULT_ENCODERS.get(dataset, "pixels")
     splits = load_builtin(dataset)
     split = budget_split(splits.train, per_class=per_class, seed=seed)
     train = split.apply(splits.train)
+    out.rule(f"fewlabels demo: {dataset}")
     out.print(
-        f"[bold]fewlabels demo[/]: {dataset} ({len(splits.train)} train, {len(splits.test)} test, "
-        f"{train.n_classes} classes), encoder {enc_name}, {per_class} label(s) per class "
-        f"= {len(split.labeled_ids)} labels"
+        f"{len(splits.train)} pool items, {len(splits.test)} held-out test items, "
+        f"{train.n_classes} classes; budget {per_class} label(s) per class = "
+        f"[bold]{len(split.labeled_ids)} labels[/]; encoder [bold]{enc_name}[/]"
     )
+
+    out.rule("1. embed (cached)")
     enc = get_encoder(enc_name)
     t0 = time.perf_counter()
     pool = embed(train, enc, cache_dir=cache_dir)
     test = embed(splits.test, enc, cache_dir=cache_dir)
-    out.print(f"embedded in {time.perf_counter() - t0:.1f} s ({pool.X.shape[1]}-d)")
-    X_pool, X_test = np.asarray(pool.X), np.asarray(test.X)
-    y_test = test.dataset.labels
-
-    few = NearestClassMean().fit(X_pool, pool.dataset.labels)
-    acc_few = float((few.predict(X_test) == y_test).mean())
-    full = NearestClassMean().fit(
-        X_pool, splits.train.subset(splits.train.positions(list(pool.dataset.ids))).labels
+    out.print(
+        f"{pool.X.shape[0] + test.X.shape[0]} items -> {pool.X.shape[1]}-d in "
+        f"{time.perf_counter() - t0:.1f} s"
     )
-    acc_all = float((full.predict(X_test) == y_test).mean())
+    X_pool, X_test = np.asarray(pool.X), np.asarray(test.X)
+    y_few, y_test = pool.dataset.labels, test.dataset.labels
+    y_all = splits.train.labels[splits.train.positions(list(pool.dataset.ids))]
 
+    out.rule("2. learn from few labels")
+    t0 = time.perf_counter()
+    auto = Auto(random_state=seed).fit(X_pool, y_few)
+    auto_s = time.perf_counter() - t0
+    acc_auto = float((auto.predict(X_test) == y_test).mean())
+    acc_few = float((NearestClassMean().fit(X_pool, y_few).predict(X_test) == y_test).mean())
+    acc_all = float((NearestClassMean().fit(X_pool, y_all).predict(X_test) == y_test).mean())
     table = Table("classifier", "labels", "test accuracy")
     table.add_row(
-        f"nearest class mean, {per_class}/class", str(len(split.labeled_ids)), f"{acc_few:.3f}"
+        f"Auto (chose [bold]{auto.chosen_}[/], {auto_s:.1f} s)",
+        str(len(split.labeled_ids)),
+        f"{acc_auto:.3f}",
     )
-    table.add_row("nearest class mean, all labels", str(len(splits.train)), f"{acc_all:.3f}")
+    table.add_row("nearest class mean", str(len(split.labeled_ids)), f"{acc_few:.3f}")
+    table.add_row("nearest class mean, all labels", str(len(y_all)), f"{acc_all:.3f}")
     out.print(table)
-    return DemoResult(dataset, enc_name, per_class, len(split.labeled_ids), acc_few, acc_all)
+    result = DemoResult(
+        dataset,
+        enc_name,
+        per_class,
+        len(split.labeled_ids),
+        acc_few,
+        acc_all,
+        acc_auto,
+        str(auto.chosen_),
+    )
+
+    if rounds > 0:
+        from fewlabels.active.demo import demo_active
+
+        out.rule(f"3. ask for the right labels: {strategy} vs random, simulated oracle")
+        curves = demo_active(
+            dataset,
+            encoder=enc_name,
+            strategy=strategy,
+            rounds=rounds,
+            seed=seed,
+            cache_dir=cache_dir,
+        )
+        out.print(curves.format(), markup=False, highlight=False)
+        result.extra["active"] = curves.table()
+
+    if distill:
+        from fewlabels.distill import distill_builtin
+
+        out.rule("4. distil into a small student, export to ONNX")
+        folder = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="fewlabels-demo-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        report = distill_builtin(
+            dataset,
+            per_class=per_class,
+            encoder=enc_name,
+            seed=seed,
+            out=folder / f"{dataset}-student.onnx",
+            cache_dir=cache_dir,
+        )
+        cmp = report.comparison
+        assert cmp is not None
+        table = Table("model", "test accuracy", "items/s (raw input, CPU)")
+        table.add_row(
+            f"teacher: {report.teacher.name}",
+            f"{cmp.teacher_accuracy:.3f}",
+            f"{cmp.teacher_items_per_s:,.0f}",
+        )
+        table.add_row(
+            f"student: {report.path.name}",
+            f"{cmp.student_accuracy:.3f}",
+            f"{cmp.student_items_per_s:,.0f}",
+        )
+        out.print(table)
+        out.print(
+            f"student keeps {cmp.accuracy_ratio:.1%} of the teacher's accuracy at "
+            f"{cmp.speedup:.1f}x its speed; predict with: fewlabels predict {report.path} "
+            "DATA"
+        )
+        result.extra["distill"] = cmp.to_dict()
+    return result

@@ -1,0 +1,79 @@
+"""Near-duplicate suppression within a selected batch.
+
+Labelling two near-identical items in one batch spends two labels on one piece of
+information. The functions here walk a ranked candidate list and skip any candidate
+whose cosine similarity to an item already taken reaches a threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fewlabels.typing import FloatArray, IntArray
+
+#: Default cosine similarity at or above which two items count as near-duplicates.
+DEFAULT_DEDUP_THRESHOLD: float = 0.99
+
+
+def unit_rows(X: FloatArray) -> FloatArray:
+    """Scale each row of ``X`` to unit L2 norm (all-zero rows stay zero).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features), float32
+    """
+    X = np.asarray(X, dtype=np.float32)
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.maximum(norms, 1e-12)
+
+
+def suppress_near_duplicates(
+    X: FloatArray, order: IntArray, n: int, *, threshold: float | None = DEFAULT_DEDUP_THRESHOLD
+) -> IntArray:
+    """Take ``n`` items from ``order``, skipping near-duplicates of items already taken.
+
+    Walks ``order`` (best candidate first) and keeps a candidate unless its cosine
+    similarity to an already kept item is ``>= threshold``. When fewer than ``n``
+    candidates survive, the skipped ones fill the batch in their original order, so the
+    result has ``min(n, len(order))`` items. Assumes valid input.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Embeddings of the whole pool.
+    order : ndarray of shape (n_candidates,)
+        Unique candidate positions into ``X``, best first.
+    n : int
+        Batch size.
+    threshold : float or None
+        Cosine similarity that marks a near-duplicate; None switches suppression off.
+
+    Returns
+    -------
+    ndarray of shape (min(n, n_candidates),), int64
+        Positions into ``X`` in the order they were taken.
+    """
+    order = np.asarray(order, dtype=np.int64)
+    n = min(int(n), order.size)
+    if threshold is None or n <= 1:
+        return order[:n].copy()
+    kept: list[int] = []
+    kept_vecs = np.empty((n, X.shape[1]), dtype=np.float32)
+    skipped: list[int] = []
+    for pos in order:
+        v = np.asarray(X[pos], dtype=np.float32)
+        v = v / max(float(np.linalg.norm(v)), 1e-12)
+        if kept and float(np.max(kept_vecs[: len(kept)] @ v)) >= threshold:
+            skipped.append(int(pos))
+            continue
+        kept_vecs[len(kept)] = v
+        kept.append(int(pos))
+        if len(kept) == n:
+            break
+    if len(kept) < n:
+        kept.extend(skipped[: n - len(kept)])
+    return np.asarray(kept, dtype=np.int64)

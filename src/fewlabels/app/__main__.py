@@ -1,0 +1,33 @@
+"""The labelling page: ``python -m fewlabels.app WORKSPACE [--host H] [--port P]``."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+
+from fewlabels.app.server import serve
+from fewlabels.store import Workspace
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the arguments and serve the page (same as ``fewlabels label``)."""
+    parser = argparse.ArgumentParser(prog="python -m fewlabels.app", description=__doc__)
+    parser.add_argument("workspace", nargs="?", default=".")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args(argv)
+    ws = Workspace.open(args.workspace)
+    serve(
+        ws,
+        host=args.host,
+        port=args.port,
+        open_browser=not args.no_browser,
+        echo=functools.partial(print, flush=True),
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+    sys.exit(0)

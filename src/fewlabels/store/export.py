@@ -1,0 +1,225 @@
+"""Export labels to CSV or JSONL; import labels from CSV with a conflict report."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from fewlabels.store.label_store import LabelStore
+
+ExportFormat = Literal["csv", "jsonl"]
+_COLUMNS = ("id", "label", "source", "who", "time")
+
+
+def _format_of(path: Path, fmt: str | None) -> str:
+    chosen = fmt or path.suffix.lstrip(".").lower()
+    if chosen not in ("csv", "jsonl"):
+        raise ValueError(
+            "Expected an export format 'csv' or 'jsonl' (or a path ending in .csv/.jsonl), "
+            "but got "
+            f"{chosen!r} from {str(path)!r}. Pass format='csv' or format='jsonl'."
+        )
+    return chosen
+
+
+def export_labels(
+    store: LabelStore,
+    path: str | Path,
+    *,
+    format: ExportFormat | None = None,
+    history: bool = False,
+    sources: Sequence[str] = ("human", "imported"),
+) -> int:
+    """Write the current labels (or the full history) to CSV or JSONL.
+
+    Parameters
+    ----------
+    store : LabelStore
+    path : str or Path
+        The file to write; its suffix picks the format unless ``format`` is given.
+    format : {"csv", "jsonl"}, optional
+    history : bool, default False
+        Write every history row (with ``seq`` and ``undoes``) instead of the current labels.
+    sources : sequence of str, default ("human", "imported")
+        Which label sources to include in a current-labels export.
+
+    Returns
+    -------
+    int
+        The number of rows written.
+    """
+    out = Path(path)
+    fmt = _format_of(out, format)
+    if history:
+        columns: tuple[str, ...] = ("seq", *_COLUMNS, "undoes")
+        rows = [
+            {
+                "seq": e.seq,
+                "id": e.item_id,
+                "label": e.label,
+                "source": e.source,
+                "who": e.who,
+                "time": e.time,
+                "undoes": e.undoes,
+            }
+            for e in store.history()
+        ]
+    else:
+        columns = _COLUMNS
+        rows = [
+            {"id": e.item_id, "label": e.label, "source": e.source, "who": e.who, "time": e.time}
+            for e in store.current().values()
+            if e.source in sources
+        ]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        with open(out, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(columns))
+            writer.writeheader()
+            for r in rows:
+                writer.writerow({k: "" if r[k] is None else r[k] for k in columns})
+    else:
+        with open(out, "w", encoding="utf-8") as fh:
+            for r in rows:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return len(rows)
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or why it wrote nothing.
+
+    Attributes
+    ----------
+    written : int
+        History rows appended.
+    unchanged : int
+        Rows whose label equals the item's current label (nothing appended).
+    conflicts : list of (id, current label, imported label)
+        Items that already had another label. Kept unless ``on_conflict="overwrite"``.
+    unknown_items : list of str
+        Ids that are not registered in the store (nothing is written when any).
+    unknown_classes : list of (id, label)
+        Labels outside the store's classes (nothing is written when any).
+    duplicates : list of str
+        Ids given twice with different labels in the file (nothing is written when any).
+    """
+
+    written: int = 0
+    unchanged: int = 0
+    conflicts: list[tuple[str, str, str]] = field(default_factory=list)
+    unknown_items: list[str] = field(default_factory=list)
+    unknown_classes: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was valid (no unknown item, class or duplicate)."""
+        return not (self.unknown_items or self.unknown_classes or self.duplicates)
+
+    def summary(self) -> str:
+        """One paragraph for people."""
+        if not self.ok:
+            parts = []
+            if self.unknown_items:
+                parts.append(
+                    f"{len(self.unknown_items)} unknown item id(s) {self.unknown_items[:10]}"
+                )
+            if self.unknown_classes:
+                parts.append(
+                    f"{len(self.unknown_classes)} label(s) outside the classes "
+                    f"{self.unknown_classes[:10]}"
+                )
+            if self.duplicates:
+                parts.append(
+                    f"{len(self.duplicates)} id(s) with two different labels {self.duplicates[:10]}"
+                )
+            return (
+                "Nothing was written: the file has "
+                + "; ".join(parts)
+                + ". Fix the file and import again."
+            )
+        text = f"Wrote {self.written} label(s); {self.unchanged} already matched."
+        if self.conflicts:
+            text += (
+                f" {len(self.conflicts)} conflict(s) with current labels (id, current, imported): "
+                f"{self.conflicts[:10]}."
+            )
+        return text
+
+
+def import_labels(
+    store: LabelStore,
+    path: str | Path,
+    *,
+    who: str = "import",
+    on_conflict: Literal["keep", "overwrite"] = "keep",
+    id_column: str = "id",
+    label_column: str = "label",
+) -> ImportReport:
+    """Import labels from a CSV file with ``id`` and ``label`` columns (source ``imported``).
+
+    The file is checked whole first: labels for unknown items or classes, or an id given two
+    different labels, are reported and nothing is written. Rows with a blank label are ignored.
+
+    Parameters
+    ----------
+    store : LabelStore
+    path : str or Path
+    who : str, default "import"
+        Recorded as who labelled.
+    on_conflict : {"keep", "overwrite"}, default "keep"
+        What to do where an item already has another label: keep it (and report the conflict)
+        or append the imported one (also reported).
+
+    Returns
+    -------
+    ImportReport
+    """
+    if on_conflict not in ("keep", "overwrite"):
+        raise ValueError(f"Expected on_conflict 'keep' or 'overwrite', but got {on_conflict!r}.")
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields = list(reader.fieldnames or [])
+        missing = [c for c in (id_column, label_column) if c not in fields]
+        if missing:
+            raise KeyError(
+                f"Expected the columns {[id_column, label_column]} in {str(path)!r}, but it has "
+                f"{fields}. Rename the columns or pass id_column=/label_column=."
+            )
+        rows = [(str(r[id_column]).strip(), str(r[label_column] or "").strip()) for r in reader]
+    rows = [(i, lab) for i, lab in rows if lab]
+    report = ImportReport()
+    known = {it.id for it in store.items()}
+    classes = store.classes
+    wanted: dict[str, str] = {}
+    for item_id, label in rows:
+        if item_id not in known:
+            report.unknown_items.append(item_id)
+        if classes is not None and label not in classes:
+            report.unknown_classes.append((item_id, label))
+        if item_id in wanted and wanted[item_id] != label and item_id not in report.duplicates:
+            report.duplicates.append(item_id)
+        wanted[item_id] = label
+    if not report.ok:
+        return report
+    current = store.current_labels()
+    to_write: list[tuple[str, str]] = []
+    for item_id, label in wanted.items():
+        now = current.get(item_id)
+        if now == label:
+            report.unchanged += 1
+            continue
+        if now is not None:
+            report.conflicts.append((item_id, now, label))
+            if on_conflict == "keep":
+                continue
+        to_write.append((item_id, label))
+    if to_write:
+        store.add_labels(to_write, who=who, source="imported")
+    report.written = len(to_write)
+    return report

@@ -1,0 +1,169 @@
+"""One round of suggestions: fit the learner, score the model, pick what to label next."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from fewlabels.typing import UNLABELED
+
+#: The strategy at cold start (fewer than two classes labelled) and once a model exists.
+COLD_START_STRATEGY = "typiclust"
+WARM_STRATEGY = "badge"
+
+
+@dataclass
+class RoundPlan:
+    """What :func:`plan_round` decided.
+
+    Attributes
+    ----------
+    positions : ndarray of shape (n_selected,)
+        Rows of ``X`` to label next, most wanted first.
+    strategy : str
+    guesses : list of (int or None)
+        The model's predicted class code for each selected row (None without a model).
+    confidences : list of (float or None)
+    metrics : dict
+        ``n_labelled``, ``labelled_per_class``, ``cv_accuracy`` (None when too few labels),
+        ``learner``; with ``Auto`` also ``chosen_learner`` and its ``holdout_accuracy``.
+    model : estimator or None
+        The fitted learner.
+    """
+
+    positions: np.ndarray
+    strategy: str
+    guesses: list[int | None]
+    confidences: list[float | None]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    model: Any = None
+
+
+def cv_accuracy(X: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> float | None:
+    """Cross-validated accuracy of a fast linear model (ridge classifier) on the labelled rows.
+
+    A ridge classifier with weak regularisation (alpha=0.1) suits L2-normalised embeddings and
+    fits in milliseconds; measured on digits/pixels it tracks a weakly regularised logistic
+    regression within a few points (a logistic regression with C=1 underfits unit-length
+    features: 0.35 held-out accuracy at 20 labels against 0.68).
+
+    Uses stratified k-fold with ``k = min(5, largest class count)``, repeated 5 times with
+    fixed shuffles (so the same labels always give the same number); a class with a single
+    label counts as an error when it is held out (a pessimistic estimate). None with fewer than
+    4 labels, fewer than 2 classes, or no class with 2 labels.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Class codes, -1 for unlabelled (ignored).
+    """
+    from sklearn.linear_model import RidgeClassifier
+    from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score
+
+    mask = y != UNLABELED
+    _, counts = np.unique(y[mask], return_counts=True)
+    if counts.size < 2 or counts.max() < 2 or mask.sum() < 4:
+        return None
+    k = int(min(5, counts.max()))
+    cv = RepeatedStratifiedKFold(n_splits=k, n_repeats=5, random_state=random_state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = cross_val_score(RidgeClassifier(alpha=0.1), X[mask], y[mask], cv=cv)
+    return float(np.mean(scores))
+
+
+def _get_learner(name: str, seed: int) -> Any:
+    from fewlabels.learn import get_learner
+
+    try:
+        return get_learner(name, random_state=seed)
+    except TypeError:  # a learner without randomness takes no random_state
+        return get_learner(name)
+
+
+def plan_round(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    n: int,
+    n_classes: int,
+    strategy: str | None = None,
+    learner: str = "auto",
+    random_state: int = 0,
+    cv_seed: int = 0,
+) -> RoundPlan:
+    """Fit the learner on the labelled rows (when two classes have labels) and pick ``n`` rows.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Embeddings of the pool.
+    y : ndarray of shape (n_samples,)
+        Class codes, -1 for unlabelled.
+    n : int
+        How many rows to select (fewer when fewer are unlabelled).
+    n_classes : int
+    strategy : str, optional
+        A name for :func:`fewlabels.active.get_strategy`; by default ``"typiclust"`` at cold
+        start (Hacohen et al., 2022, "Active learning on a budget") and ``"badge"`` after
+        (Ash et al., 2020, "Deep batch active learning by diverse, uncertain gradient lower
+        bounds"), a hybrid of uncertainty and diversity. On digits it reached random's final
+        accuracy with a quarter of the labels against half for margin
+        (benchmarks/results/active_summary_digits.csv), and margin's batches piled up on
+        one or two confusable classes.
+    learner : str, default "auto"
+        A name for :func:`fewlabels.learn.get_learner`.
+    random_state : int, default 0
+        Seeds the learner and the strategy.
+    cv_seed : int, default 0
+        Seeds the folds of :func:`cv_accuracy` (keep it fixed across rounds).
+    """
+    from fewlabels.active import get_strategy
+
+    labeled_mask = y != UNLABELED
+    present = np.unique(y[labeled_mask])
+    model = None
+    proba_full: np.ndarray | None = None
+    if present.size >= 2:
+        model = _get_learner(learner, random_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X, y)
+            proba = np.asarray(model.predict_proba(X))
+        # columns follow model.classes_; spread them to every class code
+        proba_full = np.zeros((X.shape[0], n_classes), dtype=np.float64)
+        proba_full[:, np.asarray(model.classes_, dtype=np.int64)] = proba
+    name = strategy or (COLD_START_STRATEGY if proba_full is None else WARM_STRATEGY)
+    n_take = int(min(n, int((~labeled_mask).sum())))
+    if n_take == 0:
+        positions = np.zeros(0, dtype=np.int64)
+    else:
+        positions = np.asarray(
+            get_strategy(name).select(
+                X, n=n_take, proba=proba_full, labeled_mask=labeled_mask, random_state=random_state
+            ),
+            dtype=np.int64,
+        )
+    guesses: list[int | None] = [None] * len(positions)
+    confidences: list[float | None] = [None] * len(positions)
+    if proba_full is not None and len(positions):
+        sel = proba_full[positions]
+        guesses = [int(g) for g in sel.argmax(axis=1)]
+        confidences = [float(c) for c in sel.max(axis=1)]
+    counts = np.bincount(y[labeled_mask], minlength=n_classes)
+    metrics: dict[str, Any] = {
+        "n_labelled": int(labeled_mask.sum()),
+        "labelled_per_class": [int(c) for c in counts],
+        "cv_accuracy": cv_accuracy(X, y, random_state=cv_seed),
+        "learner": learner if model is not None else None,
+    }
+    chosen = getattr(model, "chosen_", None)
+    if chosen is not None:  # Auto: which learner won its hold-out selection, and its score
+        metrics["chosen_learner"] = str(chosen)
+        score = getattr(model, "scores_", {}).get(chosen)
+        metrics["holdout_accuracy"] = None if score is None else float(score)
+    return RoundPlan(positions, name, guesses, confidences, metrics, model)

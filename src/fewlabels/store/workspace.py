@@ -1,0 +1,394 @@
+"""The workspace: ``fewlabels.toml``, ``labels.db``, the embedding cache, models and reports.
+
+Everything the ``init``, ``suggest``, ``status``, ``export`` and ``import`` commands do is a
+method here::
+
+    ws = Workspace.init("work", data="digits", encoder="pixels")
+    ws.suggest(n=20)            # a round to label (the labelling page shows it)
+    ws.store.add_label(item_id, "3")
+    ws.status().cv_accuracy
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from fewlabels.data.dataset import Dataset
+from fewlabels.store.config import CONFIG_NAME, DataSourceConfig, WorkspaceConfig
+from fewlabels.store.export import ImportReport, export_labels, import_labels
+from fewlabels.store.label_store import LabelStore, Round
+from fewlabels.store.source import (
+    SourceChangedError,
+    SourceCheck,
+    content_hashes,
+    detect_kind,
+    item_sources,
+    load_source,
+)
+from fewlabels.store.suggest import cv_accuracy, plan_round
+from fewlabels.typing import UNLABELED
+
+STORE_NAME = "labels.db"
+DEFAULT_ENCODERS = {"text": "minilm-int8", "image": "efficientnet-lite0", "tabular": "tabular"}
+
+
+def default_encoder(dataset: Dataset) -> str:
+    """The encoder a new workspace uses for a modality (small in-memory images: raw pixels)."""
+    if dataset.modality == "image" and isinstance(dataset.inputs, np.ndarray):
+        return "pixels"
+    return DEFAULT_ENCODERS[dataset.modality]
+
+
+@dataclass(frozen=True)
+class WorkspaceStatus:
+    """Where a workspace stands.
+
+    Attributes
+    ----------
+    n_items : int
+    labelled_per_class : dict of str to int
+        Current human and imported labels per class.
+    cv_accuracy : float or None
+        Cross-validated accuracy of a ridge classifier on the labelled embeddings
+        (None with too few labels: see :func:`fewlabels.store.suggest.cv_accuracy`).
+    rounds : list of Round
+        Every round with the metrics recorded when it was made (the model improving).
+    progress : tuple of (int, int) or None
+        Labelled and total items of the current round.
+    guesses_right : dict of int to (int, int)
+        Per round with a model: how many of its labelled items the model had guessed right,
+        and how many of them are labelled. The items were picked as hard ones, so this
+        understates the model's accuracy on the pool, but it rises as the model learns.
+    """
+
+    n_items: int
+    labelled_per_class: dict[str, int]
+    cv_accuracy: float | None
+    rounds: list[Round]
+    progress: tuple[int, int] | None
+    guesses_right: dict[int, tuple[int, int]]
+
+    @property
+    def n_labelled(self) -> int:
+        return int(sum(self.labelled_per_class.values()))
+
+
+class Workspace:
+    """A labelling workspace folder. Open one with :meth:`open`, create one with :meth:`init`.
+
+    Parameters
+    ----------
+    root : Path
+    config : WorkspaceConfig
+    store : LabelStore
+    """
+
+    def __init__(self, root: Path, config: WorkspaceConfig, store: LabelStore) -> None:
+        self.root = root
+        self.config = config
+        self.store = store
+        self._dataset: Dataset | None = None
+
+    # -- creating and opening ----------------------------------------------------------------
+    @classmethod
+    def init(
+        cls,
+        root: str | Path,
+        *,
+        data: str,
+        classes: Sequence[str] | None = None,
+        encoder: str | None = None,
+        text: str | None = None,
+        features: Sequence[str] | None = None,
+        label: str | None = None,
+        id: str | None = None,
+        learner: str = "auto",
+        seed: int = 0,
+    ) -> Workspace:
+        """Create a workspace: write ``fewlabels.toml``, register every item, import source labels.
+
+        Parameters
+        ----------
+        root : path
+            The workspace folder (created; must not hold a workspace already).
+        data : str
+            A built-in dataset name (its labels are removed), an image folder or a table file.
+        classes : sequence of str, optional
+            Class names; by default those of the source (built-in classes, sub-folders, labels).
+        encoder : str, optional
+            An encoder name; by default ``pixels`` for small in-memory images,
+            ``efficientnet-lite0`` for image files, ``minilm-int8`` for text, ``tabular`` for rows.
+        text, features, label, id : optional
+            Column options of a table source.
+        """
+        folder = Path(root).expanduser()
+        if (folder / CONFIG_NAME).exists() or (folder / STORE_NAME).exists():
+            raise FileExistsError(
+                f"Expected a new workspace folder, but {folder} already holds a workspace "
+                f"({CONFIG_NAME} or {STORE_NAME}). Open it instead, or pick another folder."
+            )
+        kind = detect_kind(data)
+        source = data if kind == "builtin" else str(Path(data).expanduser().resolve())
+        source_cfg = DataSourceConfig(
+            kind=kind,
+            source=source,
+            text=text,
+            features=tuple(features) if features is not None else None,
+            label=label,
+            id=id,
+        )
+        dataset = load_source(source_cfg, tuple(classes) if classes else None)
+        config = WorkspaceConfig(
+            data=source_cfg,
+            classes=dataset.classes,
+            encoder=encoder or default_encoder(dataset),
+            learner=learner,
+            seed=seed,
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        for sub in ("cache", "models", "reports"):
+            (folder / sub).mkdir(exist_ok=True)
+        store = LabelStore(folder / STORE_NAME, classes=config.classes)
+        store.add_items(
+            list(dataset.ids),
+            hashes=content_hashes(dataset),
+            sources=item_sources(dataset, source_cfg),
+        )
+        if kind != "builtin" and dataset.labeled_mask.any():
+            mask = dataset.labeled_mask
+            store.add_labels(
+                [
+                    (str(i), dataset.classes[int(c)])
+                    for i, c in zip(dataset.ids[mask], dataset.labels[mask], strict=True)
+                ],
+                who="source",
+                source="imported",
+            )
+        config.save(folder / CONFIG_NAME)
+        ws = cls(folder, config, store)
+        ws._dataset = dataset.unlabeled()
+        return ws
+
+    @classmethod
+    def open(
+        cls,
+        root: str | Path = ".",
+        *,
+        on_source_change: Literal["error", "accept", "ignore"] = "error",
+    ) -> Workspace:
+        """Open a workspace and check its data source against the registered items.
+
+        Parameters
+        ----------
+        root : path, default "."
+        on_source_change : {"error", "accept", "ignore"}, default "error"
+            What to do when registered items are missing from the source or changed:
+            raise a :class:`SourceChangedError` naming them, re-register the new contents,
+            or carry on. New items in the source are always registered.
+
+        Raises
+        ------
+        FileNotFoundError
+            No workspace there, or its data source moved.
+        CorruptStoreError
+            ``labels.db`` is not a healthy label store (it is left untouched).
+        SourceChangedError
+        """
+        folder = Path(root).expanduser()
+        cfg_path = folder / CONFIG_NAME
+        if not cfg_path.exists():
+            raise FileNotFoundError(
+                f"Expected a workspace at {folder.resolve()} ({CONFIG_NAME}), but there is none. "
+                "Create one with `fewlabels init DIR --data SOURCE --classes a,b` or pass -w DIR."
+            )
+        config = WorkspaceConfig.load(cfg_path)
+        store = LabelStore(folder / STORE_NAME, create=False)
+        if store.classes is not None and store.classes != config.classes:
+            raise ValueError(
+                f"Expected the classes in {cfg_path} to match those of {store.path} "
+                f"({list(store.classes)}), but the file says {list(config.classes)}. Classes "
+                "cannot change once labels exist: restore them, or start a new workspace and "
+                "`fewlabels import` an export of this one."
+            )
+        ws = cls(folder, config, store)
+        check = ws.check_source()
+        if check.new:
+            ws._register(check.new)
+        if not check.ok:
+            if on_source_change == "error":
+                raise SourceChangedError(check.message(config.data.source))
+            if on_source_change == "accept" and check.changed:
+                ws._register(check.changed)
+        return ws
+
+    def _register(self, ids: Sequence[str]) -> None:
+        ds = self.dataset()
+        sub = ds.subset(ds.positions(list(ids)))
+        self.store.add_items(
+            list(sub.ids), hashes=content_hashes(sub), sources=item_sources(sub, self.config.data)
+        )
+
+    # -- the pool ----------------------------------------------------------------------------
+    def source_dataset(self) -> Dataset:
+        """The data source as loaded now, without labels (cached for this object)."""
+        if self._dataset is None:
+            self._dataset = load_source(self.config.data, self.config.classes).unlabeled()
+        return self._dataset
+
+    def dataset(self) -> Dataset:
+        """The pool with the store's current human and imported labels."""
+        ds = self.source_dataset()
+        index = {c: k for k, c in enumerate(ds.classes)}
+        current = self.store.current_labels()
+        labels = np.array(
+            [index[current[i]] if i in current else UNLABELED for i in ds.ids], dtype=np.int64
+        )
+        return ds.with_labels(labels)
+
+    def check_source(self) -> SourceCheck:
+        """Compare the data source now with the registered items (ids and content hashes)."""
+        ds = self.source_dataset()
+        now = dict(zip((str(i) for i in ds.ids), content_hashes(ds), strict=True))
+        registered = {it.id: it.hash for it in self.store.items()}
+        return SourceCheck(
+            missing=[i for i in registered if i not in now or now[i] == "missing"],
+            changed=[i for i, h in registered.items() if i in now and now[i] not in (h, "missing")],
+            new=[i for i in now if i not in registered],
+        )
+
+    def embeddings(self, *, progress: bool = False) -> Any:
+        """The pool's embeddings (``fewlabels.encode.Embeddings``), cached under ``cache/``."""
+        from fewlabels.encode import embed, get_encoder
+
+        encoder = get_encoder(self.config.encoder)
+        return embed(self.dataset(), encoder, cache_dir=self.root / "cache", progress=progress)
+
+    def test_accuracy(self, model: Any) -> float:
+        """Accuracy of a fitted learner on a built-in dataset's held-out test split.
+
+        Only for built-in sources: their fixed test split is separate from the pool and its
+        labels never enter the workspace, so a demo can watch the model improve for real.
+        """
+        from fewlabels.data import load_builtin
+        from fewlabels.encode import embed, get_encoder
+
+        if self.config.data.kind != "builtin":
+            raise ValueError(
+                f"Expected a workspace on a built-in dataset (it has a held-out test split), but "
+                f"its source is a {self.config.data.kind}. Use `status` for the CV accuracy."
+            )
+        test = load_builtin(self.config.data.source).test
+        emb = embed(
+            test, get_encoder(self.config.encoder), cache_dir=self.root / "cache", progress=False
+        )
+        pred = np.asarray(model.predict(np.asarray(emb.X)))
+        return float(np.mean(pred == emb.dataset.labels))
+
+    # -- rounds ------------------------------------------------------------------------------
+    def suggest(self, n: int = 20, *, strategy: str | None = None, progress: bool = False) -> Round:
+        """Embed the pool, fit the learner on the current labels and record a round of ``n`` items.
+
+        Parameters
+        ----------
+        n : int, default 20
+        strategy : str, optional
+            An active-learning strategy name; by default typiclust at cold start, then badge.
+
+        Returns
+        -------
+        Round
+            The new current round, with the model's guess and confidence per item and its metrics.
+        """
+        from fewlabels._validation import check_round_size
+
+        check_round_size(n)
+        emb = self.embeddings(progress=progress)
+        ds = emb.dataset
+        plan = plan_round(
+            np.asarray(emb.X),
+            ds.labels,
+            n=n,
+            n_classes=ds.n_classes,
+            strategy=strategy,
+            learner=self.config.learner,
+            random_state=self.config.seed + len(self.store.rounds()),
+            cv_seed=self.config.seed,
+        )
+        ids = [str(ds.ids[p]) for p in plan.positions]
+        metrics = dict(plan.metrics)
+        metrics["skipped_unreadable"] = len(emb.skipped)
+        if plan.model is not None and self.config.data.kind == "builtin":
+            metrics["test_accuracy"] = self.test_accuracy(plan.model)
+        round_id = self.store.add_round(
+            plan.strategy,
+            ids,
+            metrics=metrics,
+            guesses=[None if g is None else ds.classes[g] for g in plan.guesses],
+            confidences=plan.confidences,
+        )
+        (self.root / "reports").mkdir(exist_ok=True)
+        (self.root / "reports" / f"round-{round_id:04d}.json").write_text(
+            json.dumps(
+                {"round": round_id, "strategy": plan.strategy, "selected": ids, **metrics}, indent=2
+            )
+        )
+        if plan.model is not None:
+            try:
+                (self.root / "models").mkdir(exist_ok=True)
+                with open(self.root / "models" / f"round-{round_id:04d}.pkl", "wb") as fh:
+                    pickle.dump(plan.model, fh)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                pass  # a learner that cannot be pickled still gives its round
+        latest = self.store.latest_round()
+        assert latest is not None
+        return latest
+
+    def status(self, *, with_accuracy: bool = True) -> WorkspaceStatus:
+        """Labelled items per class, the model's cross-validated accuracy, each round's metrics."""
+        acc = None
+        counts = self.store.label_counts()
+        if with_accuracy and sum(1 for c in counts.values() if c) >= 2:
+            emb = self.embeddings()
+            acc = cv_accuracy(np.asarray(emb.X), emb.dataset.labels, random_state=self.config.seed)
+        prog = self.store.progress()
+        rounds = self.store.rounds()
+        current = self.store.current_labels(sources=("human",))
+        right: dict[int, tuple[int, int]] = {}
+        for rnd in rounds:
+            pairs = [
+                (g, current[i])
+                for i, g in zip(rnd.item_ids, rnd.guesses, strict=True)
+                if g is not None and i in current
+            ]
+            if pairs:
+                right[rnd.id] = (sum(g == lab for g, lab in pairs), len(pairs))
+        return WorkspaceStatus(
+            n_items=self.store.n_items(),
+            labelled_per_class=counts,
+            cv_accuracy=acc,
+            rounds=rounds,
+            progress=None if prog is None else (prog.done, prog.total),
+            guesses_right=right,
+        )
+
+    # -- labels in and out -------------------------------------------------------------------
+    def export(
+        self, path: str | Path | None = None, *, format: str | None = None, history: bool = False
+    ) -> Path:
+        """Write the current labels (or history) to CSV/JSONL (default ``labels.csv`` here)."""
+        out = Path(path) if path is not None else self.root / "labels.csv"
+        export_labels(self.store, out, format=format, history=history)  # type: ignore[arg-type]
+        return out
+
+    def import_labels(
+        self, path: str | Path, *, on_conflict: Literal["keep", "overwrite"] = "keep"
+    ) -> ImportReport:
+        """Import labels from CSV (``id``, ``label``); see :func:`fewlabels.store.import_labels`."""
+        return import_labels(self.store, path, on_conflict=on_conflict)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+
+from fewlabels.active import Margin, suppress_near_duplicates
+
+
+def test_skips_near_duplicates_in_rank_order() -> None:
+    X = np.array([[1, 0], [1, 0.001], [0, 1], [0.7, 0.7]], dtype=np.float32)
+    assert suppress_near_duplicates(X, np.array([0, 1, 2, 3]), 3, threshold=0.99).tolist() == [
+        0,
+        2,
+        3,
+    ]
+
+
+def test_refills_with_skipped_when_needed() -> None:
+    X = np.ones((4, 3), dtype=np.float32)
+    assert suppress_near_duplicates(X, np.array([3, 1, 0, 2]), 3, threshold=0.99).tolist() == [
+        3,
+        1,
+        0,
+    ]
+
+
+def test_threshold_none_keeps_the_ranking() -> None:
+    X = np.ones((4, 3), dtype=np.float32)
+    assert suppress_near_duplicates(X, np.array([2, 0, 1]), 2, threshold=None).tolist() == [2, 0]
+
+
+def test_uncertainty_batch_avoids_duplicated_items() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 6)).astype(np.float32)
+    X[1:5] = X[0] * 1.0001  # five copies of the most uncertain item
+    P = np.tile([0.95, 0.05], (50, 1))
+    P[:5] = [0.5, 0.5]
+    P[10] = [0.6, 0.4]
+    mask = np.zeros(50, bool)
+    with_dedup = Margin().select(X, n=2, proba=P, labeled_mask=mask, random_state=0)
+    without = Margin(dedup_threshold=None).select(
+        X, n=2, proba=P, labeled_mask=mask, random_state=0
+    )
+    assert sorted(with_dedup.tolist())[1] == 10 and with_dedup.min() < 5
+    assert (without < 5).all()
