@@ -1,0 +1,46 @@
+"""Learners on embeddings: pure array functions underneath, scikit-learn estimators on top.
+
+Every learner is fitted with ``fit(X, y)`` on the whole pool, ``y == -1`` marking the
+unlabelled rows; ``predict_proba`` columns follow ``classes_``.
+"""
+
+from fewlabels.learn.auto import Auto
+from fewlabels.learn.class_means import class_means
+from fewlabels.learn.consistency import ConsistencyTraining
+from fewlabels.learn.knn import KNN, knn_vote
+from fewlabels.learn.knn_graph import knn_affinity, knn_graph, knn_search, normalize_graph
+from fewlabels.learn.label_spreading import LabelSpreading, spread_labels
+from fewlabels.learn.linear_probe import LinearProbe
+from fewlabels.learn.nearest_class_mean import NearestClassMean
+from fewlabels.learn.pseudo_labels import (
+    confidence_weights,
+    curriculum_threshold,
+    select_pseudo_labels,
+)
+from fewlabels.learn.registry import describe_learners, get_learner, list_learners
+from fewlabels.learn.self_training import SelfTraining
+from fewlabels.learn.zero_shot import ZeroShot
+
+__all__ = [
+    "KNN",
+    "Auto",
+    "ConsistencyTraining",
+    "LabelSpreading",
+    "LinearProbe",
+    "NearestClassMean",
+    "SelfTraining",
+    "ZeroShot",
+    "class_means",
+    "confidence_weights",
+    "curriculum_threshold",
+    "describe_learners",
+    "get_learner",
+    "knn_affinity",
+    "knn_graph",
+    "knn_search",
+    "knn_vote",
+    "list_learners",
+    "normalize_graph",
+    "select_pseudo_labels",
+    "spread_labels",
+]

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fewlabels.learn import ConsistencyTraining
+from fewlabels.learn.consistency import flexmatch_thresholds, strong_view
+from learn.learn_helpers import blobs, hide
+
+FAST = {"n_steps": 60, "hidden": 16, "lr": 0.01}
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y_true = blobs(30, 3, 8, spread=0.3)
+    return X, y_true, hide(y_true, 2)
+
+
+def test_same_seed_same_model_other_seed_other_model(data):
+    X, _, y = data
+    a = ConsistencyTraining(**FAST, random_state=3).fit(X, y).predict_proba(X)
+    b = ConsistencyTraining(**FAST, random_state=3).fit(X, y).predict_proba(X)
+    c = ConsistencyTraining(**FAST, random_state=4).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a - c).max() > 1e-6
+
+
+@pytest.mark.parametrize("adaptive", [False, True])
+def test_learns_the_clusters_and_records_its_training(adaptive, data):
+    X, y_true, y = data
+    model = ConsistencyTraining(**FAST, adaptive_threshold=adaptive, threshold=0.8).fit(X, y)
+    assert np.mean(model.predict(X) == y_true) > 0.9
+    assert model.device_ == "cpu"
+    assert model.history_[0]["step"] == 0 and model.history_[-1]["step"] == 59
+    # Confident pseudo-labels were used by the end.
+    assert model.history_[-1]["mask_rate"] > 0.5
+
+
+def test_unlabelled_loss_uses_the_pool(data):
+    X, _, y = data
+    off = ConsistencyTraining(**FAST, lambda_u=0.0).fit(X, y).predict_proba(X)
+    on = ConsistencyTraining(**FAST, lambda_u=1.0).fit(X, y).predict_proba(X)
+    assert np.abs(off - on).max() > 1e-3
+
+
+def test_strong_view_drops_features_and_adds_noise():
+    g = torch.Generator().manual_seed(0)
+    x = torch.ones(200, 50)
+    assert torch.equal(strong_view(x, dropout=0.0, noise=0.0, generator=g), x)
+    dropped = strong_view(x, dropout=0.5, noise=0.0, generator=g)
+    assert 0.4 < float((dropped == 0).float().mean()) < 0.6
+    assert torch.allclose(dropped[dropped != 0], torch.full_like(dropped[dropped != 0], 2.0))
+    noisy = strong_view(x, dropout=0.0, noise=0.1, generator=g)
+    assert 0.05 < float((noisy - x).std()) < 0.15
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(0, 100), min_size=2, max_size=6), st.integers(0, 300), st.floats(0.5, 0.99)
+)
+def test_flexmatch_thresholds_stay_below_tau_and_grow_with_learning(claimed, unused, tau):
+    t = flexmatch_thresholds(np.array(claimed), unused, threshold=tau)
+    assert np.all((t >= 0) & (t <= tau + 1e-12))
+    order = np.argsort(claimed, kind="stable")
+    assert np.all(np.diff(t[order]) >= -1e-12)
+
+
+def test_flexmatch_reaches_tau_once_every_row_is_claimed():
+    np.testing.assert_allclose(
+        flexmatch_thresholds(np.array([50, 50]), 0, threshold=0.95), [0.95, 0.95]
+    )
+    np.testing.assert_allclose(
+        flexmatch_thresholds(np.array([0, 0]), 100, threshold=0.95), [0.0, 0.0]
+    )
+
+
+def test_bad_dropout_is_refused(data):
+    X, _, y = data
+    with pytest.raises(ValueError, match=r"dropout in \[0, 1\), but got 1.0"):
+        ConsistencyTraining(dropout=1.0).fit(X, y)

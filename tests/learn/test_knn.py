@@ -1,0 +1,39 @@
+import numpy as np
+
+from fewlabels.learn import KNN
+from fewlabels.learn.knn import knn_vote
+from learn.learn_helpers import blobs, hide
+
+
+def test_votes_are_weighted_by_similarity():
+    sims = np.array([[1.0, 0.9, 0.9]])
+    labels = np.array([[0, 1, 1]])
+    proba = knn_vote(sims, labels, 2, temperature=0.1)
+    w = np.exp((sims[0] - 1) / 0.1)
+    np.testing.assert_allclose(proba, [[w[0] / w.sum(), (w[1] + w[2]) / w.sum()]])
+    # A cold temperature lets the nearest neighbour win; a warm one lets the majority win.
+    assert knn_vote(sims, labels, 2, temperature=0.01).argmax() == 0
+    assert knn_vote(sims, labels, 2, temperature=10.0).argmax() == 1
+
+
+def test_missing_neighbours_give_a_uniform_row():
+    proba = knn_vote(np.array([[-np.inf]]), np.array([[-1]]), 3, temperature=0.1)
+    np.testing.assert_allclose(proba, [[1 / 3] * 3])
+
+
+def test_one_neighbour_is_the_nearest_labelled_row():
+    X, y_true = blobs(15, 3, 6, spread=0.4)
+    y = hide(y_true, 3)
+    model = KNN(n_neighbors=1, center=False).fit(X, y)
+    lab = np.flatnonzero(y != -1)
+    nearest = lab[(X @ X[lab].T).argmax(axis=1)]
+    np.testing.assert_array_equal(model.predict(X), y[nearest])
+    assert model.memory_.shape == (9, 6)
+
+
+def test_zero_weight_rows_are_left_out_of_memory():
+    X, y_true = blobs(5, 2, 4)
+    y = hide(y_true, 2)
+    w = np.where(np.arange(len(y)) == np.flatnonzero(y == 0)[0], 0.0, 1.0)
+    model = KNN().fit(X, y, sample_weight=w)
+    assert len(model.memory_labels_) == 3

@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fewlabels.learn.pseudo_labels import (
+    confidence_weights,
+    curriculum_threshold,
+    select_pseudo_labels,
+)
+
+
+@st.composite
+def probas(draw):
+    n = draw(st.integers(0, 40))
+    k = draw(st.integers(2, 5))
+    seed = draw(st.integers(0, 10_000))
+    logits = np.random.default_rng(seed).normal(scale=3, size=(n, k))
+    p = np.exp(logits)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(probas(), st.floats(0, 1))
+def test_fixed_threshold_takes_exactly_the_confident_rows(proba, threshold):
+    chosen = select_pseudo_labels(proba, threshold=threshold)
+    assert chosen.dtype == bool and chosen.shape == (len(proba),)
+    np.testing.assert_array_equal(chosen, proba.max(axis=1) >= threshold)
+
+
+@settings(max_examples=30, deadline=None)
+@given(probas(), st.floats(0, 1), st.floats(0, 1))
+def test_a_higher_threshold_never_takes_more(proba, a, b):
+    lo, hi = sorted((a, b))
+    for balanced in (False, True):
+        n_lo = select_pseudo_labels(proba, threshold=lo, class_balanced=balanced).sum()
+        n_hi = select_pseudo_labels(proba, threshold=hi, class_balanced=balanced).sum()
+        assert n_hi <= n_lo
+
+
+@settings(max_examples=30, deadline=None)
+@given(probas(), st.floats(0, 1))
+def test_class_balanced_takes_the_same_share_of_each_predicted_class(proba, threshold):
+    chosen = select_pseudo_labels(proba, threshold=threshold, class_balanced=True)
+    if len(proba) == 0:
+        assert chosen.size == 0
+        return
+    share = np.mean(proba.max(axis=1) >= threshold)
+    pred, conf = proba.argmax(axis=1), proba.max(axis=1)
+    for c in np.unique(pred):
+        rows = pred == c
+        assert chosen[rows].sum() == round(share * rows.sum())
+        # Within a class, the most confident rows are the ones taken.
+        if chosen[rows].any() and (~chosen[rows]).any():
+            assert conf[rows][chosen[rows]].min() >= conf[rows][~chosen[rows]].max()
+
+
+def test_class_balance_stops_a_majority_class_from_swallowing_the_pool():
+    # 90 sure rows of class 0, 10 less sure rows of class 1.
+    proba = np.vstack([np.tile([0.99, 0.01], (90, 1)), np.tile([0.2, 0.8], (10, 1))])
+    plain = select_pseudo_labels(proba, threshold=0.9)
+    balanced = select_pseudo_labels(proba, threshold=0.9, class_balanced=True)
+    assert plain[90:].sum() == 0
+    assert balanced[90:].sum() == 9 and balanced[:90].sum() == 81
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=60), st.integers(1, 6))
+def test_curriculum_admits_the_top_share_and_relaxes_each_round(conf, round_):
+    conf = np.asarray(conf)
+    t = curriculum_threshold(conf, round_=round_, step=20.0)
+    share = min(1.0, round_ * 0.2)
+    assert np.mean(conf >= t) >= share - 1e-9
+    t_next = curriculum_threshold(conf, round_=round_ + 1, step=20.0)
+    assert t_next <= t
+
+
+def test_curriculum_admits_everything_once_the_steps_reach_100_percent():
+    assert curriculum_threshold(np.array([0.2, 0.9]), round_=5, step=20.0) == -np.inf
+    assert curriculum_threshold(np.array([]), round_=1) == np.inf
+
+
+@settings(max_examples=30, deadline=None)
+@given(probas(), st.floats(0, 4))
+def test_confidence_weights_are_in_unit_interval_and_ordered(proba, power):
+    w = confidence_weights(proba, power=power)
+    assert w.shape == (len(proba),)
+    assert np.all((w > 0) & (w <= 1 + 1e-12))
+    order = np.argsort(proba.max(axis=1) if len(proba) else np.zeros(0))
+    assert np.all(np.diff(w[order]) >= -1e-12)
+
+
+def test_power_zero_gives_equal_weights():
+    proba = np.array([[0.5, 0.5], [0.9, 0.1]])
+    np.testing.assert_allclose(confidence_weights(proba, power=0.0), [1.0, 1.0])
+    assert confidence_weights(proba) == pytest.approx([0.5, 0.9])

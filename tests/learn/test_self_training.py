@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+from fewlabels.learn import KNN, LabelSpreading, LinearProbe, SelfTraining, ZeroShot
+from learn.learn_helpers import BagOfWordsEncoder, blobs, hide
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y_true = blobs(30, 3, 8, spread=0.35)
+    return X, y_true, hide(y_true, 2)
+
+
+@pytest.mark.parametrize(
+    "base", [LinearProbe(C=10.0), LabelSpreading(), KNN()], ids=["linear", "label-spreading", "knn"]
+)
+def test_zero_rounds_equal_the_base_learner(base, data):
+    X, _, y = data
+    st = SelfTraining(clone(base), max_iter=0).fit(X, y)
+    plain = clone(base).fit(X, y)
+    np.testing.assert_allclose(st.predict_proba(X), plain.predict_proba(X), atol=1e-8)
+    assert st.termination_condition_ == "max_iter" and st.n_iter_ == 0
+    assert st.history_ == []
+    np.testing.assert_array_equal(st.labeled_iter_, np.where(y == -1, -1, 0))
+
+
+@pytest.mark.parametrize("criterion", ["threshold", "curriculum"])
+@pytest.mark.parametrize("balanced", [True, False])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_labelled_rows_never_change_label(criterion, balanced, seed, data):
+    X, y_true, _ = data
+    y = hide(y_true, 2, seed=seed)
+    # A deliberately wrong label must survive every round.
+    y[np.flatnonzero(y == 0)[0]] = 2
+    st = SelfTraining(criterion=criterion, threshold=0.6, class_balanced=balanced).fit(X, y)
+    lab = y != -1
+    np.testing.assert_array_equal(st.transduction_[lab], y[lab])
+    assert np.all(st.labeled_iter_[lab] == 0)
+
+
+def test_fitted_state_records_rounds_weights_and_reason(data):
+    X, y_true, y = data
+    st = SelfTraining(criterion="curriculum", step=25.0, max_iter=10).fit(X, y)
+    assert st.termination_condition_ == "all_labeled"
+    assert st.n_iter_ == 4
+    assert [h["round"] for h in st.history_] == [1, 2, 3, 4]
+    assert sum(h["n_new"] for h in st.history_) == np.sum(st.labeled_iter_ > 0)
+    assert st.history_[-1]["n_labeled"] == len(X)
+    # The curriculum relaxes: round r holds at least r quarters of the unlabelled pool.
+    n_unlabelled = np.sum(y == -1)
+    for h in st.history_:
+        assert h["n_labeled"] - np.sum(y != -1) >= min(1.0, h["round"] / 4) * n_unlabelled - 1
+    assert set(np.unique(st.labeled_iter_)) == {0, 1, 2, 3, 4}
+    pseudo = st.labeled_iter_ > 0
+    assert np.all((st.pseudo_weight_[pseudo] > 0) & (st.pseudo_weight_[pseudo] <= 1))
+    np.testing.assert_allclose(st.pseudo_weight_[y != -1], 1.0)
+    assert np.mean(st.transduction_ == y_true) > 0.9
+
+
+def test_stops_when_nothing_changes(data):
+    X, _, y = data
+    st = SelfTraining(criterion="threshold", threshold=1.0, max_iter=5).fit(X, y)
+    assert st.termination_condition_ == "no_change"
+    assert st.n_iter_ == 0
+    np.testing.assert_array_equal(st.labeled_iter_, np.where(y == -1, -1, 0))
+
+
+def test_max_iter_stops_the_loop(data):
+    X, _, y = data
+    st = SelfTraining(criterion="curriculum", step=10.0, max_iter=2).fit(X, y)
+    assert st.termination_condition_ == "max_iter" and st.n_iter_ == 2
+    assert np.sum(st.labeled_iter_ == -1) > 0
+
+
+def test_any_sklearn_classifier_with_predict_proba_is_a_base(data):
+    X, y_true, y = data
+    st = SelfTraining(LogisticRegression(C=10.0), max_iter=3).fit(X, y)
+    assert np.mean(st.predict(X) == y_true) > 0.9
+    with pytest.raises(TypeError, match=r"base learner with predict_proba, but LinearSVC"):
+        SelfTraining(LinearSVC()).fit(X, y)
+
+
+def test_unknown_criterion_is_refused(data):
+    X, _, y = data
+    with pytest.raises(
+        ValueError, match=r"criterion in \('threshold', 'curriculum'\).*'percentile'"
+    ):
+        SelfTraining(criterion="percentile").fit(X, y)
+
+
+def test_zero_shot_seeds_the_loop_when_no_label_exists():
+    enc = BagOfWordsEncoder(dim=16)
+    names = ["cat", "dog", "fish"]
+    rng = np.random.default_rng(0)
+    y_true = np.repeat([0, 1, 2], 20)
+    X = np.stack([enc.word_vector(names[c]) for c in y_true]) + 0.15 * rng.normal(size=(60, 16))
+    st = SelfTraining(
+        seeder=ZeroShot(encoder=enc, class_names=names), seed_per_class=3, max_iter=3
+    ).fit(X, np.full(60, -1))
+    assert st.seeder_ is not None
+    np.testing.assert_array_equal(st.classes_, [0, 1, 2])
+    assert np.sum(st.labeled_iter_ == 0) == 9
+    assert np.mean(st.transduction_ == y_true) > 0.9
