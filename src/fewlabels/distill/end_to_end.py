@@ -1,0 +1,282 @@
+"""Distillation end to end: from a built-in dataset (with a test split) or a workspace."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fewlabels.data.dataset import Dataset
+from fewlabels.distill.comparison import Comparison, compare
+from fewlabels.distill.distillation import distill
+from fewlabels.distill.teacher import Teacher
+from fewlabels.distill.trainer import TrainConfig
+from fewlabels.distill.weighting import Weighting
+
+
+@dataclass
+class DistillReport:
+    """What an end-to-end distillation did.
+
+    Attributes
+    ----------
+    student : Student
+        The fitted student.
+    path : Path
+        Its ONNX export.
+    teacher : Teacher
+    n_pool, n_labelled : int
+        Rows distilled on, and how many had a human label.
+    pool_agreement : float
+        Share of pool rows where student and teacher agree (top-1).
+    comparison : Comparison or None
+        Test-split accuracy and speed (built-in datasets only).
+    seconds : float
+        Wall time of fitting the teacher, distilling and exporting.
+    """
+
+    student: Any
+    path: Path
+    teacher: Teacher
+    n_pool: int
+    n_labelled: int
+    pool_agreement: float
+    comparison: Comparison | None
+    seconds: float
+
+
+def default_teacher_encoder(dataset: Dataset) -> str:
+    """A sensible offline encoder: MiniLM (int8) for text, pixels for small in-memory images,
+    EfficientNet-Lite0 for image files, standardised columns for tables."""
+    if dataset.modality == "text":
+        return "minilm-int8"
+    if dataset.modality == "image":
+        return "pixels" if isinstance(dataset.inputs, np.ndarray) else "efficientnet-lite0"
+    return "tabular"
+
+
+def teacher_learner(name: str) -> Any:
+    """A new learner by fewlabels registry name (``"auto"``, ``"linear"``...)."""
+    from fewlabels.learn.registry import get_learner
+
+    return get_learner(name)
+
+
+def _run(
+    pool: Dataset,
+    teacher: Teacher,
+    out: str | os.PathLike[str],
+    *,
+    student: str,
+    weighting: Weighting,
+    drop_fraction: float,
+    config: TrainConfig | None,
+    student_params: dict[str, Any] | None,
+    extra: dict[str, Any],
+    fit_teacher: bool = True,
+) -> tuple[Any, Path, float]:
+    from fewlabels._validation import check_student_kind
+    from fewlabels.distill.distillation import AUTO_STUDENT, STUDENTS
+
+    check_student_kind(student, pool.modality, STUDENTS, AUTO_STUDENT)  # before the costly part
+    if fit_teacher:
+        teacher.fit(pool)
+    model = distill(
+        teacher,
+        pool,
+        student=student,
+        weighting=weighting,
+        drop_fraction=drop_fraction,
+        config=config,
+        student_params=student_params,
+    )
+    path = model.export(out, extra={"teacher": teacher.name, **extra})
+    soft = teacher.soft_labels(pool)
+    agreement = float(
+        (model.predict_proba(soft.dataset.inputs).argmax(1) == soft.teacher_proba.argmax(1)).mean()
+    )
+    return model, path, agreement
+
+
+def distill_and_compare(
+    teacher: Teacher,
+    pool: Dataset,
+    test: Dataset,
+    *,
+    out: str | os.PathLike[str] = "student.onnx",
+    student: str = "auto",
+    weighting: Weighting = "none",
+    drop_fraction: float = 0.0,
+    config: TrainConfig | None = None,
+    student_params: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    fit_teacher: bool = True,
+    threads: int | None = None,
+) -> DistillReport:
+    """Distil ``teacher`` over ``pool``, export, and compare both on ``test``.
+
+    Parameters
+    ----------
+    teacher : Teacher
+        Fitted here on ``pool`` when ``fit_teacher`` (else it must be fitted already).
+    pool : Dataset
+        Train rows; labels (-1 = unlabelled) are the human labels.
+    test : Dataset
+        Held-out rows, all labelled.
+    out : path-like
+        Where to write the ONNX export.
+    threads : int, optional
+        onnxruntime threads for the student's timing (its default when None).
+    student, weighting, drop_fraction, config, student_params
+        As in :func:`fewlabels.distill.distill`.
+
+    Returns
+    -------
+    DistillReport
+        With ``comparison`` (accuracy and items/s of teacher and student on ``test``).
+    """
+    from fewlabels.distill.predict import load_student
+
+    start = time.perf_counter()
+    model, path, agreement = _run(
+        pool,
+        teacher,
+        out,
+        student=student,
+        weighting=weighting,
+        drop_fraction=drop_fraction,
+        config=config,
+        student_params=student_params,
+        extra=extra or {},
+        fit_teacher=fit_teacher,
+    )
+    seconds = time.perf_counter() - start
+    comparison = compare(teacher, load_student(path, threads=threads), test)
+    return DistillReport(
+        model,
+        path,
+        teacher,
+        len(pool),
+        int(pool.labeled_mask.sum()),
+        agreement,
+        comparison,
+        seconds,
+    )
+
+
+def distill_builtin(
+    name: str,
+    *,
+    per_class: int = 10,
+    encoder: str | None = None,
+    learner: str = "auto",
+    student: str = "auto",
+    out: str | os.PathLike[str] = "student.onnx",
+    seed: int = 0,
+    weighting: Weighting = "none",
+    drop_fraction: float = 0.0,
+    config: TrainConfig | None = None,
+    student_params: dict[str, Any] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+) -> DistillReport:
+    """Label ``per_class`` rows of a built-in train split, fit a teacher, distil, compare on test.
+
+    Parameters
+    ----------
+    name : str
+        A built-in dataset (``fewlabels.data.list_builtin``).
+    per_class : int
+        Human labels per class (a stratified, seeded budget split).
+    encoder, learner : str
+        The teacher; the encoder defaults by modality (:func:`default_teacher_encoder`).
+    student, weighting, drop_fraction, config, student_params
+        As in :func:`fewlabels.distill.distill`.
+    out : path-like
+        Where to write the ONNX export.
+    """
+    from fewlabels.data import budget_split, load_builtin
+
+    splits = load_builtin(name)
+    pool = budget_split(splits.train, per_class=per_class, seed=seed).apply(splits.train)
+    teacher = Teacher(
+        encoder or default_teacher_encoder(pool),
+        teacher_learner(learner),
+        cache_dir=cache_dir,
+        progress=progress,
+    )
+    return distill_and_compare(
+        teacher,
+        pool,
+        splits.test,
+        out=out,
+        student=student,
+        weighting=weighting,
+        drop_fraction=drop_fraction,
+        config=config or TrainConfig(random_state=seed, progress=progress),
+        student_params=student_params,
+        extra={"dataset": name, "per_class": per_class, "seed": seed},
+    )
+
+
+def distill_workspace(
+    workspace: Any,
+    *,
+    out: str | os.PathLike[str] | None = None,
+    student: str = "auto",
+    weighting: Weighting = "none",
+    drop_fraction: float = 0.0,
+    config: TrainConfig | None = None,
+    student_params: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> DistillReport:
+    """Distil a workspace's model: its current labels are the human labels.
+
+    Parameters
+    ----------
+    workspace : fewlabels.store.Workspace
+        Its encoder and learner (``fewlabels.toml``) make the teacher; embeddings come from
+        its cache folder.
+    out : path-like, optional
+        Default ``<workspace>/models/student.onnx``.
+    """
+    start = time.perf_counter()
+    ws_cfg = workspace.config
+    pool = workspace.dataset()
+    teacher = Teacher(
+        ws_cfg.encoder,
+        teacher_learner(ws_cfg.learner),
+        cache_dir=Path(workspace.root) / "cache",
+        progress=progress,
+    )
+    params = dict(student_params or {})
+    text_column = getattr(ws_cfg.data, "text", None)
+    if pool.modality == "text" and text_column and "text_column" not in params:
+        params["text_column"] = text_column
+    cfg = config or TrainConfig(random_state=int(getattr(ws_cfg, "seed", 0)), progress=progress)
+    target = out if out is not None else Path(workspace.root) / "models" / "student.onnx"
+    model, path, agreement = _run(
+        pool,
+        teacher,
+        target,
+        student=student,
+        weighting=weighting,
+        drop_fraction=drop_fraction,
+        config=cfg,
+        student_params=params,
+        extra={"workspace": str(Path(workspace.root).resolve())},
+    )
+    return DistillReport(
+        model,
+        path,
+        teacher,
+        len(pool),
+        int(pool.labeled_mask.sum()),
+        agreement,
+        None,
+        time.perf_counter() - start,
+    )

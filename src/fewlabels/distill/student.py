@@ -1,0 +1,216 @@
+"""The base of every student: fit on soft labels, predict, export to ONNX.
+
+A student is a small scikit-learn-style estimator over raw inputs. Subclasses fill in named
+steps (``_fit_spec``, ``_features``, ``_build``, ``_trainer``, ``_example``); the training
+loop lives once in :class:`fewlabels.distill.trainer.Trainer`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from torch import nn
+
+from fewlabels.distill.trainer import TrainConfig, TrainData, Trainer
+
+
+class _Probabilities(nn.Module):
+    """Wrap a logits module so that it returns probabilities (what is exported)."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.net(*inputs), dim=-1)
+
+
+class Student(BaseEstimator):
+    """Common fit/predict/export of the students.
+
+    Parameters
+    ----------
+    config : TrainConfig, optional
+        Training options; defaults to ``TrainConfig()``.
+
+    Attributes
+    ----------
+    input_spec_ : TextHashing, ImageInput or TableInput
+        How raw inputs become features (exported as JSON).
+    module_ : torch.nn.Module
+        The trained network (inputs -> logits).
+    classes_ : tuple of str
+    n_classes_ : int
+    history_ : list of dict
+        Per-epoch ``train_loss``, ``val_loss`` and ``val_agreement`` (with the teacher).
+    best_epoch_ : int
+    stop_reason_ : str
+        Why training stopped.
+    n_train_, n_val_ : int
+        Rows trained on and held out for early stopping.
+    """
+
+    kind: ClassVar[str] = ""
+    modality: ClassVar[str] = ""
+
+    def __init__(self, *, config: TrainConfig | None = None) -> None:
+        self.config = config
+
+    # --- named steps ---------------------------------------------------------------------
+    def _fit_spec(self, inputs: Any) -> Any:
+        raise NotImplementedError
+
+    def _features(self, inputs: Any, spec: Any, *, training: bool) -> Any:
+        raise NotImplementedError
+
+    def _build(self, spec: Any, n_classes: int) -> nn.Module:
+        raise NotImplementedError
+
+    def _trainer(self, config: TrainConfig) -> Trainer:
+        return Trainer(config)
+
+    def _example(self) -> tuple[dict[str, np.ndarray], dict[str, dict[int, str]]]:
+        """A small input batch for export, and its dynamic axes."""
+        raise NotImplementedError
+
+    # --- public --------------------------------------------------------------------------
+    def fit(
+        self,
+        inputs: Any,
+        targets: np.ndarray,
+        *,
+        labels: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
+        classes: tuple[str, ...] | list[str] | None = None,
+    ) -> Student:
+        """Train on soft labels.
+
+        Parameters
+        ----------
+        inputs : list of str, ndarray of images, or DataFrame, of length n_samples
+            Raw inputs of this student's modality.
+        targets : ndarray of shape (n_samples, n_classes)
+            Teacher probabilities (one-hot where a human label overrides).
+        labels : ndarray of shape (n_samples,), optional
+            Human labels as class codes, -1 where none; they get a cross-entropy term.
+        sample_weight : ndarray of shape (n_samples,), optional
+            Trust in each row (0 drops it), see :func:`fewlabels.distill.weighting.trust_weights`.
+        classes : sequence of str, optional
+            Class names (default ``"0"``, ``"1"``...).
+
+        Returns
+        -------
+        self
+        """
+        from fewlabels._validation import check_student_fit
+
+        config = self.config if self.config is not None else TrainConfig()
+        targets, labels, weights, names = check_student_fit(
+            inputs,
+            targets,
+            labels,
+            sample_weight,
+            classes,
+            modality=self.modality,
+            student=type(self).__name__,
+        )
+        spec = self._fit_spec(inputs)
+        features = self._features(inputs, spec, training=True)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.random_state)
+            module = self._build(spec, targets.shape[1])
+            result = self._trainer(config).fit(
+                module, TrainData(features, targets, labels, weights)
+            )
+        self.input_spec_ = spec
+        self.module_ = module.cpu().eval()
+        self.classes_ = names
+        self.n_classes_ = len(names)
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.stop_reason_ = result.stop_reason
+        self.n_train_, self.n_val_ = result.n_train, result.n_val
+        self.device_ = result.device
+        self.config_ = config
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "module_"):
+            raise RuntimeError(
+                f"This {type(self).__name__} is not fitted yet: call fit(inputs, targets) or "
+                "fewlabels.distill.distill(teacher, dataset) first."
+            )
+
+    def predict_proba(self, inputs: Any) -> np.ndarray:
+        """Class probabilities from raw inputs, in torch.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), float32
+        """
+        self._check_fitted()
+        features = self._features(inputs, self.input_spec_, training=False)
+        trainer = self._trainer(self.config_)
+        n = features.shape[0]
+        logits = trainer.logits(self.module_, features, np.arange(n), torch.device("cpu"))
+        return torch.softmax(logits, dim=-1).numpy()
+
+    def predict(self, inputs: Any) -> np.ndarray:
+        """Class codes (indices into ``classes_``) of shape (n_samples,)."""
+        return self.predict_proba(inputs).argmax(axis=1)
+
+    def export(self, path: str | os.PathLike[str], *, extra: dict[str, Any] | None = None) -> Path:
+        """Write the student as an ONNX file with fewlabels metadata.
+
+        Parameters
+        ----------
+        path : path-like
+            Target file (``.onnx``).
+        extra : dict, optional
+            More JSON-serialisable facts to record (teacher, dataset...).
+
+        Returns
+        -------
+        Path of the file; load it with :func:`fewlabels.distill.load_student`.
+        """
+        from fewlabels.distill.export import export_onnx
+
+        self._check_fitted()
+        example, axes = self._example()
+        metadata = {
+            "student": self.kind,
+            "modality": self.modality,
+            "classes": list(self.classes_),
+            "input": self.input_spec_.to_dict(),
+            "inputs": list(example),
+            "training": {
+                "temperature": self.config_.temperature,
+                "hard_weight": self.config_.hard_weight,
+                "best_epoch": self.best_epoch_,
+                "stop_reason": self.stop_reason_,
+                "n_train": self.n_train_,
+                "n_val": self.n_val_,
+            },
+            "versions": _versions(),
+            **(extra or {}),
+        }
+        return export_onnx(
+            _Probabilities(self.module_), example, path, metadata=metadata, dynamic_axes=axes
+        )
+
+
+def _versions() -> dict[str, str]:
+    import sklearn
+
+    import fewlabels
+
+    return {
+        "fewlabels": fewlabels.__version__,
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+    }

@@ -1,0 +1,174 @@
+"""The teacher: a frozen encoder plus a fitted learner, giving soft labels over a pool.
+
+Human labels override the teacher on labelled rows (their target is one-hot).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fewlabels.data.dataset import Dataset
+from fewlabels.typing import UNLABELED
+
+
+def override_with_human(proba: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Teacher probabilities with human-labelled rows replaced by one-hot rows.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+    labels : ndarray of shape (n_samples,)
+        Class codes, -1 where there is no human label.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes), float32 (a copy)
+    """
+    out = np.array(proba, dtype=np.float32, copy=True)
+    rows = np.flatnonzero(labels != UNLABELED)
+    out[rows] = 0.0
+    out[rows, labels[rows]] = 1.0
+    return out
+
+
+def align_columns(proba: np.ndarray, learner_classes: np.ndarray, n_classes: int) -> np.ndarray:
+    """Place ``predict_proba`` columns (in ``learner.classes_`` order) at their class codes.
+
+    Classes the learner never saw get probability 0.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes), float32
+    """
+    out = np.zeros((proba.shape[0], n_classes), dtype=np.float32)
+    out[:, np.asarray(learner_classes, dtype=np.int64)] = proba
+    return out
+
+
+@dataclass
+class SoftLabels:
+    """The teacher's targets over a pool.
+
+    Attributes
+    ----------
+    dataset : Dataset
+        The pool rows that could be read (aligned with ``proba``).
+    teacher_proba : ndarray of shape (n_samples, n_classes)
+        What the teacher predicts on every row.
+    proba : ndarray of shape (n_samples, n_classes)
+        The targets: ``teacher_proba`` with human-labelled rows one-hot.
+    skipped : list of (id, reason)
+        Rows that could not be read.
+    """
+
+    dataset: Dataset
+    teacher_proba: np.ndarray
+    proba: np.ndarray
+    skipped: list[tuple[str, str]]
+
+
+class Teacher:
+    """An encoder plus a fitted learner on its embeddings.
+
+    Parameters
+    ----------
+    encoder : str or Encoder
+        A registry name (``"minilm"``, ``"efficientnet-lite0"``...) or an encoder object.
+    learner : estimator
+        A fitted classifier on embeddings with ``predict_proba`` and integer ``classes_``
+        (any fewlabels learner, or a scikit-learn classifier fitted on class codes).
+        Use :meth:`fit` to fit it here.
+    cache_dir : path-like, optional
+        Embedding cache folder (``fewlabels.encode.embed``'s default when None).
+    progress : bool
+        Show progress while embedding.
+    """
+
+    def __init__(
+        self,
+        encoder: Any,
+        learner: Any,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        progress: bool = True,
+    ) -> None:
+        self.encoder = encoder
+        self.learner = learner
+        self.cache_dir = cache_dir
+        self.progress = progress
+
+    def _encoder(self) -> Any:
+        if isinstance(self.encoder, str):
+            from fewlabels.encode import get_encoder
+
+            self.encoder = get_encoder(self.encoder)
+        return self.encoder
+
+    @property
+    def name(self) -> str:
+        enc = self.encoder if isinstance(self.encoder, str) else getattr(self.encoder, "name", "?")
+        return f"{enc} + {type(self.learner).__name__}"
+
+    def embed(self, dataset: Dataset) -> Any:
+        """Embeddings of ``dataset`` through the cache (``fewlabels.encode.embed``)."""
+        from fewlabels.encode import embed
+
+        return embed(dataset, self._encoder(), cache_dir=self.cache_dir, progress=self.progress)
+
+    def fit(self, dataset: Dataset) -> Teacher:
+        """Embed ``dataset`` and fit the learner on its labels.
+
+        fewlabels learners see every row (``-1`` = unlabelled, which transductive learners
+        use); other estimators see the labelled rows only.
+        """
+        emb = self.embed(dataset)
+        X, y = np.asarray(emb.X), emb.dataset.labels
+        if _is_fewlabels_learner(self.learner):
+            self.learner.fit(X, y)
+        else:
+            mask = y != UNLABELED
+            self.learner.fit(X[mask], y[mask])
+        return self
+
+    def check_fitted(self) -> None:
+        """Refuse a teacher whose learner is not fitted, saying how to fit it."""
+        from fewlabels._validation import check_teacher_fitted
+
+        check_teacher_fitted(self.learner)
+
+    def predict_proba_embedded(self, X: np.ndarray, n_classes: int) -> np.ndarray:
+        """Teacher probabilities from embeddings, columns at class codes ``0..n_classes-1``."""
+        proba = np.asarray(self.learner.predict_proba(X), dtype=np.float32)
+        return align_columns(proba, np.asarray(self.learner.classes_), n_classes)
+
+    def predict_proba(self, inputs: Any, n_classes: int) -> np.ndarray:
+        """Teacher probabilities from raw inputs, encoding them now (no cache).
+
+        This is the teacher's end-to-end cost per item (used to compare speed with a student).
+        """
+        self.check_fitted()
+        X = self._encoder().encode(inputs)
+        return self.predict_proba_embedded(X, n_classes)
+
+    def soft_labels(self, dataset: Dataset) -> SoftLabels:
+        """The targets over ``dataset``: teacher probabilities, one-hot on human-labelled rows.
+
+        Returns
+        -------
+        SoftLabels
+        """
+        self.check_fitted()
+        emb = self.embed(dataset)
+        kept = emb.dataset
+        teacher = self.predict_proba_embedded(np.asarray(emb.X), kept.n_classes)
+        return SoftLabels(
+            kept, teacher, override_with_human(teacher, kept.labels), list(emb.skipped)
+        )
+
+
+def _is_fewlabels_learner(learner: Any) -> bool:
+    return type(learner).__module__.startswith("fewlabels.")
