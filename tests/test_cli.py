@@ -55,12 +55,37 @@ def test_embed_unknown_encoder_exits_2_with_known_names(image_folder: Path) -> N
     assert "Unknown encoder 'nope'" in flat(out.output) and "minilm" in out.output
 
 
-def test_demo_prints_few_and_all_label_accuracies(tmp_path: Path) -> None:
+def test_demo_prints_few_and_all_label_accuracies_and_a_learning_curve(tmp_path: Path) -> None:
     out = runner.invoke(
         app,
-        ["demo", "--dataset", "digits", "--per-class", "2", "--cache-dir", str(tmp_path)],
+        [
+            "demo",
+            "--dataset",
+            "digits",
+            "--per-class",
+            "2",
+            "--rounds",
+            "2",
+            "--no-distill",
+            "--cache-dir",
+            str(tmp_path),
+        ],
         terminal_width=200,
     )
     assert out.exit_code == 0, out.output
-    accs = [float(a) for a in re.findall(r"\b0\.\d{3}\b", out.output)]
-    assert len(accs) >= 2 and all(0.3 < a <= 1.0 for a in accs)
+    text = flat(out.output)
+    assert re.search(r"Auto \(chose [a-z-]+", text)
+    accs = [float(a) for a in re.findall(r"\b0\.\d{3}\b", text)]
+    assert len(accs) >= 3 + 2 * 2 and all(0.3 < a <= 1.0 for a in accs)
+    assert "typiclust vs random" in text and "distil" not in text
+
+
+def test_demo_distils_and_compares_teacher_and_student(tmp_path: Path) -> None:
+    from fewlabels.demo import run_demo
+
+    result = run_demo(
+        dataset="wine", per_class=3, rounds=0, cache_dir=str(tmp_path), out_dir=str(tmp_path)
+    )
+    cmp = result.extra["distill"]
+    assert 0.0 < cmp["student_accuracy"] <= 1.0 and cmp["teacher_items_per_s"] > 0
+    assert (tmp_path / "wine-student.onnx").is_file()

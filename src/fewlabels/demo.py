@@ -60,6 +60,7 @@ def run_demo(
     rounds: int = 5,
     strategy: str = "typiclust",
     distill: bool = True,
+    distill_epochs: int = 15,
     cache_dir: str | None = None,
     out_dir: str | None = None,
     console: Console | None = None,
@@ -80,6 +81,8 @@ def run_demo(
         The active-learning strategy compared with random selection.
     distill : bool
         Distil, export and compare a student at the end.
+    distill_epochs : int
+        Most epochs of the student's training (early stopping may end it sooner).
     out_dir : str, optional
         Where the student's ONNX file goes (a temporary folder by default).
     """
@@ -158,6 +161,8 @@ def run_demo(
         out.rule("4. distil into a small student, export to ONNX")
         folder = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="fewlabels-demo-"))
         folder.mkdir(parents=True, exist_ok=True)
+        from fewlabels.distill import TrainConfig
+
         report = distill_builtin(
             dataset,
             per_class=per_class,
@@ -165,6 +170,7 @@ def run_demo(
             seed=seed,
             out=folder / f"{dataset}-student.onnx",
             cache_dir=cache_dir,
+            config=TrainConfig(epochs=distill_epochs, random_state=seed),
         )
         cmp = report.comparison
         assert cmp is not None
