@@ -550,7 +550,9 @@ def check_train_config(config: Any) -> None:
         )
     for name in ("lr", "weight_decay", "hard_weight"):
         v = getattr(config, name)
-        if not (isinstance(v, (int, float)) and np.isfinite(v) and v >= (1e-12 if name == "lr" else 0)):
+        if not (
+            isinstance(v, (int, float)) and np.isfinite(v) and v >= (1e-12 if name == "lr" else 0)
+        ):
             raise ValueError(f"Expected {name} to be a finite number >= 0 (lr > 0), but got {v!r}.")
 
 
@@ -602,9 +604,7 @@ def check_student_kind(
     if kind == "auto":
         return auto[modality]
     if kind not in students:
-        raise ValueError(
-            f"Expected a student kind among {['auto', *students]}, but got {kind!r}."
-        )
+        raise ValueError(f"Expected a student kind among {['auto', *students]}, but got {kind!r}.")
     fits = students[kind][0]
     if fits != modality:
         raise ValueError(
@@ -653,8 +653,11 @@ def check_student_fit(
     """Check a student's ``fit`` arguments; return targets, labels, weights and class names."""
     import pandas as pd
 
-    kinds = {"text": "a list of texts", "image": "an array of images (n, height, width[, "
-             "channels]) or a list of image paths", "tabular": "a DataFrame of feature columns"}
+    kinds = {
+        "text": "a list of texts",
+        "image": "an array of images (n, height, width[, channels]) or a list of image paths",
+        "tabular": "a DataFrame of feature columns",
+    }
     ok = {
         "text": isinstance(inputs, (list, tuple)) and all(isinstance(t, str) for t in inputs[:100]),
         "image": (isinstance(inputs, np.ndarray) and inputs.ndim in (3, 4))
@@ -662,7 +665,9 @@ def check_student_fit(
         "tabular": isinstance(inputs, pd.DataFrame),
     }[modality]
     if not ok:
-        what = type(inputs).__name__ + (f" of shape {inputs.shape}" if hasattr(inputs, "shape") else "")
+        what = type(inputs).__name__ + (
+            f" of shape {inputs.shape}" if hasattr(inputs, "shape") else ""
+        )
         raise TypeError(f"{student} expected {kinds[modality]}, but got {what}.")
     n = len(inputs)
     t = np.asarray(targets, dtype=np.float64)
@@ -673,9 +678,12 @@ def check_student_fit(
         )
     t = check_soft_labels(t, n, t.shape[1])
     k = t.shape[1]
-    y = (np.full(n, UNLABELED, dtype=np.int64) if labels is None
-         else check_label_codes(labels, n, k))
-    w = np.ones(n, dtype=np.float32) if sample_weight is None else np.asarray(sample_weight, np.float32)
+    y = np.full(n, UNLABELED, dtype=np.int64) if labels is None else check_label_codes(labels, n, k)
+    w = (
+        np.ones(n, dtype=np.float32)
+        if sample_weight is None
+        else np.asarray(sample_weight, np.float32)
+    )
     if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any():
         raise ValueError(f"Expected sample_weight of shape ({n},) with finite values >= 0.")
     if not (w > 0).any():
@@ -684,4 +692,3 @@ def check_student_fit(
     if len(names) != k:
         raise ValueError(f"Expected {k} class names (one per target column), but got {len(names)}.")
     return t, y, w, names
-

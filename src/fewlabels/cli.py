@@ -25,7 +25,9 @@ def _split_list(value: str | None) -> list[str] | None:
 
 def _fail(exc: Exception) -> typer.Exit:
     """Print a library error (which says what was expected and how to fix it) and exit 2."""
-    console.print(f"[bold red]error:[/] {exc}")
+    from rich.markup import escape
+
+    console.print(f"[bold red]error:[/] {escape(str(exc))}")
     return typer.Exit(code=2)
 
 

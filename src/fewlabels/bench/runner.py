@@ -1,0 +1,607 @@
+"""Run a protocol: every cell (dataset x encoder x budget x seed x method), resumably.
+
+Each (dataset, encoder) pair is embedded once per run through the embedding cache
+(:func:`fewlabels.encode.embed`), train and test. Each method is then fitted transductively on
+the whole training pool (labels outside the budget split set to -1) and scored on the held-out
+test split. Every finished cell is written at once, atomically, as one small file in
+``<out>/cells/``; a rerun of the same protocol into the same folder skips the cells already
+there, so a killed run resumes where it stopped. A method that raises is recorded as
+``failed`` with its error and the run goes on; a method that cannot run on a cell (SetFit on
+images) is recorded as ``n/a`` with the reason.
+
+Run folder layout::
+
+    <out>/protocol.json        the resolved protocol (a rerun with another protocol is refused)
+    <out>/run.json             machine, versions and the wall time of every session
+    <out>/splits/<dataset>/<budget>-seed<seed>.json   the labelled ids (BudgetSplit.save)
+    <out>/cells/*.json         one finished cell each
+    <out>/errors.log           tracebacks of failed cells
+    <out>/results.parquet, results.csv   every cell, merged at the end
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fewlabels.bench import results as res
+from fewlabels.bench.methods import MethodContext, expand_methods, get_method
+from fewlabels.bench.protocol import Budget, DatasetEntry, Protocol, protocol_differences
+from fewlabels.typing import UNLABELED
+
+PROTOCOL_FILE = "protocol.json"
+#: The budget of methods that see every training label (the ceiling): one cell per seed.
+ALL_LABELS = Budget(fraction=1.0)
+RUN_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One unit of work: a method on one labelled subset of one embedded dataset."""
+
+    dataset: str
+    encoder: str
+    budget: Budget
+    seed: int
+    method: str
+
+    @property
+    def cell_id(self) -> str:
+        return f"{self.dataset}|{self.encoder}|{self.budget.label}|seed={self.seed}|{self.method}"
+
+
+@dataclass
+class PlannedDataset:
+    """A protocol dataset entry, loaded, with its cells."""
+
+    entry: DatasetEntry
+    train: Any
+    test: Any
+    cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """What :func:`run_protocol` did."""
+
+    run_dir: Path
+    results: pd.DataFrame
+    seconds: float
+    ran: int
+    skipped: int
+    counts: dict[str, int]
+
+
+# -- planning and validation (before any work) -------------------------------------------------
+def _load_dataset(entry: DatasetEntry, data_root: str | os.PathLike[str] | None) -> tuple[Any, Any]:
+    from fewlabels.data import from_folder, list_builtin, load_builtin
+
+    if entry.folder is None:
+        known = [info.name for info in list_builtin()]
+        if entry.name not in known:
+            raise ValueError(
+                f"Unknown dataset {entry.name!r}. Built-in datasets: {', '.join(known)}; for "
+                "an image folder add folder = '<path>' to the dataset entry."
+            )
+        splits = load_builtin(entry.name)
+        return splits.train, splits.test
+    root = Path(entry.folder).expanduser()
+    if not root.is_absolute():
+        if data_root is None:
+            raise ValueError(
+                f"Dataset {entry.name!r} reads the image folder {entry.folder!r} relative to a "
+                "data root, but none was given. Pass --data-root DIR (the folder holding "
+                f"{entry.folder}/train and {entry.folder}/test)."
+            )
+        root = Path(data_root).expanduser() / root
+    for part in ("train", "test"):
+        if not (root / part).is_dir():
+            raise FileNotFoundError(
+                f"Expected the image folder of dataset {entry.name!r} at {str(root)!r} with "
+                f"sub-folders train/<class>/ and test/<class>/, but {part}/ is missing."
+            )
+    train = from_folder(root / "train", name=entry.name)
+    test = from_folder(root / "test", classes=list(train.classes), name=entry.name)
+    return train, test
+
+
+def _check_encoder(entry: DatasetEntry, modality: str) -> None:
+    from fewlabels.encode import list_encoders
+
+    infos = {info.name.split(":")[0]: info for info in list_encoders()}
+    key = entry.encoder.split(":")[0]
+    if key not in infos:
+        known = ", ".join(info.name for info in list_encoders())
+        raise ValueError(
+            f"Unknown encoder {entry.encoder!r} for dataset {entry.name!r}. Known encoders: "
+            f"{known}."
+        )
+    enc_modality = infos[key].modality
+    if enc_modality != modality:
+        fitting = [i.name for i in list_encoders() if i.modality == modality]
+        raise ValueError(
+            f"Encoder {entry.encoder!r} embeds {enc_modality} data, but dataset {entry.name!r} "
+            f"holds {modality} data. Pick one of: {', '.join(fitting)}."
+        )
+
+
+def _check_budgets(entry: DatasetEntry, budgets: tuple[Budget, ...], train: Any) -> None:
+    counts = train.class_counts()
+    smallest = min(counts.values())
+    too_big = [b.per_class for b in budgets if b.per_class is not None and b.per_class > smallest]
+    if too_big:
+        small = {c: n for c, n in counts.items() if n == smallest}
+        raise ValueError(
+            f"Budget(s) {too_big} labels per class exceed the smallest class of dataset "
+            f"{entry.name!r} ({small}). Use budgets of at most {smallest} per class there "
+            "(set budgets in its datasets entry) or a fraction."
+        )
+
+
+def _check_limits(protocol: Protocol, methods_used: set[str]) -> None:
+    stray = sorted(set(protocol.limits) - methods_used)
+    if stray:
+        raise ValueError(
+            f"Protocol {protocol.name!r} has limits for method(s) {stray} that it does not "
+            f"run. Its methods: {sorted(methods_used)}."
+        )
+
+
+def plan(
+    protocol: Protocol, *, data_root: str | os.PathLike[str] | None = None
+) -> list[PlannedDataset]:
+    """Check every name, load every dataset and list the cells, before any work starts.
+
+    Raises a ValueError (or FileNotFoundError) for unknown dataset, encoder or method names,
+    an encoder of the wrong modality, a budget larger than a dataset's smallest class, or
+    limits on methods the protocol does not run.
+    """
+    methods_used: set[str] = set()
+    expanded: dict[str, list[str]] = {}
+    for entry in protocol.datasets:
+        expanded[entry.key] = expand_methods(protocol.methods_for(entry))
+        methods_used.update(expanded[entry.key])
+    _check_limits(protocol, methods_used)
+    planned = []
+    for entry in protocol.datasets:
+        train, test = _load_dataset(entry, data_root)
+        _check_encoder(entry, train.modality)
+        budgets = protocol.budgets_for(entry)
+        _check_budgets(entry, budgets, train)
+        item = PlannedDataset(entry=entry, train=train, test=test)
+        for budget in budgets:
+            for seed in protocol.seeds:
+                for method in expanded[entry.key]:
+                    limit = protocol.limits.get(method)
+                    if limit is not None and not limit.allows(
+                        dataset=entry.name, budget=budget, seed=seed
+                    ):
+                        continue
+                    if get_method(method).labels == "all":
+                        continue  # the ceiling ignores the budget: one cell per seed, below
+                    item.cells.append(Cell(entry.name, entry.encoder, budget, seed, method))
+        for seed in protocol.seeds:
+            for method in expanded[entry.key]:
+                limit = protocol.limits.get(method)
+                if get_method(method).labels == "all" and (
+                    limit is None or limit.seeds is None or seed in limit.seeds
+                ):
+                    item.cells.append(Cell(entry.name, entry.encoder, ALL_LABELS, seed, method))
+        planned.append(item)
+    return planned
+
+
+def with_encoder(protocol: Protocol, encoder: str) -> Protocol:
+    """The protocol with every dataset embedded by ``encoder`` (a CLI override)."""
+    entries = tuple(dataclasses.replace(d, encoder=encoder) for d in protocol.datasets)
+    return dataclasses.replace(protocol, datasets=entries)
+
+
+# -- the run folder -------------------------------------------------------------------------------
+def _check_run_dir(run_dir: Path, protocol: Protocol) -> None:
+    """Refuse to resume into a folder holding another protocol's cells."""
+    path = run_dir / PROTOCOL_FILE
+    if not path.is_file():
+        return
+    old = json.loads(path.read_text(encoding="utf-8"))
+    diff = protocol_differences(old.get("protocol", {}), protocol.to_dict())
+    if diff:
+        lines = "; ".join(f"{k}: folder has {a!r}, now {b!r}" for k, (a, b) in diff.items())
+        raise ValueError(
+            f"The run folder {str(run_dir)!r} holds results of a different protocol ({lines}). "
+            "Pass another --out folder, or delete this one to start over."
+        )
+
+
+def machine_info() -> dict[str, Any]:
+    """The machine a run is measured on: CPU count, memory, platform, library versions."""
+    import psutil
+    import sklearn
+
+    try:
+        load = os.getloadavg()
+    except OSError:  # pragma: no cover - not on Windows
+        load = (float("nan"),) * 3
+    info: dict[str, Any] = {
+        "host": platform.node(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "load_average_at_start": [round(x, 2) for x in load],
+    }
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    except ImportError:  # pragma: no cover - torch is an extra
+        info["gpu"] = None
+    return info
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children."""
+    import psutil
+
+    t = psutil.Process().cpu_times()
+    return float(t.user + t.system + t.children_user + t.children_system)
+
+
+def _record_session(
+    run_dir: Path,
+    started: str,
+    seconds: float,
+    ran: int,
+    skipped: int,
+    machine: dict[str, Any],
+    cpu_seconds: float,
+) -> None:
+    path = run_dir / RUN_FILE
+    data: dict[str, Any] = (
+        json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"sessions": []}
+    )
+    try:
+        end_load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover
+        end_load = []
+    data["sessions"].append(
+        {
+            "started_at": started,
+            "seconds": round(seconds, 2),
+            "cpu_seconds": round(cpu_seconds, 2),
+            "cells_run": ran,
+            "cells_skipped": skipped,
+            "machine": machine,
+            "load_average_at_end": end_load,
+        }
+    )
+    data["total_seconds"] = round(sum(s["seconds"] for s in data["sessions"]), 2)
+    data["total_cpu_seconds"] = round(sum(s.get("cpu_seconds", 0) for s in data["sessions"]), 2)
+    res._atomic_write(path, json.dumps(data, indent=1))
+
+
+# -- measuring one cell ---------------------------------------------------------------------------
+@contextmanager
+def _peak_rss() -> Iterator[list[float]]:
+    """Yield a one-item list that ends up holding the peak RSS rise (MiB) inside the block."""
+    import psutil
+
+    proc = psutil.Process()
+    base = proc.memory_info().rss
+    peak = [base]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.005):
+            peak[0] = max(peak[0], proc.memory_info().rss)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    out = [0.0]
+    try:
+        yield out
+    finally:
+        stop.set()
+        thread.join()
+        peak[0] = max(peak[0], proc.memory_info().rss)
+        out[0] = (peak[0] - base) / 2**20
+
+
+def _metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro")),
+    }
+
+
+@dataclass
+class _Embedded:
+    """One (dataset, encoder) pair embedded: arrays and the kept datasets."""
+
+    encoder: Any
+    X_train: np.ndarray
+    X_test: np.ndarray
+    train: Any
+    test: Any
+
+
+def _embed(item: PlannedDataset, cache_dir: str | os.PathLike[str] | None) -> _Embedded:
+    from fewlabels.encode import embed, get_encoder
+
+    encoder = get_encoder(item.entry.encoder)
+    tr = embed(item.train, encoder, cache_dir=cache_dir, progress=False)
+    te = embed(item.test, encoder, cache_dir=cache_dir, progress=False)
+    scored = np.flatnonzero(te.dataset.labeled_mask)  # a test row without a label is not scored
+    return _Embedded(
+        encoder, np.asarray(tr.X), np.asarray(te.X)[scored], tr.dataset, te.dataset.subset(scored)
+    )
+
+
+def _split_path(run_dir: Path, dataset: str, budget: Budget, seed: int) -> Path:
+    label = budget.label.replace("/", "-per-").replace("%", "pct")
+    return run_dir / "splits" / dataset / f"{label}-seed{seed}.json"
+
+
+def _budget_labels(
+    run_dir: Path, full_train: Any, kept_train: Any, budget: Budget, seed: int
+) -> np.ndarray:
+    """Labels of the kept training rows with everything outside the split set to -1."""
+    from fewlabels.data import BudgetSplit, budget_split
+
+    path = _split_path(run_dir, full_train.name, budget, seed)
+    if path.is_file():
+        split = BudgetSplit.load(path)
+    else:
+        split = budget_split(
+            full_train, per_class=budget.per_class, fraction=budget.fraction, seed=seed
+        )
+        split.save(path)
+    keep = set(kept_train.ids.astype(str).tolist())
+    chosen = [i for i in split.labeled_ids if i in keep]  # items the encoder could not read drop
+    labels = np.full(len(kept_train), UNLABELED, dtype=np.int64)
+    pos = kept_train.positions(chosen)
+    labels[pos] = kept_train.labels[pos]
+    return labels
+
+
+def _run_cell(
+    cell: Cell,
+    emb: _Embedded,
+    y_budget: np.ndarray,
+    modality: str,
+    protocol: Protocol,
+    errors_log: Path,
+) -> dict[str, Any]:
+    spec = get_method(cell.method)
+    classes = tuple(emb.train.classes)
+    ctx = MethodContext(
+        dataset=cell.dataset,
+        modality=modality,
+        classes=classes,
+        encoder_name=cell.encoder,
+        encoder=emb.encoder,
+        seed=cell.seed,
+    )
+    y_test = np.asarray(emb.test.labels)
+    n_classes = len(classes)
+    y_fit = np.asarray(emb.train.labels) if spec.labels == "all" else y_budget
+    n_labels = int((y_fit != UNLABELED).sum())
+    row: dict[str, Any] = {
+        "protocol": protocol.name,
+        "dataset": cell.dataset,
+        "encoder": cell.encoder,
+        "modality": modality,
+        "method": cell.method,
+        "method_kind": spec.kind,
+        "budget": cell.budget.label,
+        "per_class": float(cell.budget.per_class) if cell.budget.per_class else float("nan"),
+        "fraction": float(cell.budget.fraction) if cell.budget.fraction else float("nan"),
+        "n_labels": n_labels,
+        "labels_per_class": n_labels / n_classes,
+        "seed": cell.seed,
+        "status": "ok",
+        "accuracy": float("nan"),
+        "majority_rate": float(np.bincount(y_test, minlength=n_classes).max() / y_test.size),
+        "n_train": len(emb.train),
+        "n_test": len(emb.test),
+        "n_classes": n_classes,
+        "cell_id": cell.cell_id,
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    reason = spec.reason_not_applicable(ctx)
+    if reason is not None:
+        row.update(status="n/a", error=reason)
+        return res.make_row(**row)
+    try:
+        with _peak_rss() as peak, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence chatter would break the progress bar
+            estimator = spec.factory(ctx)
+            raw = spec.inputs == "raw"
+            fit_X = emb.train.inputs if raw else emb.X_train
+            test_X = emb.test.inputs if raw else emb.X_test
+            t0 = time.perf_counter()
+            estimator.fit(fit_X, y_fit)
+            t1 = time.perf_counter()
+            pred = np.asarray(estimator.predict(test_X))
+            t2 = time.perf_counter()
+        row.update(
+            _metrics(y_test, pred),
+            fit_seconds=t1 - t0,
+            predict_seconds=t2 - t1,
+            peak_mem_mb=peak[0],
+        )
+    except Exception as exc:  # failure isolation: record it and go on
+        row.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        with open(errors_log, "a", encoding="utf-8") as fh:
+            fh.write(f"=== {cell.cell_id}\n{traceback.format_exc()}\n")
+    return res.make_row(**row)
+
+
+# -- the run --------------------------------------------------------------------------------------
+def run_protocol(
+    protocol: Protocol,
+    *,
+    out: str | os.PathLike[str],
+    data_root: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    retry_failed: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run every cell of ``protocol`` not yet in ``out``, then merge the results there.
+
+    Parameters
+    ----------
+    protocol : Protocol
+    out : path
+        The run folder; rerunning into it resumes (it must hold the same protocol).
+    data_root : path, optional
+        Where relative image-folder datasets are read.
+    cache_dir : path, optional
+        Embedding cache root (``fewlabels.encode.embed``'s default when None).
+    progress : bool, default True
+        Show a rich progress bar.
+    retry_failed : bool, default False
+        Run the cells recorded as failed again (by default every recorded cell is done).
+    log : callable, optional
+        Receives one line per finished dataset and at the end.
+
+    Returns
+    -------
+    RunResult
+        ``results`` holds every cell of the folder (this session's and earlier ones).
+    """
+    start_wall = time.perf_counter()
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    machine = machine_info()
+    cpu_start = _cpu_seconds()
+    planned = plan(protocol, data_root=data_root)  # every check before any work
+    run_dir = Path(out)
+    _check_run_dir(run_dir, protocol)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    res._atomic_write(
+        run_dir / PROTOCOL_FILE,
+        json.dumps({"protocol": protocol.to_dict(), "fingerprint": protocol.fingerprint}, indent=1),
+    )
+    errors_log = run_dir / "errors.log"
+    done = res.done_cells(run_dir, include_failed=not retry_failed)
+    total = sum(len(p.cells) for p in planned)
+    todo = [[c for c in p.cells if c.cell_id not in done] for p in planned]
+    skipped = total - sum(len(t) for t in todo)
+    ran = 0
+    bar = _progress_bar(progress)
+    with bar:
+        task = bar.add_task("cells", total=total, completed=skipped)
+        for item, cells in zip(planned, todo, strict=True):
+            if not cells:
+                continue
+            name = item.entry.key
+            bar.update(task, description=f"embedding {name}")
+            try:
+                emb = _embed(item, cache_dir)
+            except Exception as exc:  # the encoder failed: every cell of the pair fails
+                emb_error = f"embedding failed: {type(exc).__name__}: {exc}"[:500]
+                with open(errors_log, "a", encoding="utf-8") as fh:
+                    fh.write(f"=== embed {name}\n{traceback.format_exc()}\n")
+                for cell in cells:
+                    res.write_cell(
+                        run_dir,
+                        res.make_row(
+                            protocol=protocol.name,
+                            dataset=cell.dataset,
+                            encoder=cell.encoder,
+                            modality=item.train.modality,
+                            method=cell.method,
+                            method_kind=get_method(cell.method).kind,
+                            budget=cell.budget.label,
+                            seed=cell.seed,
+                            status="failed",
+                            error=emb_error,
+                            accuracy=float("nan"),
+                            cell_id=cell.cell_id,
+                        ),
+                    )
+                    ran += 1
+                    bar.advance(task)
+                continue
+            labels_cache: dict[tuple[Budget, int], np.ndarray] = {}
+            for cell in cells:
+                bar.update(
+                    task, description=f"{name} {cell.budget.label} s{cell.seed} {cell.method}"
+                )
+                key = (cell.budget, cell.seed)
+                if cell.budget == ALL_LABELS:
+                    labels_cache[key] = np.asarray(emb.train.labels)
+                elif key not in labels_cache:
+                    labels_cache[key] = _budget_labels(
+                        run_dir, item.train, emb.train, cell.budget, cell.seed
+                    )
+                row = _run_cell(
+                    cell, emb, labels_cache[key], item.train.modality, protocol, errors_log
+                )
+                res.write_cell(run_dir, row)
+                ran += 1
+                bar.advance(task)
+            if log is not None:
+                log(f"{name}: {len(cells)} cell(s) done")
+    frame = res.finalize_run(run_dir)
+    seconds = time.perf_counter() - start_wall
+    _record_session(run_dir, started, seconds, ran, skipped, machine, _cpu_seconds() - cpu_start)
+    counts = res.summary_counts(frame)
+    if log is not None:
+        log(f"{ran} cell(s) run, {skipped} already done, in {seconds:.1f} s: {counts}")
+    return RunResult(run_dir, frame, seconds, ran, skipped, counts)
+
+
+class _NoProgress:
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, *args: Any, **kwargs: Any) -> int:
+        return 0
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def advance(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _progress_bar(enabled: bool) -> Any:
+    if not enabled:
+        return _NoProgress()
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    )

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from fewlabels.bench import peers
+from fewlabels.bench.methods import (
+    MethodContext,
+    expand_methods,
+    get_method,
+    list_methods,
+    peer_names,
+)
+
+
+def _ctx(modality: str = "tabular", encoder: object = None) -> MethodContext:
+    return MethodContext(
+        dataset="d",
+        modality=modality,
+        classes=("a", "b"),
+        encoder_name="enc",
+        encoder=encoder,
+        seed=3,
+    )
+
+
+def test_groups_expand_to_learners_and_peers() -> None:
+    names = expand_methods(["@learners", "@peers", "linear"])
+    for name in ("ncm", "knn", "linear", "label-spreading", "self-training", "zero-shot", "auto"):
+        assert name in names
+    assert names[-len(peer_names()) :] == peer_names()
+    assert names.count("linear") == 1
+    assert {
+        "sklearn-label-spreading",
+        "sklearn-self-training",
+        "logreg-labelled",
+        "setfit",
+        "ceiling",
+    } == set(peer_names())
+
+
+def test_unknown_names_list_the_known() -> None:
+    with pytest.raises(
+        ValueError, match=r"Unknown method\(s\) \['lienar'\]. Known methods: .*linear"
+    ):
+        expand_methods(["lienar"])
+    with pytest.raises(ValueError, match="Unknown method group '@all'"):
+        expand_methods(["@all"])
+    with pytest.raises(ValueError, match="Known methods: .*ceiling"):
+        get_method("nope")
+
+
+def test_not_applicable_reasons() -> None:
+    assert "needs texts" in (get_method("setfit").reason_not_applicable(_ctx("image")) or "")
+    assert get_method("setfit").reason_not_applicable(_ctx("text")) is None
+
+    class NoText:
+        pass
+
+    class WithText:
+        def encode_text(self, prompts: list[str]) -> np.ndarray:
+            return np.zeros((len(prompts), 2))
+
+    zs = get_method("zero-shot")
+    assert "text side" in (zs.reason_not_applicable(_ctx(encoder=NoText())) or "")
+    assert zs.reason_not_applicable(_ctx("text", WithText())) is None
+
+
+def test_seed_reaches_estimators_that_take_one() -> None:
+    est = get_method("sklearn-self-training").factory(_ctx())
+    assert est.estimator.random_state == 3
+    linear = get_method("linear").factory(_ctx())
+    if "random_state" in linear.get_params(deep=False):
+        assert linear.get_params()["random_state"] == 3
+    assert get_method("ceiling").labels == "all"
+    assert "ceiling" in list_methods()
+
+
+def test_labelled_only_ignores_unlabelled_rows() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y_full = (X[:, 0] > 0).astype(np.int64)
+    y = np.full(40, -1)
+    keep = np.r_[np.flatnonzero(y_full == 0)[:3], np.flatnonzero(y_full == 1)[:3]]
+    y[keep] = y_full[keep]
+    peer = peers.LabelledOnly().fit(X, y)
+    ref = LogisticRegression(max_iter=1000).fit(X[keep], y_full[keep])
+    np.testing.assert_array_equal(peer.predict(X), ref.predict(X))
+    assert peer.n_labelled_ == 6
+    # the semi-supervised sklearn peers accept -1 rows and keep the labelled ones right
+    for est in (peers.sklearn_label_spreading(), peers.sklearn_self_training(random_state=0)):
+        pred = est.fit(X, y).predict(X[keep])
+        assert (pred == y_full[keep]).mean() >= 5 / 6
