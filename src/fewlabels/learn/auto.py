@@ -81,7 +81,7 @@ class Auto(EmbeddingClassifier):
        few labels, hold-out scores are coarse (10 classes x 1 hidden row x 5 repeats: a
        resolution of 2 points) and ties are common; the default order puts label
        spreading first, the strongest learner at every budget on digits and mnist5k in
-       the benchmarks (docs/benchmarks-learners.md), then the others from the most to
+       the benchmarks (docs/benchmarks.md, "Learners"), then the others from the most to
        the least accurate there. (Breiman's one-standard-error rule, ``se_factor=1``,
        kept label spreading on finefoods where the linear probe was better, and lost
        up to 7 points there; ``se_factor=0`` lost nothing on digits and mnist5k.)
