@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 #: Files up to this size are hashed by content (configs, tokenizers, processor settings);
@@ -94,3 +96,23 @@ def model_label(model_id_or_path: str) -> str:
     """A readable name for an identity: the hub id, or a folder's base name (never its path)."""
     path = Path(model_id_or_path).expanduser()
     return path.resolve().name if path.is_dir() else str(model_id_or_path)
+
+
+@contextlib.contextmanager
+def quiet_model_loading() -> Iterator[None]:
+    """Hide transformers' per-load "Loading weights" progress bar, restoring its setting after.
+
+    Encoders load once per process; the bar adds nothing but noise to fewlabels' own progress.
+    """
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        yield
+        return
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()

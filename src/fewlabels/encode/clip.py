@@ -21,6 +21,7 @@ from fewlabels.encode._model_files import (
     is_local_folder,
     local_model_folder,
     model_label,
+    quiet_model_loading,
 )
 from fewlabels.encode.base import l2_normalize, missing_extra, resolve_device
 from fewlabels.typing import Modality
@@ -148,7 +149,8 @@ class ClipEncoder:
                 "revision": self.revision,
                 "local_files_only": is_local_folder(self.model_id_or_path),
             }
-            model = AutoModel.from_pretrained(self.model_id_or_path, **kw)
+            with quiet_model_loading():
+                model = AutoModel.from_pretrained(self.model_id_or_path, **kw)
             if not (hasattr(model, "get_image_features") and hasattr(model, "get_text_features")):
                 raise TypeError(
                     f"Expected a joint image-text model (CLIP, SigLIP...) with "

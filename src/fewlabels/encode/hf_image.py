@@ -15,6 +15,7 @@ from fewlabels.encode._model_files import (
     is_local_folder,
     local_model_folder,
     model_label,
+    quiet_model_loading,
 )
 from fewlabels.encode.base import l2_normalize, missing_extra, resolve_device
 from fewlabels.typing import Modality
@@ -156,7 +157,8 @@ class HFImageEncoder:
                 "revision": self.revision,
                 "local_files_only": is_local_folder(self.model_id_or_path),
             }
-            model = AutoModel.from_pretrained(self.model_id_or_path, **kw)
+            with quiet_model_loading():
+                model = AutoModel.from_pretrained(self.model_id_or_path, **kw)
             self._processor = AutoImageProcessor.from_pretrained(self.model_id_or_path, **kw)
             self._device = resolve_device(self.device)
             self._model = model.eval().to(self._device)

@@ -14,6 +14,7 @@ from fewlabels.encode._model_files import (
     is_local_folder,
     local_model_folder,
     model_label,
+    quiet_model_loading,
 )
 from fewlabels.encode.base import missing_extra, resolve_device
 from fewlabels.typing import Modality
@@ -195,12 +196,13 @@ class SentenceTransformerEncoder:
             except ImportError as exc:
                 raise missing_extra("Sentence-transformers encoders", "text", exc) from exc
             local = is_local_folder(self.model_id_or_path)
-            model = SentenceTransformer(
-                self.model_id_or_path,
-                device=resolve_device(self.device),
-                revision=self.revision,
-                local_files_only=local,
-            )
+            with quiet_model_loading():
+                model = SentenceTransformer(
+                    self.model_id_or_path,
+                    device=resolve_device(self.device),
+                    revision=self.revision,
+                    local_files_only=local,
+                )
             if self.max_seq_length is not None:
                 model.max_seq_length = int(self.max_seq_length)
             model.eval()
