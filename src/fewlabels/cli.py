@@ -111,9 +111,9 @@ def embed(
 
 @app.command()
 def demo(
-    dataset: str = typer.Option("digits", help="Built-in dataset (see `datasets`)."),
+    dataset: str = typer.Option("mnist5k", help="Built-in dataset (see `datasets`)."),
     encoder: str | None = typer.Option(None, help="Encoder (a sensible one per dataset)."),
-    per_class: int = typer.Option(4, help="Labels per class in the budget."),
+    per_class: int = typer.Option(10, help="Labels per class in the budget."),
     seed: int = typer.Option(0, help="Seed of the budget split and the learners."),
     rounds: int = typer.Option(5, help="Simulated active-learning rounds (0 skips them)."),
     strategy: str = typer.Option("typiclust", help="Active-learning strategy vs random."),

@@ -53,9 +53,9 @@ class DemoResult:
 
 def run_demo(
     *,
-    dataset: str = "digits",
+    dataset: str = "mnist5k",
     encoder: str | None = None,
-    per_class: int = 4,
+    per_class: int = 10,
     seed: int = 0,
     rounds: int = 5,
     strategy: str = "typiclust",
