@@ -362,9 +362,14 @@ def _style(methods: list[str], kinds: dict[str, str]) -> dict[str, tuple[Any, st
     }
 
 
+def _scored_rows(sub: pd.DataFrame) -> pd.DataFrame:
+    """The cells that ran and are not the all-labels ceiling (what the figures draw)."""
+    return sub[(sub["status"] == "ok") & (sub["method_kind"] != "ceiling")]
+
+
 def _curve_figure(sub: pd.DataFrame, methods: list[str], title: str) -> bytes | None:
     plt = _plt()
-    ok = sub[(sub["status"] == "ok") & (sub["method_kind"] != "ceiling")]
+    ok = _scored_rows(sub)
     if ok.empty:
         return None
     kinds = _kinds(sub)
@@ -408,7 +413,7 @@ def _curve_figure(sub: pd.DataFrame, methods: list[str], title: str) -> bytes | 
 
 def _time_figure(sub: pd.DataFrame, methods: list[str], title: str) -> bytes | None:
     plt = _plt()
-    ok = sub[(sub["status"] == "ok") & (sub["method_kind"] != "ceiling")]
+    ok = _scored_rows(sub)
     ok = ok[ok["fit_seconds"].notna()]
     if ok.empty:
         return None
