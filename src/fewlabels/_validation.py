@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from fewlabels.errors import FewlabelsError, InputTypeError, MissingFileError, MissingKeyError
 from fewlabels.typing import UNLABELED
 
 
@@ -26,14 +27,14 @@ def check_unique_ids(ids: Sequence[str]) -> np.ndarray:
     """Return ``ids`` as an array of str, refusing duplicates and empty datasets."""
     arr = np.asarray([str(i) for i in ids], dtype=object)
     if arr.size == 0:
-        raise ValueError(
+        raise FewlabelsError(
             "Expected a dataset with at least one item, but it is empty. "
             "Check the path, the folder layout or the table you passed."
         )
     uniq, counts = np.unique(arr.astype(str), return_counts=True)
     dup = uniq[counts > 1]
     if dup.size:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected unique ids, but {dup.size} id(s) occur more than once: "
             f"{_preview(dup.tolist())}. "
             "Give every item its own id (or leave the id column out to number rows)."
@@ -47,9 +48,9 @@ def check_class_names(classes: Sequence[str]) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         seen: set[str] = set()
         dup = [c for c in names if c in seen or seen.add(c)]  # type: ignore[func-returns-value]
-        raise ValueError(f"Expected distinct class names, but these repeat: {_preview(dup)}.")
+        raise FewlabelsError(f"Expected distinct class names, but these repeat: {_preview(dup)}.")
     if len(names) < 2:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected at least 2 classes, but got {len(names)}: {list(names)}. "
             "A classifier needs two or more classes to choose between."
         )
@@ -86,7 +87,7 @@ def encode_labels(
     present = sorted({v for v in values if v is not None})
     if classes is None:
         if len(present) < 2:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected labels of at least 2 classes to infer the class names from, but found "
                 f"{len(present)} distinct label(s) {present}. Pass the class names "
                 "(classes=[...], or --classes a,b,c)."
@@ -96,7 +97,7 @@ def encode_labels(
         names = check_class_names(classes)
         unknown = sorted(set(present) - set(names))
         if unknown:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected labels among the classes {list(names)}, but found unknown label(s) "
                 f"{_preview(unknown)}. Add them to the classes or fix the labels."
             )
@@ -109,17 +110,17 @@ def check_label_codes(labels: Any, n_samples: int, n_classes: int) -> np.ndarray
     """Check integer label codes in ``[-1, n_classes)`` of length ``n_samples``."""
     y = np.asarray(labels)
     if y.shape != (n_samples,):
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected labels of shape ({n_samples},), one per item, but got shape {y.shape}."
         )
     if y.size and not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(
+        raise InputTypeError(
             f"Expected integer label codes (-1 = unlabelled), but got dtype {y.dtype}. "
             "Map class names to codes with fewlabels.data.encode_labels."
         )
     bad = np.unique(y[(y < UNLABELED) | (y >= n_classes)])
     if bad.size:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected label codes in [-1, {n_classes - 1}] for {n_classes} classes, "
             f"but found {_preview(bad.tolist())}."
         )
@@ -130,7 +131,7 @@ def check_columns(present: Sequence[str], wanted: Sequence[str], *, role: str) -
     """Refuse a table that lacks a column the caller named."""
     missing = [c for c in wanted if c not in present]
     if missing:
-        raise KeyError(
+        raise MissingKeyError(
             f"Expected {role} column(s) {missing} in the table, but it has only the columns "
             f"{list(present)}. Pass the right column name."
         )
@@ -141,24 +142,24 @@ def check_budget(
 ) -> None:
     """Check a label budget against the labelled rows each class has."""
     if (per_class is None) == (fraction is None):
-        raise ValueError(
+        raise FewlabelsError(
             "Expected exactly one of per_class=k or fraction=f, but got "
             f"per_class={per_class!r} and fraction={fraction!r}."
         )
     if per_class is not None:
         if int(per_class) != per_class or per_class < 1:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected per_class to be a whole number >= 1, but got {per_class!r}."
             )
         short = {c: n for c, n in class_counts.items() if n < per_class}
         if short:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected at least {per_class} labelled rows in every class for per_class="
                 f"{per_class}, but these classes have fewer: {short}. "
                 f"Lower per_class to at most {min(class_counts.values())} or use fraction=."
             )
     if fraction is not None and not 0.0 < fraction <= 1.0:
-        raise ValueError(f"Expected fraction in (0, 1], but got {fraction!r}.")
+        raise FewlabelsError(f"Expected fraction in (0, 1], but got {fraction!r}.")
 
 
 def check_embeddings(X: Any, *, name: str = "X") -> np.ndarray:
@@ -170,19 +171,19 @@ def check_embeddings(X: Any, *, name: str = "X") -> np.ndarray:
     """
     arr = np.asarray(X)
     if arr.ndim != 2:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected {name} as a 2-d array of shape (n_samples, n_features), "
             f"but got {arr.ndim} dimension(s) with shape {arr.shape}."
         )
     if arr.shape[0] == 0:
-        raise ValueError(f"Expected {name} with at least one row, but it has 0 rows.")
+        raise FewlabelsError(f"Expected {name} with at least one row, but it has 0 rows.")
     if not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"Expected numeric {name}, but got dtype {arr.dtype}.")
+        raise InputTypeError(f"Expected numeric {name}, but got dtype {arr.dtype}.")
     arr = arr.astype(np.float32, copy=False)
     finite = np.isfinite(arr)
     if not finite.all():
         rows = np.flatnonzero(~finite.all(axis=1))
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected finite values in {name}, but {rows.size} row(s) hold NaN or infinity, "
             f"e.g. rows {rows[:10].tolist()}. Re-embed those items or drop them."
         )
@@ -202,7 +203,7 @@ def check_X_y(
     arr = check_embeddings(X)
     lab = np.asarray(y)
     if lab.ndim != 1 or lab.shape[0] != arr.shape[0]:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected X and y of the same length, but X has {arr.shape[0]} rows and y has "
             f"shape {lab.shape}. Pass one label per row (-1 for unlabelled)."
         )
@@ -214,23 +215,23 @@ def check_X_y(
         ):
             lab = lab.astype(np.int64)
         else:
-            raise TypeError(
+            raise InputTypeError(
                 f"Expected integer labels with -1 for unlabelled rows, but got dtype {lab.dtype}. "
                 "Encode class names as integers first (sklearn.preprocessing.LabelEncoder)."
             )
     lab = lab.astype(np.int64)
     if (lab < UNLABELED).any():
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected labels >= -1 (-1 = unlabelled), but got {np.unique(lab[lab < -1]).tolist()}."
         )
     labelled = lab[lab != UNLABELED]
     if require_labels and labelled.size == 0:
-        raise ValueError(
+        raise FewlabelsError(
             f"{learner} needs labelled rows, but every label in y is -1 (unlabelled). "
             "Label a few rows per class, or use fewlabels.learn.ZeroShot, which needs none."
         )
     if require_labels and np.unique(labelled).size < 2:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected labelled rows of at least 2 classes, but all labelled rows are class "
             f"{np.unique(labelled).tolist()}. Label at least one row of another class."
         )
@@ -259,7 +260,7 @@ def check_class_codes(y: np.ndarray, *, learner: str = "This learner") -> np.nda
     n_classes = int(present.max()) + 1 if present.size else 0
     missing = np.setdiff1d(np.arange(n_classes), present)
     if missing.size:
-        raise ValueError(
+        raise FewlabelsError(
             f"{learner} needs at least one labelled row in every class, but class code(s) "
             f"{_preview(missing.tolist())} have none (labelled codes: "
             f"{_preview(present.tolist())}). "
@@ -273,7 +274,7 @@ def check_predict_X(X: Any, n_features: int, *, learner: str = "This learner") -
     """Check rows passed to ``predict``/``predict_proba`` against the fitted width."""
     arr = check_embeddings(X)
     if arr.shape[1] != n_features:
-        raise ValueError(
+        raise FewlabelsError(
             f"{learner} was fitted on {n_features} features, but X has {arr.shape[1]}. "
             "Embed the new rows with the same encoder as the training rows."
         )
@@ -284,7 +285,7 @@ def check_text_side(encoder: Any) -> None:
     """Refuse an encoder that cannot embed class-name prompts (no ``encode_text``)."""
     if not callable(getattr(encoder, "encode_text", None)):
         name = getattr(encoder, "name", type(encoder).__name__)
-        raise TypeError(
+        raise InputTypeError(
             f"ZeroShot needs an encoder with a text side (an encode_text method), but the "
             f"encoder {name!r} has none. Use an encoder that embeds prompts: 'minilm' or "
             "'st:<model-id>' for text data, 'clip:<model-id>' for images; or label a few rows "
@@ -310,7 +311,9 @@ def check_param(
     if not ok:
         lo = "(" if low_open else "["
         hi = ")" if high_open else "]"
-        raise ValueError(f"{learner} expected {name} in {lo}{low}, {high}{hi}, but got {value!r}.")
+        raise FewlabelsError(
+            f"{learner} expected {name} in {lo}{low}, {high}{hi}, but got {value!r}."
+        )
 
 
 # --- active ---
@@ -324,20 +327,20 @@ def check_labeled_mask(labeled_mask: Any, n_samples: int) -> np.ndarray:
     mask = np.asarray(labeled_mask)
     if mask.dtype == np.bool_:
         if mask.shape != (n_samples,):
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected labeled_mask as a boolean array of shape ({n_samples},), one entry "
                 f"per row of X, but got shape {mask.shape}."
             )
         return mask
     if mask.size and not np.issubdtype(mask.dtype, np.integer):
-        raise TypeError(
+        raise InputTypeError(
             f"Expected labeled_mask as a boolean array of shape ({n_samples},) (or integer "
             f"positions of the labelled rows), but got dtype {mask.dtype}."
         )
     pos = mask.astype(np.int64).ravel()
     bad = pos[(pos < 0) | (pos >= n_samples)]
     if bad.size:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected labelled positions in [0, {n_samples - 1}], "
             f"but got {_preview(bad.tolist())}."
         )
@@ -353,20 +356,20 @@ def check_pool_proba(proba: Any, n_samples: int, *, name: str = "proba") -> np.n
     """
     arr = np.asarray(proba)
     if arr.ndim != 2 or arr.shape[0] != n_samples or arr.shape[1] < 1:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected {name} of shape ({n_samples}, n_classes), one row of class "
             f"probabilities per row of X, but got shape {arr.shape}. Pass "
             "learner.predict_proba(X) for the whole pool, or None before any model exists."
         )
     if not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"Expected numeric {name}, but got dtype {arr.dtype}.")
+        raise InputTypeError(f"Expected numeric {name}, but got dtype {arr.dtype}.")
     arr = arr.astype(np.float64, copy=False)
     if not np.isfinite(arr).all() or (arr < -1e-9).any():
-        raise ValueError(f"Expected finite, non-negative probabilities in {name}.")
+        raise FewlabelsError(f"Expected finite, non-negative probabilities in {name}.")
     sums = arr.sum(axis=1)
     off = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
     if off.size:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected each row of {name} to sum to 1, but {off.size} row(s) do not, e.g. row "
             f"{int(off[0])} sums to {sums[off[0]]:.4g}. Pass probabilities "
             "(predict_proba), not decision scores."
@@ -377,7 +380,7 @@ def check_pool_proba(proba: Any, n_samples: int, *, name: str = "proba") -> np.n
 def check_batch_size(n: Any, *, name: str = "n", what: str = "how many rows to select") -> int:
     """Return a batch size (or another count) as an int >= 1."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"Expected {name} to be a whole number >= 1 ({what}), but got {n!r}.")
+        raise FewlabelsError(f"Expected {name} to be a whole number >= 1 ({what}), but got {n!r}.")
     return int(n)
 
 
@@ -385,7 +388,7 @@ def check_pool_not_exhausted(labeled_mask: np.ndarray) -> int:
     """Return how many rows are unlabelled; refuse a pool where every row is labelled."""
     n_free = int((~labeled_mask).sum())
     if n_free == 0:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected unlabelled rows to select from, but all {labeled_mask.size} rows are "
             "already labelled: the pool is exhausted. Add unlabelled items or stop the loop."
         )
@@ -395,10 +398,10 @@ def check_pool_not_exhausted(labeled_mask: np.ndarray) -> int:
 def check_unit_interval(value: Any, *, name: str, low: float = 0.0, high: float = 1.0) -> float:
     """Return a float in ``(low, high]``."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"Expected {name} as a number in ({low}, {high}], but got {value!r}.")
+        raise InputTypeError(f"Expected {name} as a number in ({low}, {high}], but got {value!r}.")
     v = float(value)
     if not low < v <= high:
-        raise ValueError(f"Expected {name} in ({low}, {high}], but got {v!r}.")
+        raise FewlabelsError(f"Expected {name} in ({low}, {high}], but got {v!r}.")
     return v
 
 
@@ -406,14 +409,14 @@ def check_true_labels(y: Any, n_rows: int, *, name: str, x_name: str) -> np.ndar
     """Return the true class codes of a fully labelled split (simulations), as int64."""
     arr = np.asarray(y)
     if arr.ndim != 1 or arr.shape[0] != n_rows:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected {name} of shape ({n_rows},), one label per row of {x_name}, but got "
             f"shape {arr.shape}."
         )
     negative = int((arr < 0).sum()) if np.issubdtype(arr.dtype, np.number) else 0
     if not np.issubdtype(arr.dtype, np.integer) or negative:
         detail = f" with {negative} negative value(s)" if negative else ""
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected {name} as non-negative integer class codes (a fully labelled split), "
             f"but got dtype {arr.dtype}{detail}. Simulate on load_builtin(...).train / .test "
             "labels."
@@ -429,7 +432,9 @@ def check_count(
     if not ok or value < low or (high is not None and value > high):
         span = f"[{low}, {high}]" if high is not None else f">= {low}"
         why = f" ({what})" if what else ""
-        raise ValueError(f"Expected {name}{why} to be a whole number {span}, but got {value!r}.")
+        raise FewlabelsError(
+            f"Expected {name}{why} to be a whole number {span}, but got {value!r}."
+        )
     return int(value)
 
 
@@ -442,7 +447,7 @@ def check_encoder_int(
     """Return an encoder's integer option (batch size, sequence length) as an int >= 1."""
     is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
     if not is_int or value < 1:
-        raise ValueError(
+        raise FewlabelsError(
             f"{encoder} expected {name} as a whole number >= 1 ({what}), "
             f"but got {value!r}. Leave it out for the default."
         )
@@ -452,19 +457,19 @@ def check_encoder_int(
 def check_texts(inputs: Any, *, encoder: str) -> list[str]:
     """Return texts as a list of str; refuse a bare string and non-text items."""
     if isinstance(inputs, (str, bytes)):
-        raise TypeError(
+        raise InputTypeError(
             f"{encoder} expected a list of texts, but got a single string {inputs[:40]!r}. "
             "Wrap it in a list: encode([text])."
         )
     try:
         texts = list(inputs)
     except TypeError:
-        raise TypeError(
+        raise InputTypeError(
             f"{encoder} expected a list of texts, but got {type(inputs).__name__}."
         ) from None
     for k, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(
+            raise InputTypeError(
                 f"{encoder} expected every input to be a str, but position {k} holds "
                 f"{type(t).__name__} {t!r:.60}. Convert the column to text "
                 "(or drop missing values)."
@@ -475,7 +480,7 @@ def check_texts(inputs: Any, *, encoder: str) -> list[str]:
 def check_images(inputs: Any, *, encoder: str) -> list[Any] | np.ndarray:
     """Return images as a list of paths or an ndarray of shape (n, height, width[, channels])."""
     if isinstance(inputs, (str, bytes)):
-        raise TypeError(
+        raise InputTypeError(
             f"{encoder} expected a list of image paths or an array of images, but got a single "
             f"string {inputs[:60]!r}. Wrap it in a list: encode([path])."
         )
@@ -484,7 +489,7 @@ def check_images(inputs: Any, *, encoder: str) -> list[Any] | np.ndarray:
         if inputs.dtype == object and inputs.ndim == 1:
             return list(inputs)
         if not ok_channels:
-            raise ValueError(
+            raise FewlabelsError(
                 f"{encoder} expected an image array of shape (n, height, width) or "
                 f"(n, height, width, channels) with 1, 3 or 4 channels, but got shape "
                 f"{inputs.shape}. Stack images along the first axis, channels last."
@@ -493,7 +498,7 @@ def check_images(inputs: Any, *, encoder: str) -> list[Any] | np.ndarray:
     try:
         return list(inputs)
     except TypeError:
-        raise TypeError(
+        raise InputTypeError(
             f"{encoder} expected a list of image paths or an array of images, but got "
             f"{type(inputs).__name__}."
         ) from None
@@ -507,7 +512,7 @@ def check_model_source(model_id_or_path: Any, *, encoder: str) -> str:
     looks_like_path = source.startswith(("/", "./", "../", "~", ".\\")) or os.path.isabs(source)
     if looks_like_path and not os.path.isdir(os.path.expanduser(source)):
         what = "a file, not a folder" if os.path.isfile(os.path.expanduser(source)) else "missing"
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"{encoder} expected a model folder (save_pretrained output) or a hub id such as "
             f"'org/model', but the path {source!r} is {what}. Check the path."
         )
@@ -518,7 +523,7 @@ def check_model_source(model_id_or_path: Any, *, encoder: str) -> str:
 def check_round_size(n: Any) -> int:
     """Check how many items a round of suggestions asks for."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected the number of items to suggest as a whole number >= 1, but got {n!r}. "
             "Pass e.g. -n 20."
         )
@@ -532,19 +537,19 @@ def check_train_config(config: Any) -> None:
     for name, low in whole.items():
         v = getattr(config, name)
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-            raise ValueError(f"Expected {name} to be a whole number >= {low}, but got {v!r}.")
+            raise FewlabelsError(f"Expected {name} to be a whole number >= {low}, but got {v!r}.")
     if config.min_epochs is not None and not 0 <= config.min_epochs <= config.epochs:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected min_epochs in [0, epochs={config.epochs}] (no early stopping before it), "
             f"but got {config.min_epochs!r}."
         )
     if not config.temperature > 0:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected a distillation temperature > 0 (1 = the teacher's probabilities as they "
             f"are, 2 to 4 usual), but got {config.temperature!r}."
         )
     if not 0.0 <= config.val_fraction <= 0.5:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected val_fraction in [0, 0.5] (share of teacher rows held out for early "
             f"stopping), but got {config.val_fraction!r}."
         )
@@ -553,24 +558,28 @@ def check_train_config(config: Any) -> None:
         if not (
             isinstance(v, (int, float)) and np.isfinite(v) and v >= (1e-12 if name == "lr" else 0)
         ):
-            raise ValueError(f"Expected {name} to be a finite number >= 0 (lr > 0), but got {v!r}.")
+            raise FewlabelsError(
+                f"Expected {name} to be a finite number >= 0 (lr > 0), but got {v!r}."
+            )
 
 
 def check_soft_labels(proba: Any, n_samples: int, n_classes: int) -> np.ndarray:
     """Teacher probabilities of shape (n_samples, n_classes), finite, rows summing to 1."""
     p = np.asarray(proba, dtype=np.float64)
     if p.shape != (n_samples, n_classes):
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected teacher probabilities of shape ({n_samples}, {n_classes}), one row per "
             f"item and one column per class, but got shape {p.shape}. Pass "
             "learner.predict_proba(X) on the same rows, or a fewlabels.distill.Teacher."
         )
     if not np.isfinite(p).all() or (p < -1e-6).any():
-        raise ValueError("Expected finite, non-negative teacher probabilities, but some are not.")
+        raise FewlabelsError(
+            "Expected finite, non-negative teacher probabilities, but some are not."
+        )
     sums = p.sum(axis=1)
     bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
     if bad.size:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected teacher probability rows that sum to 1, but {bad.size} row(s) do not, e.g. "
             f"row {int(bad[0])} sums to {sums[bad[0]]:.4f}. Pass probabilities, not logits."
         )
@@ -584,14 +593,14 @@ def check_teacher_fitted(learner: Any) -> None:
 
     name = type(learner).__name__
     if not callable(getattr(learner, "predict_proba", None)):
-        raise TypeError(
+        raise InputTypeError(
             f"Expected a teacher learner with predict_proba (probabilities to distil), but "
             f"{name} has none. Use a fewlabels learner or a probabilistic classifier."
         )
     try:
         check_is_fitted(learner)
     except NotFittedError:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected a fitted teacher, but its learner {name} is not fitted. Fit it first "
             "(Teacher(encoder, learner).fit(dataset), or learner.fit(X, y) on embeddings)."
         ) from None
@@ -604,10 +613,12 @@ def check_student_kind(
     if kind == "auto":
         return auto[modality]
     if kind not in students:
-        raise ValueError(f"Expected a student kind among {['auto', *students]}, but got {kind!r}.")
+        raise FewlabelsError(
+            f"Expected a student kind among {['auto', *students]}, but got {kind!r}."
+        )
     fits = students[kind][0]
     if fits != modality:
-        raise ValueError(
+        raise FewlabelsError(
             f"The student {kind!r} reads {fits} data, but this dataset is {modality}. Use "
             f"student={auto[modality]!r} (or 'auto') for {modality} data."
         )
@@ -617,24 +628,24 @@ def check_student_kind(
 def check_distill_options(dataset: Any, *, drop_fraction: float, weighting: str) -> None:
     """Check ``distill``'s dataset and robustness options."""
     if not hasattr(dataset, "modality") or not hasattr(dataset, "inputs"):
-        raise TypeError(
+        raise InputTypeError(
             f"Expected a fewlabels Dataset to distil on, but got {type(dataset).__name__}. "
             "Load one with fewlabels.load_builtin, from_folder or from_table."
         )
     if not 0.0 <= drop_fraction < 1.0:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected drop_fraction in [0, 1) (share of least confident teacher rows to drop), "
             f"but got {drop_fraction!r}."
         )
     allowed = ("none", "max", "margin", "entropy")
     if weighting not in allowed:
-        raise ValueError(f"Expected weighting in {allowed}, but got {weighting!r}.")
+        raise FewlabelsError(f"Expected weighting in {allowed}, but got {weighting!r}.")
 
 
 def check_has_human_labels(dataset: Any) -> None:
     """Refuse training on labelled rows only when there are none."""
     if int((dataset.labels != UNLABELED).sum()) == 0:
-        raise ValueError(
+        raise FewlabelsError(
             "Expected some human-labelled rows for labelled_only=True, but every row is "
             "unlabelled. Label a few rows per class first."
         )
@@ -668,11 +679,11 @@ def check_student_fit(
         what = type(inputs).__name__ + (
             f" of shape {inputs.shape}" if hasattr(inputs, "shape") else ""
         )
-        raise TypeError(f"{student} expected {kinds[modality]}, but got {what}.")
+        raise InputTypeError(f"{student} expected {kinds[modality]}, but got {what}.")
     n = len(inputs)
     t = np.asarray(targets, dtype=np.float64)
     if t.ndim != 2 or t.shape[0] != n or t.shape[1] < 2:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected targets of shape ({n}, n_classes) with n_classes >= 2 (teacher "
             f"probabilities, one row per input), but got shape {t.shape}."
         )
@@ -685,10 +696,12 @@ def check_student_fit(
         else np.asarray(sample_weight, np.float32)
     )
     if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any():
-        raise ValueError(f"Expected sample_weight of shape ({n},) with finite values >= 0.")
+        raise FewlabelsError(f"Expected sample_weight of shape ({n},) with finite values >= 0.")
     if not (w > 0).any():
-        raise ValueError("Expected some rows with sample_weight > 0, but every weight is 0.")
+        raise FewlabelsError("Expected some rows with sample_weight > 0, but every weight is 0.")
     names = tuple(str(i) for i in range(k)) if classes is None else check_class_names(classes)
     if len(names) != k:
-        raise ValueError(f"Expected {k} class names (one per target column), but got {len(names)}.")
+        raise FewlabelsError(
+            f"Expected {k} class names (one per target column), but got {len(names)}."
+        )
     return t, y, w, names

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
+
+from fewlabels.errors import FewlabelsError, MissingFileError
 
 if TYPE_CHECKING:
     from fewlabels.store import Workspace
 
+
+class _Commands(TyperGroup):
+    """The command group with fewlabels' one error handler.
+
+    A :class:`~fewlabels.errors.FewlabelsError` (bad input: its message says what was expected
+    and how to fix it) and an ``OSError`` from the machine (permission denied, disk full, a
+    port in use) print one line and exit with code 2. Anything else is a bug and keeps its
+    traceback.
+    """
+
+    def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click)
+        try:
+            return super().invoke(ctx)
+        except (FewlabelsError, OSError) as exc:
+            raise _fail(exc) from exc
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="fewlabels",
     help="Turn a large unlabelled pool and a few labels into an accurate, compact classifier.",
     no_args_is_help=True,
@@ -23,11 +44,11 @@ def _split_list(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    """Print a library error (which says what was expected and how to fix it) and exit 2."""
+def _fail(exc: BaseException) -> typer.Exit:
+    """Print a user error (which says what was expected and how to fix it) and exit 2."""
     from rich.markup import escape
 
-    console.print(f"[bold red]error:[/] {escape(str(exc))}")
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     return typer.Exit(code=2)
 
 
@@ -87,14 +108,11 @@ def embed(
     from fewlabels.encode import embed as embed_dataset
     from fewlabels.encode import get_encoder
 
-    try:
-        dataset = load_source(
-            source, text=text, features=_split_list(features), label=label, id=id_column
-        )
-        enc = get_encoder(encoder, device=device, batch_size=batch_size)
-        result = embed_dataset(dataset, enc, cache_dir=cache_dir)
-    except (ValueError, KeyError, FileNotFoundError, ImportError, TypeError) as exc:
-        raise _fail(exc) from exc
+    dataset = load_source(
+        source, text=text, features=_split_list(features), label=label, id=id_column
+    )
+    enc = get_encoder(encoder, device=device, batch_size=batch_size)
+    result = embed_dataset(dataset, enc, cache_dir=cache_dir)
     console.print(
         f"[green]embedded[/] {len(result.dataset)} item(s) of {dataset.name!r} with {encoder} "
         f"-> {result.X.shape[1]}-d ({result.n_encoded} encoded now, "
@@ -124,21 +142,18 @@ def demo(
     """The whole pipeline on a built-in dataset: embed, learn, ask, distil."""
     from fewlabels.demo import run_demo
 
-    try:
-        run_demo(
-            dataset=dataset,
-            encoder=encoder,
-            per_class=per_class,
-            seed=seed,
-            rounds=rounds,
-            strategy=strategy,
-            distill=distill,
-            cache_dir=cache_dir,
-            out_dir=out_dir,
-            console=console,
-        )
-    except (ValueError, KeyError, FileNotFoundError, ImportError) as exc:
-        raise _fail(exc) from exc
+    run_demo(
+        dataset=dataset,
+        encoder=encoder,
+        per_class=per_class,
+        seed=seed,
+        rounds=rounds,
+        strategy=strategy,
+        distill=distill,
+        cache_dir=cache_dir,
+        out_dir=out_dir,
+        console=console,
+    )
 
 
 @app.command()
@@ -181,22 +196,19 @@ def simulate(
             f"accuracy {last['accuracy']:.3f}"
         )
 
-    try:
-        frame = run_simulation(
-            dataset,
-            encoder,
-            strategies=names,
-            learner=learner,
-            start=start,
-            batch=batch,
-            rounds=rounds,
-            seeds=seeds,
-            cache_dir=cache_dir,
-            on_curve=progress,
-        )
-        summary = compare_to_random(frame)
-    except (ValueError, KeyError, FileNotFoundError, ImportError, TypeError) as exc:
-        raise _fail(exc) from exc
+    frame = run_simulation(
+        dataset,
+        encoder,
+        strategies=names,
+        learner=learner,
+        start=start,
+        batch=batch,
+        rounds=rounds,
+        seeds=seeds,
+        cache_dir=cache_dir,
+        on_curve=progress,
+    )
+    summary = compare_to_random(frame)
     target = Path(out or f"simulate-{dataset}.csv")
     if target.exists():
         frame = concat_results([frame, read_results(target)])
@@ -256,23 +268,20 @@ def bench(
             proto = bench_protocol.load_protocol(name)
             console.print(f"[bold]{name}[/]: {proto.description.splitlines()[0][:100]}")
         return
-    try:
-        proto = bench_protocol.load_protocol(protocol)
-        if encoder:
-            proto = with_encoder(proto, encoder)
-        run_dir = Path(out or Path("runs") / proto.name)
-        result = run_protocol(
-            proto,
-            out=run_dir,
-            data_root=data_root,
-            cache_dir=cache_dir,
-            retry_failed=retry_failed,
-            log=console.print,
-        )
-        if report:
-            files = write_report([run_dir], out=run_dir / "report")
-    except (ValueError, KeyError, FileNotFoundError, ImportError, TypeError) as exc:
-        raise _fail(exc) from exc
+    proto = bench_protocol.load_protocol(protocol)
+    if encoder:
+        proto = with_encoder(proto, encoder)
+    run_dir = Path(out or Path("runs") / proto.name)
+    result = run_protocol(
+        proto,
+        out=run_dir,
+        data_root=data_root,
+        cache_dir=cache_dir,
+        retry_failed=retry_failed,
+        log=console.print,
+    )
+    if report:
+        files = write_report([run_dir], out=run_dir / "report")
     c = result.counts
     console.print(
         f"[green]{proto.name}[/]: {result.ran} cell(s) run, {result.skipped} already done, "
@@ -305,34 +314,25 @@ def report(
     if not results:
         runs = sorted(Path("runs").glob("*/protocol.json"), key=lambda p: p.stat().st_mtime)
         if not runs:
-            raise _fail(
-                FileNotFoundError(
-                    "Expected results to report, but none were given and there is no run "
-                    "folder under runs/. Run fewlabels bench first or pass RESULTS."
-                )
+            raise MissingFileError(
+                "Expected results to report, but none were given and there is no run "
+                "folder under runs/. Run fewlabels bench first or pass RESULTS."
             )
         results = [str(runs[-1].parent)]
         console.print(f"reporting {results[0]}")
-    try:
-        proto = load_protocol(protocol) if protocol else None
-        files = write_report(results, out=out, protocol=proto, title=title)
-    except (ValueError, KeyError, FileNotFoundError, ImportError, TypeError) as exc:
-        raise _fail(exc) from exc
+    proto = load_protocol(protocol) if protocol else None
+    files = write_report(results, out=out, protocol=proto, title=title)
     console.print(f"wrote {files.markdown}, {files.html} and {len(files.figures)} figure(s)")
 
 
 # --- workspace: init, suggest, label, status, export, import ---
 _WS_OPTION = typer.Option(".", "--workspace", "-w", help="The workspace folder.")
-_WS_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, ImportError, RuntimeError)
 
 
 def _open_workspace(path: str, on_source_change: str = "error") -> Workspace:
     from fewlabels.store import Workspace
 
-    try:
-        return Workspace.open(path, on_source_change=on_source_change)  # type: ignore[arg-type]
-    except _WS_ERRORS as exc:
-        raise _fail(exc) from exc
+    return Workspace.open(path, on_source_change=on_source_change)  # type: ignore[arg-type]
 
 
 @app.command()
@@ -359,20 +359,17 @@ def init(
     """
     from fewlabels.store import Workspace
 
-    try:
-        ws = Workspace.init(
-            directory,
-            data=data,
-            classes=_split_list(classes),
-            encoder=encoder,
-            text=text,
-            features=_split_list(features),
-            label=label,
-            id=id_column,
-            learner=learner,
-        )
-    except _WS_ERRORS as exc:
-        raise _fail(exc) from exc
+    ws = Workspace.init(
+        directory,
+        data=data,
+        classes=_split_list(classes),
+        encoder=encoder,
+        text=text,
+        features=_split_list(features),
+        label=label,
+        id=id_column,
+        learner=learner,
+    )
     counts = ws.store.label_counts()
     console.print(
         f"[green]created[/] {directory}: {ws.store.n_items()} item(s), "
@@ -398,10 +395,7 @@ def suggest(
 ) -> None:
     """Embed the pool, fit the model on the labels so far and pick the next round to label."""
     ws = _open_workspace(workspace)
-    try:
-        rnd = ws.suggest(n, strategy=strategy, progress=True)
-    except _WS_ERRORS as exc:
-        raise _fail(exc) from exc
+    rnd = ws.suggest(n, strategy=strategy, progress=True)
     acc = rnd.metrics.get("cv_accuracy")
     console.print(
         f"[green]round {rnd.id}[/] ({rnd.strategy}): {len(rnd.item_ids)} item(s) to label; "
@@ -429,16 +423,13 @@ def label_page(
     from fewlabels.app import serve
 
     ws = _open_workspace(workspace)
-    try:
-        serve(
-            ws,
-            host=host,
-            port=port,
-            open_browser=not no_browser,
-            echo=lambda line: console.print(line, soft_wrap=True, highlight=False),
-        )
-    except OSError as exc:
-        raise _fail(exc) from exc
+    serve(
+        ws,
+        host=host,
+        port=port,
+        open_browser=not no_browser,
+        echo=lambda line: console.print(line, soft_wrap=True, highlight=False),
+    )
 
 
 @app.command()
@@ -454,10 +445,7 @@ def status(
     from rich.table import Table
 
     ws = _open_workspace(workspace, on_source_change="accept" if accept_source_changes else "error")
-    try:
-        st = ws.status()
-    except _WS_ERRORS as exc:
-        raise _fail(exc) from exc
+    st = ws.status()
     console.print(f"{st.n_labelled} of {st.n_items} item(s) labelled")
     table = Table("class", "labelled")
     for name, count in st.labelled_per_class.items():
@@ -508,10 +496,7 @@ def export(
 ) -> None:
     """Export the current labels (or the full history) to CSV or JSONL."""
     ws = _open_workspace(workspace, on_source_change="ignore")
-    try:
-        path = ws.export(out, history=history)
-    except _WS_ERRORS as exc:
-        raise _fail(exc) from exc
+    path = ws.export(out, history=history)
     console.print(f"wrote {path}")
 
 
@@ -528,10 +513,7 @@ def import_cmd(
     Labels for unknown items or classes are reported and nothing is written.
     """
     ws = _open_workspace(workspace, on_source_change="ignore")
-    try:
-        report = ws.import_labels(path, on_conflict="overwrite" if overwrite else "keep")
-    except _WS_ERRORS as exc:
-        raise _fail(exc) from exc
+    report = ws.import_labels(path, on_conflict="overwrite" if overwrite else "keep")
     console.print(("[green]" if report.ok else "[bold red]") + report.summary() + "[/]")
     if not report.ok:
         raise typer.Exit(code=2)
@@ -565,40 +547,33 @@ def distill_cmd(
 ) -> None:
     """Distil the teacher (encoder + learner) into a small, fast student and export it to ONNX."""
     from fewlabels.distill import TrainConfig, distill_builtin, distill_workspace
-    from fewlabels.distill.export import NotAStudentError
 
-    errors = (*_WS_ERRORS, TypeError, NotAStudentError)
-    try:
-        config = TrainConfig(
-            temperature=temperature, epochs=epochs, random_state=seed, device=device
+    config = TrainConfig(temperature=temperature, epochs=epochs, random_state=seed, device=device)
+    params = {"flip": True} if flip else None
+    if dataset is not None:
+        report = distill_builtin(
+            dataset,
+            per_class=per_class,
+            encoder=encoder,
+            learner=learner,
+            seed=seed,
+            out=out or "student.onnx",
+            student=student,
+            weighting=weighting,  # type: ignore[arg-type]
+            drop_fraction=drop,
+            config=config,
+            student_params=params,
         )
-        params = {"flip": True} if flip else None
-        if dataset is not None:
-            report = distill_builtin(
-                dataset,
-                per_class=per_class,
-                encoder=encoder,
-                learner=learner,
-                seed=seed,
-                out=out or "student.onnx",
-                student=student,
-                weighting=weighting,  # type: ignore[arg-type]
-                drop_fraction=drop,
-                config=config,
-                student_params=params,
-            )
-        else:
-            report = distill_workspace(
-                _open_workspace(workspace),
-                out=out,
-                student=student,
-                weighting=weighting,  # type: ignore[arg-type]
-                drop_fraction=drop,
-                config=config,
-                student_params=params,
-            )
-    except errors as exc:
-        raise _fail(exc) from exc
+    else:
+        report = distill_workspace(
+            _open_workspace(workspace),
+            out=out,
+            student=student,
+            weighting=weighting,  # type: ignore[arg-type]
+            drop_fraction=drop,
+            config=config,
+            student_params=params,
+        )
     console.print(
         f"[green]student[/] {report.student.kind} distilled from {report.teacher.name} on "
         f"{report.n_pool} rows ({report.n_labelled} human labels); agrees with the teacher on "
@@ -624,13 +599,9 @@ def predict_cmd(
     resize: bool = typer.Option(False, help="Images: resize those of another size than trained."),
 ) -> None:
     """Predict with an exported student (onnxruntime only; torch is not needed)."""
-    from fewlabels.distill.export import NotAStudentError
     from fewlabels.distill.predict import predict_file
 
-    try:
-        frame = predict_file(model, data, out=out, resize=resize)
-    except (ValueError, KeyError, FileNotFoundError, NotAStudentError) as exc:
-        raise _fail(exc) from exc
+    frame = predict_file(model, data, out=out, resize=resize)
     counts = frame["label"].value_counts().to_dict()
     console.print(f"wrote {out}: {len(frame)} prediction(s), {counts}")
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from fewlabels.active.oracle import SimulatedOracle
+from fewlabels.errors import FewlabelsError
 
 
 def test_oracle_reveals_and_counts() -> None:
@@ -18,5 +19,5 @@ def test_oracle_refuses_unlabelled_truth() -> None:
 
 
 def test_oracle_refuses_bad_positions() -> None:
-    with pytest.raises(IndexError, match=r"positions in \[0, 2\].*\[5\]"):
+    with pytest.raises(FewlabelsError, match=r"positions in \[0, 2\].*\[5\]"):
         SimulatedOracle(np.array([0, 1, 1])).reveal([5])

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from fewlabels.data import load_builtin
+from fewlabels.errors import StateError
 from fewlabels.store import (
     CorruptStoreError,
     SourceChangedError,
@@ -54,7 +55,7 @@ def test_init_table_registers_items_and_imports_labels(table_ws: Workspace) -> N
     again = Workspace.open(table_ws.root)
     assert again.config == table_ws.config
     assert again.dataset().labeled_mask.sum() == 4
-    with pytest.raises(FileExistsError, match="already holds a workspace"):
+    with pytest.raises(StateError, match="already holds a workspace"):
         Workspace.init(table_ws.root, data=table_ws.config.data.source, features=["x1"])
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from fewlabels.errors import MissingExtraError
+
 #: Below this many multiply-adds a faiss call runs on one thread.
 SMALL_WORK: float = 2e10
 
@@ -21,7 +23,7 @@ def import_faiss() -> Any:
     try:
         import faiss
     except ImportError as exc:  # pragma: no cover - faiss-cpu is a core dependency
-        raise ImportError(
+        raise MissingExtraError(
             "fewlabels.active needs faiss for nearest neighbours and k-means: pip install faiss-cpu"
         ) from exc
     return faiss

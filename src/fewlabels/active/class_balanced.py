@@ -19,6 +19,7 @@ from fewlabels.active.base import Strategy
 from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD, unit_rows
 from fewlabels.active.typiclust import TypiClust
 from fewlabels.active.uncertainty import entropy_scores, least_confidence_scores, margin_scores
+from fewlabels.errors import FewlabelsError
 from fewlabels.typing import BoolArray, FloatArray, IntArray
 
 _BASE_SCORES = {
@@ -123,7 +124,7 @@ class ClassBalanced(Strategy):
 
     def _base_fn(self) -> Callable[[FloatArray], FloatArray]:
         if self.base not in _BASE_SCORES:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected base in {_preview(sorted(_BASE_SCORES))} for the class-balanced "
                 f"strategy, but got {self.base!r}."
             )

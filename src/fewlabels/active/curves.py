@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from fewlabels.errors import FewlabelsError
 from fewlabels.typing import FloatArray
 
 #: Columns that identify one curve (one strategy of one setting), besides the seed.
@@ -143,7 +144,7 @@ def compare_to_random(
         base = group[group["strategy"] == baseline].sort_values("n_labels")
         where = dict(zip(setting, key_t, strict=True))
         if base.empty:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected {baseline!r} rows to compare against for {where}, "
                 f"but the strategies there are {sorted(group['strategy'].unique())}. Include "
                 f"{baseline!r} in the simulation."

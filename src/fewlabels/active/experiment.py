@@ -20,6 +20,7 @@ import pandas as pd
 from fewlabels.active.base import Strategy
 from fewlabels.active.loop import RoundRecord, simulate
 from fewlabels.active.registry import get_strategy, list_strategies
+from fewlabels.errors import FewlabelsError
 from fewlabels.typing import FloatArray, IntArray
 
 #: The encoder used for each modality when none is named.
@@ -209,7 +210,7 @@ def run_simulation(
     )
     chosen = list(list_strategies() if strategies is None else strategies)
     if not chosen:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected at least one strategy, but got none. Choose from {list_strategies()}."
         )
     names = [s if isinstance(s, str) else s.name for s in chosen]
@@ -220,7 +221,7 @@ def run_simulation(
         names.insert(0, "random")
     seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else list(seeds)
     if not seed_list:
-        raise ValueError(f"Expected at least one seed, but got seeds={seeds!r}.")
+        raise FewlabelsError(f"Expected at least one seed, but got seeds={seeds!r}.")
     method = learner_name(learner)
     rows: list[dict[str, Any]] = []
     for strategy, name in zip(chosen, names, strict=True):

@@ -26,6 +26,7 @@ from fewlabels._validation import (
 from fewlabels.active.base import Strategy
 from fewlabels.active.oracle import SimulatedOracle
 from fewlabels.active.registry import get_strategy
+from fewlabels.errors import FewlabelsError, InputTypeError, MissingExtraError
 from fewlabels.typing import UNLABELED, BoolArray, FloatArray, IntArray
 
 
@@ -82,7 +83,7 @@ def resolve_learner(learner: Any, *, random_state: int | None = None) -> Any:
         try:
             from fewlabels.learn import get_learner
         except ImportError as exc:  # pragma: no cover - only before fewlabels.learn lands
-            raise ImportError(
+            raise MissingExtraError(
                 f"The learner {learner!r} is looked up with fewlabels.learn.get_learner, which "
                 f"could not be imported ({exc}). Pass an estimator object instead, e.g. "
                 "learner=sklearn.linear_model.LogisticRegression()."
@@ -90,7 +91,7 @@ def resolve_learner(learner: Any, *, random_state: int | None = None) -> Any:
         est = get_learner(learner)
     else:
         if not (hasattr(learner, "fit") and hasattr(learner, "predict_proba")):
-            raise TypeError(
+            raise InputTypeError(
                 "Expected a learner name (e.g. 'auto') or an estimator with fit and "
                 f"predict_proba, but got {type(learner).__name__}."
             )
@@ -214,7 +215,7 @@ def simulate(
     Xp = check_embeddings(X_pool, name="X_pool")
     Xt = check_embeddings(X_test, name="X_test")
     if Xt.shape[1] != Xp.shape[1]:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected X_test with the pool's {Xp.shape[1]} features, but it has "
             f"{Xt.shape[1]}. Embed both with the same encoder."
         )

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from fewlabels._validation import _preview
+from fewlabels.errors import FewlabelsError
 from fewlabels.typing import UNLABELED, IntArray
 
 
@@ -29,12 +30,12 @@ class SimulatedOracle:
     def __init__(self, y_true: Any) -> None:
         y = np.asarray(y_true)
         if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected the oracle's true labels as a 1-d integer array, but got shape "
                 f"{y.shape} and dtype {y.dtype}."
             )
         if (y == UNLABELED).any():
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected a fully labelled pool for the simulated oracle, but "
                 f"{int((y == UNLABELED).sum())} row(s) have label -1. Simulate on a "
                 "fully labelled split (load_builtin(...).train)."
@@ -57,7 +58,7 @@ class SimulatedOracle:
         pos = np.asarray(positions, dtype=np.int64).ravel()
         bad = pos[(pos < 0) | (pos >= self.y_true.size)]
         if bad.size:
-            raise IndexError(
+            raise FewlabelsError(
                 f"Expected positions in [0, {self.y_true.size - 1}], "
                 f"but got {_preview(bad.tolist())}."
             )

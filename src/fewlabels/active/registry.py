@@ -13,6 +13,7 @@ from fewlabels.active.coreset import Coreset
 from fewlabels.active.random import RandomStrategy
 from fewlabels.active.typiclust import TypiClust
 from fewlabels.active.uncertainty import Entropy, LeastConfidence, Margin
+from fewlabels.errors import FewlabelsError, InputTypeError
 
 _STRATEGIES: dict[str, type[Strategy]] = {
     cls.name: cls
@@ -47,7 +48,7 @@ def describe_strategy(name: str) -> str:
 
 def _lookup(name: str) -> type[Strategy]:
     if not isinstance(name, str) or name not in _STRATEGIES:
-        raise ValueError(
+        raise FewlabelsError(
             f"Unknown strategy {name!r}. Expected one of {list_strategies()}. "
             "See fewlabels.active.list_strategies()."
         )
@@ -74,7 +75,7 @@ def get_strategy(name: str | Strategy, **params: Any) -> Strategy:
     """
     if isinstance(name, Strategy):
         if params:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected no parameters with a ready Strategy instance, but got "
                 f"{sorted(params)}. Pass a name, e.g. get_strategy('margin', **params)."
             )
@@ -83,7 +84,7 @@ def get_strategy(name: str | Strategy, **params: Any) -> Strategy:
     accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     unknown = sorted(set(params) - set(accepted))
     if unknown:
-        raise TypeError(
+        raise InputTypeError(
             f"Strategy {name!r} got unknown parameter(s) {_preview(unknown)}; it accepts "
             f"{accepted}."
         )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from fewlabels.data.dataset import Dataset
+from fewlabels.errors import FewlabelsError
 
 _IMAGE_TYPES = {
     ".png": "image/png",
@@ -80,14 +81,16 @@ def image_bytes(dataset: Dataset, position: int) -> tuple[bytes, str]:
         When the item is not an image, or its file type is not one the page serves.
     """
     if dataset.modality != "image":
-        raise ValueError(f"Expected an image item, but the dataset holds {dataset.modality} items.")
+        raise FewlabelsError(
+            f"Expected an image item, but the dataset holds {dataset.modality} items."
+        )
     inputs = dataset.inputs
     if isinstance(inputs, np.ndarray):
         return array_to_png(inputs[position]), "image/png"
     path = Path(inputs[position])
     media = _IMAGE_TYPES.get(path.suffix.lower())
     if media is None:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected an image file ({sorted(_IMAGE_TYPES)}), but got {path.suffix!r}."
         )
     return path.read_bytes(), media

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fewlabels.errors import MissingExtraError
 from fewlabels.store import LabelStore, UndoConflictError, Workspace
 
 _HERE = Path(__file__).parent
@@ -70,7 +71,7 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
         from fastapi.responses import HTMLResponse, JSONResponse, Response
         from jinja2 import Environment, FileSystemLoader, select_autoescape
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
+        raise MissingExtraError(
             "The labelling page needs fastapi, uvicorn and jinja2: pip install 'fewlabels[app]'"
         ) from exc
 

@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from fewlabels.bench import peers
 from fewlabels.bench.protocol import METHOD_GROUPS
+from fewlabels.errors import FewlabelsError
 
 MethodKind = Literal["fewlabels", "peer", "ceiling", "custom"]
 
@@ -187,7 +188,7 @@ _PEERS: dict[str, MethodSpec] = {
 def register_method(spec: MethodSpec) -> None:
     """Make ``spec.name`` usable in protocols (replaces an earlier custom method of that name)."""
     if spec.name in METHOD_GROUPS or spec.name.startswith("@"):
-        raise ValueError(f"Expected a method name not starting with '@', got {spec.name!r}.")
+        raise FewlabelsError(f"Expected a method name not starting with '@', got {spec.name!r}.")
     _CUSTOM[spec.name] = spec
 
 
@@ -214,7 +215,7 @@ def get_method(name: str) -> MethodSpec:
         return _PEERS[name]
     if name in _learner_names():
         return _learner_spec(name)
-    raise ValueError(
+    raise FewlabelsError(
         f"Unknown method {name!r}. Known methods: {', '.join(list_methods())}; groups: "
         f"{', '.join(METHOD_GROUPS)}."
     )
@@ -229,21 +230,23 @@ def expand_methods(names: Sequence[str]) -> list[str]:
         if name == "@learners":
             group = _learner_names()
             if not group:
-                raise ValueError(
+                raise FewlabelsError(
                     "The method group '@learners' is empty: fewlabels.learn.list_learners() "
                     "is not available. Install fewlabels fully or name methods one by one."
                 )
         elif name == "@peers":
             group = list(_PEERS)
         elif name.startswith("@"):
-            raise ValueError(f"Unknown method group {name!r}. Groups: {', '.join(METHOD_GROUPS)}.")
+            raise FewlabelsError(
+                f"Unknown method group {name!r}. Groups: {', '.join(METHOD_GROUPS)}."
+            )
         else:
             group = [name]
             if name not in known:
                 unknown.append(name)
         out.extend(g for g in group if g not in out)
     if unknown:
-        raise ValueError(
+        raise FewlabelsError(
             f"Unknown method(s) {unknown}. Known methods: {', '.join(list_methods())}; groups: "
             f"{', '.join(METHOD_GROUPS)}."
         )

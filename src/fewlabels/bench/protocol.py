@@ -41,6 +41,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from fewlabels.errors import FewlabelsError, MissingFileError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -66,7 +68,7 @@ _LIMIT_KEYS = ("budgets", "seeds", "datasets")
 def _unknown_keys(given: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
     unknown = sorted(set(given) - set(allowed))
     if unknown:
-        raise ValueError(
+        raise FewlabelsError(
             f"Unknown key(s) {unknown} in {where}. Allowed keys: {list(allowed)}. "
             "Check the spelling: a protocol never takes keys it does not know."
         )
@@ -88,7 +90,7 @@ class Budget:
 
     def __post_init__(self) -> None:
         if (self.per_class is None) == (self.fraction is None):
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected a budget with exactly one of per_class or fraction, but got "
                 f"per_class={self.per_class!r}, fraction={self.fraction!r}."
             )
@@ -97,12 +99,12 @@ class Budget:
             or int(self.per_class) != self.per_class
             or self.per_class < 1
         ):
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected a per-class budget to be a whole number >= 1, but got "
                 f"{self.per_class!r}."
             )
         if self.fraction is not None and not 0.0 < float(self.fraction) <= 1.0:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected a fractional budget in (0, 1], but got {self.fraction!r}. Write "
                 "labels per class as integers (4) and fractions as floats (0.01)."
             )
@@ -111,7 +113,7 @@ class Budget:
     def parse(cls, value: Any, *, where: str = "budgets") -> Budget:
         """An int is labels per class, a float in (0, 1] a fraction, ``"10%"`` a percentage."""
         if isinstance(value, bool):
-            raise ValueError(f"Expected a budget number in {where}, but got {value!r}.")
+            raise FewlabelsError(f"Expected a budget number in {where}, but got {value!r}.")
         if isinstance(value, int):
             return cls(per_class=value)
         if isinstance(value, float):
@@ -121,7 +123,7 @@ class Budget:
                 return cls(fraction=float(value.strip()[:-1]) / 100.0)
             except ValueError:
                 pass
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected a budget in {where} as an integer (labels per class, e.g. 4), a float "
             f"fraction (0.01) or a percentage string ('1%'), but got {value!r}."
         )
@@ -175,14 +177,14 @@ class DatasetEntry:
         for attr in ("name", "encoder"):
             value = getattr(self, attr)
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(
+                raise FewlabelsError(
                     f"Expected a non-empty string for the dataset entry's {attr!r}, but got "
                     f"{value!r}."
                 )
         if self.budgets is not None and not self.budgets:
-            raise ValueError(f"Expected at least one budget for dataset {self.name!r}.")
+            raise FewlabelsError(f"Expected at least one budget for dataset {self.name!r}.")
         if self.methods is not None and not self.methods:
-            raise ValueError(f"Expected at least one method for dataset {self.name!r}.")
+            raise FewlabelsError(f"Expected at least one method for dataset {self.name!r}.")
 
     @property
     def key(self) -> str:
@@ -238,28 +240,28 @@ class Protocol:
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
-            raise ValueError(f"Expected a protocol name, but got {self.name!r}.")
+            raise FewlabelsError(f"Expected a protocol name, but got {self.name!r}.")
         empty = [k for k in ("seeds", "budgets", "methods", "datasets") if not getattr(self, k)]
         if empty:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Protocol {self.name!r} is empty: it needs at least one entry in {empty}. "
                 "A protocol names datasets, budgets, seeds and methods."
             )
         if any(isinstance(s, bool) or not isinstance(s, int) for s in self.seeds):
-            raise ValueError(f"Expected integer seeds, but got {list(self.seeds)}.")
+            raise FewlabelsError(f"Expected integer seeds, but got {list(self.seeds)}.")
         for what, items in (
             ("seeds", self.seeds),
             ("budgets", self.budgets),
             ("methods", self.methods),
         ):
             if len(set(items)) != len(items):
-                raise ValueError(
+                raise FewlabelsError(
                     f"Expected distinct {what} in protocol {self.name!r}, but got {list(items)}."
                 )
         keys = [d.key for d in self.datasets]
         dup = sorted({k for k in keys if keys.count(k) > 1})
         if dup:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected each (dataset, encoder) pair once in protocol {self.name!r}, but "
                 f"{dup} repeat."
             )
@@ -319,33 +321,33 @@ class Protocol:
 
 def _budgets(value: Any, where: str) -> tuple[Budget, ...]:
     if not isinstance(value, list):
-        raise ValueError(f"Expected a list of budgets in {where}, but got {value!r}.")
+        raise FewlabelsError(f"Expected a list of budgets in {where}, but got {value!r}.")
     return tuple(sorted((Budget.parse(v, where=where) for v in value), key=Budget.sort_key))
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"Expected a list of strings in {where}, but got {value!r}.")
+        raise FewlabelsError(f"Expected a list of strings in {where}, but got {value!r}.")
     return tuple(value)
 
 
 def protocol_from_dict(data: Mapping[str, Any], *, source: str = "the protocol") -> Protocol:
     """Build a :class:`Protocol` from parsed TOML (or :meth:`Protocol.to_dict` output)."""
     if not isinstance(data, Mapping) or not data:
-        raise ValueError(
+        raise FewlabelsError(
             f"Protocol {source} is empty. It needs name, seeds, budgets, methods and at least "
             "one datasets entry."
         )
     _unknown_keys(data, _TOP_KEYS, source)
     missing = [k for k in ("name", "seeds", "budgets", "methods", "datasets") if k not in data]
     if missing:
-        raise ValueError(
+        raise FewlabelsError(
             f"Protocol {source} lacks the key(s) {missing}. It needs name, seeds, budgets, "
             "methods and at least one datasets entry."
         )
     raw_datasets = data["datasets"]
     if not isinstance(raw_datasets, list):
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected datasets entries (a list of tables) in {source}, but got "
             f"{type(raw_datasets).__name__}."
         )
@@ -353,11 +355,11 @@ def protocol_from_dict(data: Mapping[str, Any], *, source: str = "the protocol")
     for i, item in enumerate(raw_datasets):
         where = f"{source}, datasets entry {i + 1}"
         if not isinstance(item, Mapping):
-            raise ValueError(f"Expected a table in {where}, but got {item!r}.")
+            raise FewlabelsError(f"Expected a table in {where}, but got {item!r}.")
         _unknown_keys(item, _DATASET_KEYS, where)
         for req in ("name", "encoder"):
             if req not in item:
-                raise ValueError(f"Expected the key {req!r} in {where}, but it is missing.")
+                raise FewlabelsError(f"Expected the key {req!r} in {where}, but it is missing.")
         entries.append(
             DatasetEntry(
                 name=item["name"],
@@ -370,17 +372,17 @@ def protocol_from_dict(data: Mapping[str, Any], *, source: str = "the protocol")
     limits: dict[str, Limit] = {}
     raw_limits = data.get("limits", {})
     if not isinstance(raw_limits, Mapping):
-        raise ValueError(f"Expected limits.<method> tables in {source}, got {raw_limits!r}.")
+        raise FewlabelsError(f"Expected limits.<method> tables in {source}, got {raw_limits!r}.")
     for method, lim in raw_limits.items():
         where = f"{source}, limits.{method}"
         if not isinstance(lim, Mapping):
-            raise ValueError(f"Expected a table in {where}, but got {lim!r}.")
+            raise FewlabelsError(f"Expected a table in {where}, but got {lim!r}.")
         _unknown_keys(lim, _LIMIT_KEYS, where)
         seeds = lim.get("seeds")
         if seeds is not None and (
             not isinstance(seeds, list) or not all(isinstance(s, int) for s in seeds)
         ):
-            raise ValueError(f"Expected a list of integer seeds in {where}, but got {seeds!r}.")
+            raise FewlabelsError(f"Expected a list of integer seeds in {where}, but got {seeds!r}.")
         limits[str(method)] = Limit(
             budgets=_budgets(lim["budgets"], where) if "budgets" in lim else None,
             seeds=tuple(seeds) if seeds is not None else None,
@@ -388,7 +390,7 @@ def protocol_from_dict(data: Mapping[str, Any], *, source: str = "the protocol")
         )
     seeds = data["seeds"]
     if not isinstance(seeds, list):
-        raise ValueError(f"Expected a list of integer seeds in {source}, but got {seeds!r}.")
+        raise FewlabelsError(f"Expected a list of integer seeds in {source}, but got {seeds!r}.")
     return Protocol(
         name=str(data["name"]),
         description=str(data.get("description", "")),
@@ -414,14 +416,14 @@ def load_protocol(name_or_path: str | os.PathLike[str]) -> Protocol:
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.is_file():
         if not candidate.is_file():
-            raise FileNotFoundError(
+            raise MissingFileError(
                 f"Expected a protocol TOML file at {str(candidate)!r}, but there is no such file."
             )
         text, source = candidate.read_text(encoding="utf-8"), str(candidate)
     else:
         name = str(name_or_path)
         if name not in list_protocols():
-            raise ValueError(
+            raise FewlabelsError(
                 f"Unknown protocol {name!r}. Packaged protocols: {', '.join(list_protocols())}; "
                 "or pass the path of a .toml file."
             )
@@ -435,7 +437,7 @@ def parse_protocol(text: str, *, source: str = "the protocol") -> Protocol:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"Expected valid TOML in {source}, but: {exc}.") from exc
+        raise FewlabelsError(f"Expected valid TOML in {source}, but: {exc}.") from exc
     return protocol_from_dict(data, source=source)
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from fewlabels.bench import results as res
 from fewlabels.bench.protocol import Protocol, protocol_differences
+from fewlabels.errors import FewlabelsError, MissingExtraError
 
 NOT_RUN = "—"
 
@@ -336,7 +337,9 @@ def _plt() -> Any:
     try:
         import matplotlib
     except ImportError as exc:
-        raise ImportError("Report plots need matplotlib: pip install 'fewlabels[bench]'") from exc
+        raise MissingExtraError(
+            "Report plots need matplotlib: pip install 'fewlabels[bench]'"
+        ) from exc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -543,7 +546,7 @@ def check_same_protocol(
             f"{k}: results have {a!r}, protocol {protocol.name!r} has {b!r}"
             for k, (a, b) in diff.items()
         )
-        raise ValueError(
+        raise FewlabelsError(
             f"{source} come from a different protocol than {protocol.name!r} ({lines}). "
             "Pass the results of that protocol, or the matching --protocol."
         )
@@ -583,7 +586,7 @@ def load_for_report(
         The first run folder's ``run.json`` (machine and wall time).
     """
     if not paths:
-        raise ValueError("Expected at least one results file or run folder, but got none.")
+        raise FewlabelsError("Expected at least one results file or run folder, but got none.")
     frames, recorded_all, infos = [], [], []
     for p in paths:
         path = Path(p)
@@ -606,7 +609,7 @@ def load_for_report(
                 diff = {k: (a[k], b[k]) for k in a if a[k] != b[k]}
             if diff:
                 lines = "; ".join(f"{k}: {a!r} vs {b!r}" for k, (a, b) in diff.items())
-                raise ValueError(
+                raise FewlabelsError(
                     f"{first_path} and {other_path} come from different protocols ({lines}). "
                     "Report them separately."
                 )
@@ -681,7 +684,7 @@ def build_report(
 
     frame = res.conform(frame)
     if frame.empty:
-        raise ValueError("Expected a results table with at least one row, but it is empty.")
+        raise FewlabelsError("Expected a results table with at least one row, but it is empty.")
     protocols = sorted(set(frame["protocol"]) - {""})
     title = title or f"fewlabels benchmark report: {', '.join(protocols) or 'results'}"
     doc = _Doc()

@@ -68,6 +68,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fewlabels.errors import FewlabelsError, InputTypeError, MissingFileError
+
 #: Column -> (dtype kind, default or None when required). Order is the order of the table.
 SCHEMA: dict[str, tuple[str, Any]] = {
     "protocol": ("str", ""),
@@ -114,19 +116,19 @@ def make_row(**fields: Any) -> dict[str, Any]:
     """
     unknown = sorted(set(fields) - set(SCHEMA))
     if unknown:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected results columns among {list(SCHEMA)}, but got unknown column(s) "
             f"{unknown}. Check the spelling against fewlabels.bench.results.SCHEMA."
         )
     missing = [c for c in REQUIRED if c not in fields]
     if missing:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected the required results column(s) {list(REQUIRED)}, but {missing} are "
             "missing from the row."
         )
     row = {c: fields.get(c, default) for c, (_, default) in SCHEMA.items()}
     if row["status"] not in STATUSES:
-        raise ValueError(f"Expected status in {list(STATUSES)}, but got {row['status']!r}.")
+        raise FewlabelsError(f"Expected status in {list(STATUSES)}, but got {row['status']!r}.")
     return row
 
 
@@ -138,7 +140,7 @@ def conform(frame: pd.DataFrame, *, source: str = "the results table") -> pd.Dat
     """
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected the results columns {list(REQUIRED)} in {source}, but {missing} are "
             f"missing (it has {list(frame.columns)}). Pass a file written by fewlabels bench "
             "or fewlabels simulate."
@@ -156,7 +158,7 @@ def conform(frame: pd.DataFrame, *, source: str = "the results table") -> pd.Dat
             out[col] = pd.to_numeric(out[col], errors="coerce").astype(np.float64)
     bad = sorted(set(out["status"]) - set(STATUSES))
     if bad:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected status values in {list(STATUSES)} in {source}, but found {bad}."
         )
     extra = [c for c in out.columns if c not in SCHEMA]
@@ -182,7 +184,7 @@ def write_cell(run_dir: str | os.PathLike[str], row: Mapping[str, Any]) -> Path:
     """Record one finished cell in a run folder, atomically (one small JSON file per cell)."""
     full = make_row(**dict(row))
     if not full["cell_id"]:
-        raise ValueError("Expected a row with a non-empty cell_id to write it as a cell.")
+        raise FewlabelsError("Expected a row with a non-empty cell_id to write it as a cell.")
     path = _cell_file(Path(run_dir), str(full["cell_id"]))
     path.parent.mkdir(parents=True, exist_ok=True)
     clean = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in full.items()}
@@ -193,7 +195,7 @@ def write_cell(run_dir: str | os.PathLike[str], row: Mapping[str, Any]) -> Path:
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
-    raise TypeError(f"Cannot store {type(value).__name__} in a results row.")
+    raise InputTypeError(f"Cannot store {type(value).__name__} in a results row.")
 
 
 def done_cells(run_dir: str | os.PathLike[str], *, include_failed: bool = True) -> set[str]:
@@ -236,7 +238,7 @@ def write_results(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     elif target.suffix == ".csv":
         table.to_csv(tmp, index=False)
     else:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected a results path ending in .csv or .parquet, but got {str(target)!r}."
         )
     os.replace(tmp, target)
@@ -260,12 +262,12 @@ def read_results(path: str | os.PathLike[str]) -> pd.DataFrame:
         for name in (RESULTS_PARQUET, RESULTS_CSV):
             if (source / name).is_file():
                 return read_results(source / name)
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"Expected a bench run folder (with cells/ or results.csv) at {str(source)!r}, but "
             "it has neither. Pass the --out folder of fewlabels bench or a results file."
         )
     if not source.is_file():
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"Expected a results file (.csv, .parquet) or run folder at {str(source)!r}, but "
             "nothing is there."
         )
@@ -274,7 +276,7 @@ def read_results(path: str | os.PathLike[str]) -> pd.DataFrame:
     elif source.suffix == ".csv":
         frame = pd.read_csv(source, keep_default_na=False, na_values=[""])
     else:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected a results file ending in .csv or .parquet, but got {str(source)!r}."
         )
     return conform(frame, source=str(source))

@@ -42,6 +42,7 @@ import pandas as pd
 from fewlabels.bench import results as res
 from fewlabels.bench.methods import MethodContext, expand_methods, get_method
 from fewlabels.bench.protocol import Budget, DatasetEntry, Protocol, protocol_differences
+from fewlabels.errors import FewlabelsError, MissingFileError
 from fewlabels.typing import UNLABELED
 
 PROTOCOL_FILE = "protocol.json"
@@ -94,7 +95,7 @@ def _load_dataset(entry: DatasetEntry, data_root: str | os.PathLike[str] | None)
     if entry.folder is None:
         known = [info.name for info in list_builtin()]
         if entry.name not in known:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Unknown dataset {entry.name!r}. Built-in datasets: {', '.join(known)}; for "
                 "an image folder add folder = '<path>' to the dataset entry."
             )
@@ -103,7 +104,7 @@ def _load_dataset(entry: DatasetEntry, data_root: str | os.PathLike[str] | None)
     root = Path(entry.folder).expanduser()
     if not root.is_absolute():
         if data_root is None:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Dataset {entry.name!r} reads the image folder {entry.folder!r} relative to a "
                 "data root, but none was given. Pass --data-root DIR (the folder holding "
                 f"{entry.folder}/train and {entry.folder}/test)."
@@ -111,7 +112,7 @@ def _load_dataset(entry: DatasetEntry, data_root: str | os.PathLike[str] | None)
         root = Path(data_root).expanduser() / root
     for part in ("train", "test"):
         if not (root / part).is_dir():
-            raise FileNotFoundError(
+            raise MissingFileError(
                 f"Expected the image folder of dataset {entry.name!r} at {str(root)!r} with "
                 f"sub-folders train/<class>/ and test/<class>/, but {part}/ is missing."
             )
@@ -127,14 +128,14 @@ def _check_encoder(entry: DatasetEntry, modality: str) -> None:
     key = entry.encoder.split(":")[0]
     if key not in infos:
         known = ", ".join(info.name for info in list_encoders())
-        raise ValueError(
+        raise FewlabelsError(
             f"Unknown encoder {entry.encoder!r} for dataset {entry.name!r}. Known encoders: "
             f"{known}."
         )
     enc_modality = infos[key].modality
     if enc_modality != modality:
         fitting = [i.name for i in list_encoders() if i.modality == modality]
-        raise ValueError(
+        raise FewlabelsError(
             f"Encoder {entry.encoder!r} embeds {enc_modality} data, but dataset {entry.name!r} "
             f"holds {modality} data. Pick one of: {', '.join(fitting)}."
         )
@@ -146,7 +147,7 @@ def _check_budgets(entry: DatasetEntry, budgets: tuple[Budget, ...], train: Any)
     too_big = [b.per_class for b in budgets if b.per_class is not None and b.per_class > smallest]
     if too_big:
         small = {c: n for c, n in counts.items() if n == smallest}
-        raise ValueError(
+        raise FewlabelsError(
             f"Budget(s) {too_big} labels per class exceed the smallest class of dataset "
             f"{entry.name!r} ({small}). Use budgets of at most {smallest} per class there "
             "(set budgets in its datasets entry) or a fraction."
@@ -156,7 +157,7 @@ def _check_budgets(entry: DatasetEntry, budgets: tuple[Budget, ...], train: Any)
 def _check_limits(protocol: Protocol, methods_used: set[str]) -> None:
     stray = sorted(set(protocol.limits) - methods_used)
     if stray:
-        raise ValueError(
+        raise FewlabelsError(
             f"Protocol {protocol.name!r} has limits for method(s) {stray} that it does not "
             f"run. Its methods: {sorted(methods_used)}."
         )
@@ -222,7 +223,7 @@ def _check_run_dir(run_dir: Path, protocol: Protocol) -> None:
     diff = protocol_differences(old.get("protocol", {}), protocol.to_dict())
     if diff:
         lines = "; ".join(f"{k}: folder has {a!r}, now {b!r}" for k, (a, b) in diff.items())
-        raise ValueError(
+        raise FewlabelsError(
             f"The run folder {str(run_dir)!r} holds results of a different protocol ({lines}). "
             "Pass another --out folder, or delete this one to start over."
         )

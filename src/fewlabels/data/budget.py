@@ -15,6 +15,7 @@ import numpy as np
 
 from fewlabels._validation import check_budget
 from fewlabels.data.dataset import Dataset
+from fewlabels.errors import FewlabelsError
 from fewlabels.typing import UNLABELED
 
 
@@ -49,7 +50,7 @@ class BudgetSplit:
         labels[pos] = dataset.labels[pos]
         if (labels[pos] == UNLABELED).any():
             bad = [self.labeled_ids[k] for k in np.flatnonzero(labels[pos] == UNLABELED)[:10]]
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected the split's ids to be labelled in {dataset.name!r}, but these are "
                 f"unlabelled there: {bad}. Draw the split from the same labelled dataset."
             )
@@ -79,7 +80,7 @@ class BudgetSplit:
         """Read a split written by :meth:`save`."""
         data = json.loads(Path(path).read_text())
         if not isinstance(data, dict) or data.get("format") != "fewlabels.budget-split/1":
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected a fewlabels budget split JSON (format 'fewlabels.budget-split/1') at "
                 f"{path}, but found {str(data)[:80]!r}."
             )

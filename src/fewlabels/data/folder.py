@@ -9,6 +9,7 @@ import numpy as np
 
 from fewlabels._validation import encode_labels
 from fewlabels.data.dataset import Dataset
+from fewlabels.errors import FewlabelsError, MissingFileError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 UNLABELED_DIRS = ("unlabeled", "unlabelled")
@@ -51,7 +52,7 @@ def from_folder(
     """
     root = Path(path).expanduser()
     if not root.is_dir():
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"Expected an image folder at {str(root)!r}, but there is no such folder."
         )
     labelled: dict[str, list[Path]] = {}
@@ -68,7 +69,7 @@ def from_folder(
     n_files = sum(len(v) for v in labelled.values()) + len(unlabelled)
     if n_files == 0:
         found = sorted(p.name for p in root.iterdir())[:10]
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected images ({', '.join(IMAGE_SUFFIXES)}) in {str(root)!r}: one sub-folder per "
             f"class and unlabeled/ for the pool, but found no image among {found}."
         )
@@ -81,7 +82,7 @@ def from_folder(
     raw.extend([None] * len(unlabelled))
     names = classes if classes is not None else sorted(labelled)
     if classes is None and len(names) < 2:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected at least 2 class sub-folders in {str(root)!r}, but found {names}. "
             "Add a sub-folder per class, or pass classes=[...] to name them."
         )

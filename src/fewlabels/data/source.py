@@ -9,6 +9,7 @@ from fewlabels.data.builtin import _BUILTIN, load_builtin
 from fewlabels.data.dataset import Dataset
 from fewlabels.data.folder import from_folder
 from fewlabels.data.table import from_table
+from fewlabels.errors import FewlabelsError, MissingFileError
 
 
 def load_source(
@@ -37,12 +38,12 @@ def load_source(
         return from_folder(path, classes=list(classes) if classes else None)
     if path.is_file():
         if text is None and features is None:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected --text COLUMN (texts) or --features A,B,... (table rows) for the table "
                 f"{source!r}, but got neither."
             )
         return from_table(path, text=text, features=features, label=label, id=id, classes=classes)
-    raise FileNotFoundError(
+    raise MissingFileError(
         f"Expected a built-in dataset name ({', '.join(_BUILTIN)}), an image folder or a table "
         f"file, but {source!r} is none of these."
     )

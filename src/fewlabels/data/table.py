@@ -11,6 +11,7 @@ import pandas as pd
 
 from fewlabels._validation import check_columns, encode_labels
 from fewlabels.data.dataset import Dataset
+from fewlabels.errors import FewlabelsError, MissingFileError
 
 _READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     ".csv": pd.read_csv,
@@ -27,12 +28,12 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     p = Path(path).expanduser()
     reader = _READERS.get(p.suffix.lower())
     if reader is None:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected a table file ending in {sorted(_READERS)}, but got {p.name!r}. "
             "Convert it, or pass a pandas DataFrame."
         )
     if not p.is_file():
-        raise FileNotFoundError(f"Expected a table file at {str(p)!r}, but there is none.")
+        raise MissingFileError(f"Expected a table file at {str(p)!r}, but there is none.")
     return reader(p)
 
 
@@ -72,13 +73,13 @@ def from_table(
         frame = read_table(source)
         default_name = Path(source).stem
     if (text is None) == (features is None):
-        raise ValueError(
+        raise FewlabelsError(
             "Expected exactly one of text='column' (a text dataset) or features=[...] (a "
             f"tabular dataset), but got text={text!r} and features={features!r}. "
             f"The table's columns are {list(frame.columns)}."
         )
     if len(frame) == 0:
-        raise ValueError("Expected a table with at least one row, but it is empty.")
+        raise FewlabelsError("Expected a table with at least one row, but it is empty.")
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
     if text is not None:
@@ -102,7 +103,7 @@ def from_table(
         col = frame[text]
         missing = np.flatnonzero(col.isna().to_numpy())
         if missing.size:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected a text in every row of column {text!r}, but {missing.size} row(s) "
                 f"are empty, e.g. ids {ids[missing[:10]].tolist()}. Drop or fill them."
             )
@@ -118,7 +119,7 @@ def from_table(
     nan_cols = [c for c in table.columns if table[c].isna().any()]
     if nan_cols:
         counts = {c: int(table[c].isna().sum()) for c in nan_cols}
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected no missing values (NaN) in the features, but these columns have some "
             f"(count per column): {counts}. Impute or drop them before loading."
         )

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fewlabels.errors import FewlabelsError, MissingFileError
+
 if TYPE_CHECKING:
     from torch import nn
 
@@ -32,7 +34,7 @@ KEY_STUDENT = "fewlabels.student"
 OUTPUT_NAME = "probabilities"
 
 
-class NotAStudentError(ValueError):
+class NotAStudentError(FewlabelsError):
     """The file is not a fewlabels student export."""
 
 
@@ -150,7 +152,7 @@ def read_export(
 
     p = Path(path)
     if not p.is_file():
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"Expected a student model file (.onnx from `fewlabels distill`), but {str(p)!r} "
             "does not exist or is a folder."
         )

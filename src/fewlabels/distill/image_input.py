@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from fewlabels.errors import FewlabelsError
+
 
 def as_uint8_images(images: np.ndarray) -> np.ndarray:
     """In-memory images as uint8 of shape (n, height, width, channels).
@@ -89,7 +91,7 @@ class ImageInput:
             got = arr.shape[1:]
             if got != (self.height, self.width, self.channels):
                 if not resize:
-                    raise ValueError(
+                    raise FewlabelsError(
                         f"Expected images of {self.describe} pixels (height, width, channels = "
                         f"{(self.height, self.width, self.channels)}) as the student was trained, "
                         f"but got an array of images of shape {got}. Pass resize=True "
@@ -113,7 +115,7 @@ class ImageInput:
             mode = "L" if self.channels == 1 else "RGB"
             same_mode = im.mode == mode or (self.channels == 1 and im.mode in ("L", "I", "I;16"))
             if (im.size != (self.width, self.height) or not same_mode) and not resize:
-                raise ValueError(
+                raise FewlabelsError(
                     f"Expected images of {self.describe} pixels as the student was trained, but "
                     f"{path!r} is {im.size[0]}x{im.size[1]} in mode {im.mode}. Pass resize=True "
                     "(--resize) to resize and convert, or use a student trained at this size."

@@ -21,6 +21,7 @@ from fewlabels.distill.export import OUTPUT_NAME, read_export
 from fewlabels.distill.image_input import ImageInput
 from fewlabels.distill.table_input import TableInput
 from fewlabels.distill.text_input import TextHashing, length_batches, padded_rows
+from fewlabels.errors import FewlabelsError, MissingFileError, MissingKeyError
 
 _SPECS: dict[str, Any] = {"text": TextHashing, "image": ImageInput, "tabular": TableInput}
 _TEXT_SUFFIXES = (".txt", ".text")
@@ -144,7 +145,7 @@ def read_prediction_data(
     modality = student.modality
     if p.is_dir():
         if modality != "image":
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected {_wants(student)} for this {modality} student, but {str(p)!r} is a "
                 "folder. Pass a table file (or a .txt file of texts)."
             )
@@ -152,19 +153,19 @@ def read_prediction_data(
             f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
         )
         if not files:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected images ({', '.join(IMAGE_SUFFIXES)}) in {str(p)!r}, but found none."
             )
         return [f.relative_to(p).as_posix() for f in files], [str(f) for f in files]
     if not p.is_file():
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"Expected data to predict at {str(p)!r}, but there is no such file or folder."
         )
     if p.suffix.lower() in IMAGE_SUFFIXES and modality == "image":
         return [p.name], [str(p)]
     if p.suffix.lower() in _TEXT_SUFFIXES:
         if modality != "text":
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected {_wants(student)} for this {modality} student, but got the text "
                 f"file {str(p)!r}."
             )
@@ -185,7 +186,7 @@ def read_prediction_data(
         return ids, table[col].fillna("").astype(str).tolist()
     path_col = next((c for c in ("path", "image", "file") if c in table.columns), None)
     if path_col is None:
-        raise KeyError(
+        raise MissingKeyError(
             f"Expected a 'path' (or 'image') column of image files in {str(p)!r} for this image "
             f"student, but the table has {list(table.columns)}."
         )
@@ -210,7 +211,7 @@ def _text_column(table: pd.DataFrame, student: ExportedStudent) -> str:
     texts = [c for c in table.columns if c != "id" and table[c].dtype == object]
     if len(texts) == 1:
         return str(texts[0])
-    raise KeyError(
+    raise MissingKeyError(
         f"Expected a text column {candidates[0]!r} in the table for this text student, but it "
         f"has {list(table.columns)}. Name the text column 'text'."
     )

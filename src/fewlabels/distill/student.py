@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator
 from torch import nn
 
 from fewlabels.distill.trainer import TrainConfig, TrainData, Trainer
+from fewlabels.errors import NotFittedError
 
 
 class _Probabilities(nn.Module):
@@ -141,7 +142,7 @@ class Student(BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "module_"):
-            raise RuntimeError(
+            raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet: call fit(inputs, targets) or "
                 "fewlabels.distill.distill(teacher, dataset) first."
             )

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fewlabels.errors import MissingKeyError
+
 _MAX_CATEGORIES = 50
 
 
@@ -74,7 +76,7 @@ class TableInput:
         present = [str(c) for c in table.columns]
         missing = [c for c in self.columns if c not in present]
         if missing:
-            raise KeyError(
+            raise MissingKeyError(
                 f"Expected the columns {self.columns} that the student was trained on, but the "
                 f"table lacks {missing} (it has {present}). Rename or add those columns."
             )

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from fewlabels.errors import FewlabelsError
+
 #: The name of the hashing scheme; stored in exports and checked on load.
 HASHING = "sklearn-hashing-vectorizer-murmur3-v1"
 
@@ -101,7 +103,7 @@ class TextHashing:
         d = dict(d)
         scheme = d.pop("hashing", None)
         if scheme != HASHING:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected text hashing {HASHING!r} in the export, but it says {scheme!r}. "
                 "Re-export the student with this version of fewlabels."
             )

@@ -101,11 +101,3 @@ def resolve_device(device: str | None = "auto") -> str:
     except ImportError:
         return "cpu"
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def missing_extra(what: str, extra: str, exc: ImportError) -> ImportError:
-    """An ImportError that names the extra to install."""
-    return ImportError(
-        f"{what} need(s) packages that are not installed ({exc.name or exc}): "
-        f"pip install 'fewlabels[{extra}]'"
-    )

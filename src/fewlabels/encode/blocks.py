@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from fewlabels.errors import FewlabelsError
+
 _MADV_DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
 
 
@@ -55,7 +57,7 @@ def iter_row_blocks(X: np.ndarray, *, rows: int = 65536) -> Iterator[np.ndarray]
     ndarray of shape (<= rows, dim)
     """
     if rows < 1:
-        raise ValueError(f"Expected rows >= 1, but got {rows}.")
+        raise FewlabelsError(f"Expected rows >= 1, but got {rows}.")
     release = isinstance(X, np.memmap) and not X.flags.writeable and X.flags.c_contiguous
     for start in range(0, X.shape[0], rows):
         stop = min(start + rows, X.shape[0])

@@ -38,6 +38,7 @@ from fewlabels.data.dataset import Dataset, take_inputs
 from fewlabels.encode.base import Encoder
 from fewlabels.encode.fingerprint import FINGERPRINT_DTYPE, combine, fingerprints
 from fewlabels.encode.images import UnreadableInputError
+from fewlabels.errors import FewlabelsError, InputTypeError
 
 MANIFEST_FORMAT = "fewlabels.embedding-cache/1"
 
@@ -83,12 +84,12 @@ def _check_encoder(encoder: Any, dataset: Dataset) -> None:
         if not (hasattr(cls, a) or a in getattr(encoder, "__dict__", {}))
     ]
     if missing:
-        raise TypeError(
+        raise InputTypeError(
             f"Expected an encoder (fewlabels.encode.get_encoder(name) or an object with name, "
             f"dim, modality, identity and encode), but {type(encoder).__name__} lacks {missing}."
         )
     if encoder.modality != dataset.modality:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected a {dataset.modality} encoder for the {dataset.modality} dataset "
             f"{dataset.name!r}, but {getattr(encoder, 'name', encoder)!r} encodes "
             f"{encoder.modality}. See `fewlabels encoders` for the encoders of each modality."
@@ -144,7 +145,7 @@ class _Store:
         if manifest.exists():
             data = json.loads(manifest.read_text())
             if data.get("format") != MANIFEST_FORMAT or data.get("identity") != identity:
-                raise ValueError(
+                raise FewlabelsError(
                     f"Expected an embedding cache of {identity!r} in {entry}, but its manifest "
                     f"says {data.get('identity')!r} (format {data.get('format')!r}). Remove "
                     "that folder or use another cache_dir."
@@ -269,12 +270,12 @@ def embed(
         ``X`` of shape (n_kept, dim), with unreadable inputs left out and listed in ``skipped``.
     """
     if not isinstance(dataset, Dataset):
-        raise TypeError(
+        raise InputTypeError(
             f"Expected a fewlabels Dataset, but got {type(dataset).__name__}. Load one with "
             "fewlabels.data.from_folder, from_table or load_builtin."
         )
     if int(chunk_size) < 1:
-        raise ValueError(f"Expected chunk_size >= 1, but got {chunk_size!r}.")
+        raise FewlabelsError(f"Expected chunk_size >= 1, but got {chunk_size!r}.")
     _check_encoder(encoder, dataset)
     _fit_if_needed(encoder, dataset)
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()

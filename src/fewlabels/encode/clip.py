@@ -23,7 +23,8 @@ from fewlabels.encode._model_files import (
     model_label,
     quiet_model_loading,
 )
-from fewlabels.encode.base import l2_normalize, missing_extra, resolve_device
+from fewlabels.encode.base import l2_normalize, resolve_device
+from fewlabels.errors import InputTypeError, missing_extra
 from fewlabels.typing import Modality
 
 _IDENTITY_VERSION = "fewlabels-clip-v1"
@@ -152,7 +153,7 @@ class ClipEncoder:
             with quiet_model_loading():
                 model = AutoModel.from_pretrained(self.model_id_or_path, **kw)
             if not (hasattr(model, "get_image_features") and hasattr(model, "get_text_features")):
-                raise TypeError(
+                raise InputTypeError(
                     f"Expected a joint image-text model (CLIP, SigLIP...) with "
                     f"get_image_features and get_text_features for {self.name!r}, but "
                     f"{self.model_id_or_path!r} loads as {type(model).__name__}. Use "

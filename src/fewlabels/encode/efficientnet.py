@@ -11,8 +11,9 @@ import numpy as np
 from fewlabels._validation import check_encoder_int, check_images
 from fewlabels.encode._image_batches import map_image_batches
 from fewlabels.encode._model_files import content_fingerprint, file_fingerprint
-from fewlabels.encode.base import l2_normalize, missing_extra, resolve_device
+from fewlabels.encode.base import l2_normalize, resolve_device
 from fewlabels.encode.images import load_images
+from fewlabels.errors import missing_extra
 from fewlabels.typing import Modality
 
 _IDENTITY_VERSION = "fewlabels-efficientnet-lite0-v1"

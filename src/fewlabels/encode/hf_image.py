@@ -17,7 +17,8 @@ from fewlabels.encode._model_files import (
     model_label,
     quiet_model_loading,
 )
-from fewlabels.encode.base import l2_normalize, missing_extra, resolve_device
+from fewlabels.encode.base import l2_normalize, resolve_device
+from fewlabels.errors import missing_extra
 from fewlabels.typing import Modality
 
 _IDENTITY_VERSION = "fewlabels-hf-image-v1"

@@ -11,11 +11,12 @@ import numpy as np
 from PIL import Image
 
 from fewlabels.data.folder import IMAGE_SUFFIXES
+from fewlabels.errors import FewlabelsError
 
 __all__ = ["IMAGE_SUFFIXES", "UnreadableInputError", "load_images"]
 
 
-class UnreadableInputError(ValueError):
+class UnreadableInputError(FewlabelsError):
     """Some inputs of a batch could not be decoded.
 
     Attributes
@@ -106,7 +107,7 @@ def load_images(
     arrays = [r for r in results if isinstance(r, np.ndarray)]
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected images of one size in a batch when size=None, but got {sorted(shapes)}. "
             "Pass size=(width, height) to resize."
         )

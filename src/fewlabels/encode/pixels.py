@@ -8,6 +8,7 @@ import numpy as np
 
 from fewlabels.encode.base import l2_normalize
 from fewlabels.encode.images import load_images
+from fewlabels.errors import NotFittedError
 from fewlabels.typing import Modality
 
 
@@ -42,7 +43,7 @@ class PixelsEncoder:
     @property
     def dim(self) -> int:
         if self._shape is None:
-            raise RuntimeError("PixelsEncoder has no size yet: call fit(inputs) or pass size=.")
+            raise NotFittedError("PixelsEncoder has no size yet: call fit(inputs) or pass size=.")
         return self._shape[0] * self._shape[1]
 
     @property

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fewlabels.encode.base import Encoder
+from fewlabels.errors import FewlabelsError
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def _hf_image(arg: str | None, **kw: Any) -> Encoder:
 
 def _need_arg(prefix: str, arg: str | None) -> str:
     if not arg:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected a model id after '{prefix}:', e.g. '{prefix}:<org>/<model>' or a local "
             f"folder, but got '{prefix}' alone."
         )
@@ -167,7 +168,7 @@ def get_encoder(
     key, _, arg = name.partition(":")
     if key not in _REGISTRY:
         known = ", ".join(info.name for info in list_encoders())
-        raise ValueError(f"Unknown encoder {name!r}. Known encoders: {known}.")
+        raise FewlabelsError(f"Unknown encoder {name!r}. Known encoders: {known}.")
     kwargs: dict[str, Any] = {"device": device}
     if batch_size is not None:
         kwargs["batch_size"] = batch_size

@@ -16,7 +16,8 @@ from fewlabels.encode._model_files import (
     model_label,
     quiet_model_loading,
 )
-from fewlabels.encode.base import missing_extra, resolve_device
+from fewlabels.encode.base import resolve_device
+from fewlabels.errors import missing_extra
 from fewlabels.typing import Modality
 
 _IDENTITY_VERSION = "fewlabels-st-v1"

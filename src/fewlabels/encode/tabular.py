@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from fewlabels.encode.base import l2_normalize
+from fewlabels.errors import MissingKeyError, NotFittedError
 from fewlabels.typing import Modality
 
 
@@ -56,7 +57,7 @@ class TabularEncoder:
     @property
     def dim(self) -> int:
         if self._numeric is None:
-            raise RuntimeError("TabularEncoder is not fitted: call fit(table) first.")
+            raise NotFittedError("TabularEncoder is not fitted: call fit(table) first.")
         return len(self._numeric) + sum(len(v) for v in self._categorical.values())
 
     @property
@@ -75,7 +76,7 @@ class TabularEncoder:
         frame = _as_frame(inputs)
         missing = [c for c in [*self._numeric, *self._categorical] if c not in frame.columns]
         if missing:
-            raise KeyError(
+            raise MissingKeyError(
                 f"Expected the columns the encoder was fitted on, but {missing} are missing; "
                 f"the table has {list(frame.columns)}."
             )

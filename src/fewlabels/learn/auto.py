@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from fewlabels._validation import check_param
+from fewlabels.errors import FewlabelsError
 from fewlabels.learn.base import EmbeddingClassifier
 from fewlabels.learn.label_spreading import LabelSpreading
 from fewlabels.learn.linear_probe import LinearProbe
@@ -157,7 +158,7 @@ class Auto(EmbeddingClassifier):
         for cand in self.candidates:
             if isinstance(cand, str):
                 if cand in ("auto", "zero-shot"):
-                    raise ValueError(
+                    raise FewlabelsError(
                         f"Auto cannot use {cand!r} as a candidate; choose among learners "
                         "trained on labels, e.g. ('ncm', 'knn', 'linear', 'label-spreading')."
                     )
@@ -166,11 +167,11 @@ class Auto(EmbeddingClassifier):
                 name, est = cand
                 named.append((str(name), est))
         if not named:
-            raise ValueError("Auto expected at least one candidate, but got none.")
+            raise FewlabelsError("Auto expected at least one candidate, but got none.")
         names = [n for n, _ in named]
         if self.fallback not in names:
             if self.fallback in ("auto", "zero-shot") or self.fallback not in list_learners():
-                raise ValueError(
+                raise FewlabelsError(
                     f"Auto expected fallback={self.fallback!r} to be a candidate {names} or a "
                     "learner trained on labels from fewlabels.learn.list_learners()."
                 )

@@ -176,7 +176,7 @@ class ConsistencyTraining(EmbeddingClassifier):
         try:
             import torch
         except ImportError as exc:  # pragma: no cover - torch is in the text/vision extras
-            from fewlabels.encode.base import missing_extra
+            from fewlabels.errors import missing_extra
 
             raise missing_extra("ConsistencyTraining", "text", exc) from exc
         from fewlabels.encode.base import resolve_device

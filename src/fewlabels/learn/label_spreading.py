@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fewlabels._validation import check_param
+from fewlabels.errors import FewlabelsError
 from fewlabels.learn.base import EmbeddingClassifier
 from fewlabels.learn.features import center_normalize, pool_mean
 from fewlabels.learn.knn_graph import EXACT_UP_TO, cluster_rows, knn_graph, knn_search
@@ -276,7 +277,7 @@ class LabelSpreading(EmbeddingClassifier):
             )
         else:
             if graph.shape != (len(Z), len(Z)):
-                raise ValueError(
+                raise FewlabelsError(
                     f"LabelSpreading expected a graph of shape {(len(Z), len(Z))} for "
                     f"{len(Z)} rows, but got {graph.shape}. Build it with build_graph(X) on "
                     "the same X."

@@ -7,6 +7,8 @@ from typing import Any
 
 from sklearn.base import BaseEstimator
 
+from fewlabels.errors import FewlabelsError, InputTypeError
+
 
 def _ncm(**p: Any) -> BaseEstimator:
     from fewlabels.learn.nearest_class_mean import NearestClassMean
@@ -94,11 +96,11 @@ def get_learner(name: str, **params: Any) -> BaseEstimator:
     estimator
     """
     if name not in _REGISTRY:
-        raise ValueError(f"Unknown learner {name!r}. Known learners: {', '.join(_REGISTRY)}.")
+        raise FewlabelsError(f"Unknown learner {name!r}. Known learners: {', '.join(_REGISTRY)}.")
     try:
         return _REGISTRY[name][0](**params)
     except TypeError as exc:
-        raise TypeError(
+        raise InputTypeError(
             f"Learner {name!r} does not take the parameter(s) {sorted(params)}: {exc}. "
             f"See help(type(fewlabels.learn.get_learner({name!r})))."
         ) from exc

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from fewlabels._validation import check_label_codes, check_param
+from fewlabels.errors import FewlabelsError, InputTypeError
 from fewlabels.learn.base import EmbeddingClassifier
 from fewlabels.learn.pseudo_labels import (
     confidence_weights,
@@ -109,7 +110,7 @@ class SelfTraining(EmbeddingClassifier):
 
     def _check_params(self) -> None:
         if self.criterion not in _CRITERIA:
-            raise ValueError(
+            raise FewlabelsError(
                 f"SelfTraining expected criterion in {_CRITERIA}, but got {self.criterion!r}."
             )
         check_param("threshold", self.threshold, low=0, high=1, learner="SelfTraining")
@@ -120,7 +121,7 @@ class SelfTraining(EmbeddingClassifier):
         )
         base = self._base()
         if not hasattr(base, "predict_proba"):
-            raise TypeError(
+            raise InputTypeError(
                 f"SelfTraining needs a base learner with predict_proba, but "
                 f"{type(base).__name__} has none. Use a probabilistic learner such as "
                 "fewlabels.learn.LinearProbe."

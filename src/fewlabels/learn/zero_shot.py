@@ -25,6 +25,7 @@ from fewlabels._validation import (
     check_predict_X,
     check_text_side,
 )
+from fewlabels.errors import FewlabelsError
 from fewlabels.learn.base import EmbeddingClassifier, softmax
 from fewlabels.learn.features import center_normalize, l2_rows, pool_mean
 from fewlabels.typing import UNLABELED
@@ -176,7 +177,7 @@ class ZeroShot(EmbeddingClassifier):
         if self.descriptions:
             unknown = sorted(set(self.descriptions) - set(names))
             if unknown:
-                raise ValueError(
+                raise FewlabelsError(
                     f"ZeroShot expected descriptions keyed by the class names {list(names)}, "
                     f"but got unknown key(s) {unknown}."
                 )
@@ -186,7 +187,7 @@ class ZeroShot(EmbeddingClassifier):
             templates = DEFAULT_TEMPLATES.get(str(modality), DEFAULT_TEMPLATES["text"])
         bad = [t for t in templates if "{}" not in t]
         if bad or not templates:
-            raise ValueError(
+            raise FewlabelsError(
                 "ZeroShot expected prompt templates each holding one '{}' for the class name, "
                 f"but got {list(templates) if not bad else bad}."
             )
@@ -224,7 +225,7 @@ class ZeroShot(EmbeddingClassifier):
         K = len(self.class_names_)
         ya = check_label_codes(ya, len(Xa), K)
         if T.shape[1] != Xa.shape[1]:
-            raise ValueError(
+            raise FewlabelsError(
                 f"ZeroShot expected X from the encoder's embedding space ({T.shape[1]} "
                 f"features, like its text embeddings), but X has {Xa.shape[1]}. Embed the "
                 "data with the same encoder that embeds the prompts."

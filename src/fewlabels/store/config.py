@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from fewlabels.errors import FewlabelsError, InputTypeError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -20,7 +22,7 @@ DATA_KINDS = ("builtin", "folder", "table")
 def _unknown_keys(section: str, given: dict[str, Any], allowed: list[str]) -> None:
     unknown = sorted(set(given) - set(allowed))
     if unknown:
-        raise ValueError(
+        raise FewlabelsError(
             f"Expected only the keys {sorted(allowed)} in {section} of {CONFIG_NAME}, but found "
             f"unknown key(s) {unknown}. Fix the spelling or remove them."
         )
@@ -48,9 +50,9 @@ class DataSourceConfig:
 
     def __post_init__(self) -> None:
         if self.kind not in DATA_KINDS:
-            raise ValueError(f"Expected [data] kind in {DATA_KINDS}, but got {self.kind!r}.")
+            raise FewlabelsError(f"Expected [data] kind in {DATA_KINDS}, but got {self.kind!r}.")
         if not self.source:
-            raise ValueError(
+            raise FewlabelsError(
                 "Expected [data] source (a built-in name, folder or table), but it is empty."
             )
         table_opts = {
@@ -62,12 +64,12 @@ class DataSourceConfig:
         if self.kind != "table":
             given = [k for k, v in table_opts.items() if v is not None]
             if given:
-                raise ValueError(
+                raise FewlabelsError(
                     f"Expected the column options {given} only for a table source, but the source "
                     f"is a {self.kind} ({self.source!r}). Remove them."
                 )
         elif (self.text is None) == (self.features is None):
-            raise ValueError(
+            raise FewlabelsError(
                 "Expected exactly one of text='column' or features=[...] for a table source, but "
                 f"got text={self.text!r} and features={self.features!r}."
             )
@@ -93,9 +95,9 @@ class WorkspaceConfig:
 
         object.__setattr__(self, "classes", check_class_names(self.classes))
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise TypeError(f"Expected an integer seed, but got {self.seed!r}.")
+            raise InputTypeError(f"Expected an integer seed, but got {self.seed!r}.")
         if not self.encoder:
-            raise ValueError(
+            raise FewlabelsError(
                 "Expected an encoder name (see `fewlabels encoders`), but it is empty."
             )
 
@@ -106,12 +108,12 @@ class WorkspaceConfig:
         _unknown_keys("the top level", raw, top)
         missing = [k for k in ("data", "classes", "encoder") if k not in raw]
         if missing:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected the key(s) {missing} in {CONFIG_NAME}, but they are missing."
             )
         data = raw["data"]
         if not isinstance(data, dict):
-            raise TypeError(f"Expected a [data] table in {CONFIG_NAME}, but got {data!r}.")
+            raise InputTypeError(f"Expected a [data] table in {CONFIG_NAME}, but got {data!r}.")
         _unknown_keys("[data]", data, [f.name for f in fields(DataSourceConfig)])
         return cls(
             data=DataSourceConfig(**data),
@@ -128,7 +130,7 @@ class WorkspaceConfig:
         try:
             raw = tomllib.loads(p.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"Expected valid TOML in {p}, but {exc}. Fix the file.") from exc
+            raise FewlabelsError(f"Expected valid TOML in {p}, but {exc}. Fix the file.") from exc
         return cls.from_dict(raw)
 
     def to_toml(self) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from fewlabels.errors import FewlabelsError, MissingKeyError
 from fewlabels.store.label_store import LabelStore
 
 ExportFormat = Literal["csv", "jsonl"]
@@ -18,7 +19,7 @@ _COLUMNS = ("id", "label", "source", "who", "time")
 def _format_of(path: Path, fmt: str | None) -> str:
     chosen = fmt or path.suffix.lstrip(".").lower()
     if chosen not in ("csv", "jsonl"):
-        raise ValueError(
+        raise FewlabelsError(
             "Expected an export format 'csv' or 'jsonl' (or a path ending in .csv/.jsonl), "
             "but got "
             f"{chosen!r} from {str(path)!r}. Pass format='csv' or format='jsonl'."
@@ -181,13 +182,15 @@ def import_labels(
     ImportReport
     """
     if on_conflict not in ("keep", "overwrite"):
-        raise ValueError(f"Expected on_conflict 'keep' or 'overwrite', but got {on_conflict!r}.")
+        raise FewlabelsError(
+            f"Expected on_conflict 'keep' or 'overwrite', but got {on_conflict!r}."
+        )
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         fields = list(reader.fieldnames or [])
         missing = [c for c in (id_column, label_column) if c not in fields]
         if missing:
-            raise KeyError(
+            raise MissingKeyError(
                 f"Expected the columns {[id_column, label_column]} in {str(path)!r}, but it has "
                 f"{fields}. Rename the columns or pass id_column=/label_column=."
             )

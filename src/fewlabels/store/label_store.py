@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from fewlabels.errors import FewlabelsError, MissingFileError, MissingKeyError, StateError
+
 #: Where a label came from.
 LABEL_SOURCES = ("human", "imported", "pseudo")
 
@@ -78,11 +80,11 @@ CREATE TABLE IF NOT EXISTS leases (
 _TABLES = ("meta", "items", "labels", "rounds", "round_items", "skips", "leases")
 
 
-class CorruptStoreError(RuntimeError):
+class CorruptStoreError(StateError):
     """``labels.db`` is not a readable fewlabels label store; it was left untouched."""
 
 
-class UndoConflictError(RuntimeError):
+class UndoConflictError(StateError):
     """The label to undo is no longer the current label of its item."""
 
 
@@ -224,7 +226,7 @@ class LabelStore:
             with self._connect() as con:
                 con.execute("PRAGMA journal_mode=WAL")
         elif not create:
-            raise FileNotFoundError(
+            raise MissingFileError(
                 f"Expected a label store at {self.path}, but there is no such file. "
                 "Create a workspace first with `fewlabels init DIR --data SOURCE --classes a,b`."
             )
@@ -248,7 +250,7 @@ class LabelStore:
                         "INSERT OR REPLACE INTO meta VALUES ('classes', ?)", (json.dumps(names),)
                     )
             elif json.loads(stored) != names:
-                raise ValueError(
+                raise FewlabelsError(
                     f"Expected the classes stored in {self.path} ({json.loads(stored)}), but got "
                     f"{names}. Keep the workspace's classes, or start a new workspace."
                 )
@@ -318,7 +320,7 @@ class LabelStore:
         ids = [str(i) for i in ids]
         srcs = [sources] * len(ids) if isinstance(sources, str) else [str(s) for s in sources]
         if not (len(ids) == len(hashes) == len(srcs)):
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected one hash and one source per id, but got {len(ids)} ids, "
                 f"{len(hashes)} hashes and {len(srcs)} sources."
             )
@@ -359,15 +361,15 @@ class LabelStore:
     # -- labels ------------------------------------------------------------------------------
     def _check_label(self, con: sqlite3.Connection, item_id: str, label: str, source: str) -> None:
         if source not in LABEL_SOURCES:
-            raise ValueError(f"Expected a label source in {LABEL_SOURCES}, but got {source!r}.")
+            raise FewlabelsError(f"Expected a label source in {LABEL_SOURCES}, but got {source!r}.")
         if con.execute("SELECT 1 FROM items WHERE id=?", (item_id,)).fetchone() is None:
-            raise KeyError(
+            raise MissingKeyError(
                 f"Expected the id of a registered item, but {item_id!r} is not in {self.path}. "
                 "Only items of the workspace's data source can be labelled."
             )
         classes = self.classes
         if classes is not None and label not in classes:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected a label among the classes {list(classes)}, but got {label!r}."
             )
 
@@ -532,7 +534,7 @@ class LabelStore:
         g = list(guesses) if guesses is not None else [None] * len(ids)
         c = list(confidences) if confidences is not None else [None] * len(ids)
         if not (len(g) == len(c) == len(ids)):
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected one guess and one confidence per selected id, but got {len(ids)} ids, "
                 f"{len(g)} guesses and {len(c)} confidences."
             )
@@ -540,7 +542,7 @@ class LabelStore:
             known = {r[0] for r in con.execute("SELECT id FROM items")}
             unknown = [i for i in ids if i not in known]
             if unknown:
-                raise KeyError(
+                raise MissingKeyError(
                     f"Expected ids of registered items in a round, but {unknown[:10]} are not."
                 )
             cur = con.execute(

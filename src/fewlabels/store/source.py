@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 
 from fewlabels.data.dataset import Dataset, take_inputs
+from fewlabels.errors import FewlabelsError, MissingFileError, StateError
 from fewlabels.store.config import DataSourceConfig
 from fewlabels.typing import UNLABELED
 
 
-class SourceChangedError(RuntimeError):
+class SourceChangedError(StateError):
     """Items registered in the store are missing from the data source or their content changed."""
 
 
@@ -34,7 +35,7 @@ def detect_kind(source: str) -> str:
         return "folder"
     if path.is_file():
         return "table"
-    raise FileNotFoundError(
+    raise MissingFileError(
         f"Expected --data to be a built-in dataset ({builtin_names()}), an image folder or a "
         f"table file (.csv, .tsv, .parquet, .jsonl), but {source!r} is none of these."
     )
@@ -61,7 +62,7 @@ def load_source(data: DataSourceConfig, classes: tuple[str, ...] | None = None) 
 
         train = load_builtin(data.source).train
         if classes and tuple(classes) != train.classes:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected the classes of the built-in dataset {data.source!r}, "
                 f"{list(train.classes)}, but got {list(classes)}. Leave --classes out for a "
                 "built-in dataset, or give exactly these."
@@ -78,7 +79,7 @@ def load_source(data: DataSourceConfig, classes: tuple[str, ...] | None = None) 
         )
     path = Path(data.source)
     if not path.exists():
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"Expected the workspace's data source at {str(path)!r}, but it is not there (moved or "
             "deleted?). Put it back, or point `source` under [data] in fewlabels.toml to its "
             "new place."

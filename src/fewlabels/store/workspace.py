@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from fewlabels.data.dataset import Dataset
+from fewlabels.errors import FewlabelsError, MissingFileError, StateError
 from fewlabels.store.config import CONFIG_NAME, DataSourceConfig, WorkspaceConfig
 from fewlabels.store.export import ImportReport, export_labels, import_labels
 from fewlabels.store.label_store import LabelStore, Round
@@ -130,7 +131,7 @@ class Workspace:
         """
         folder = Path(root).expanduser()
         if (folder / CONFIG_NAME).exists() or (folder / STORE_NAME).exists():
-            raise FileExistsError(
+            raise StateError(
                 f"Expected a new workspace folder, but {folder} already holds a workspace "
                 f"({CONFIG_NAME} or {STORE_NAME}). Open it instead, or pick another folder."
             )
@@ -204,14 +205,14 @@ class Workspace:
         folder = Path(root).expanduser()
         cfg_path = folder / CONFIG_NAME
         if not cfg_path.exists():
-            raise FileNotFoundError(
+            raise MissingFileError(
                 f"Expected a workspace at {folder.resolve()} ({CONFIG_NAME}), but there is none. "
                 "Create one with `fewlabels init DIR --data SOURCE --classes a,b` or pass -w DIR."
             )
         config = WorkspaceConfig.load(cfg_path)
         store = LabelStore(folder / STORE_NAME, create=False)
         if store.classes is not None and store.classes != config.classes:
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected the classes in {cfg_path} to match those of {store.path} "
                 f"({list(store.classes)}), but the file says {list(config.classes)}. Classes "
                 "cannot change once labels exist: restore them, or start a new workspace and "
@@ -280,7 +281,7 @@ class Workspace:
         from fewlabels.encode import embed, get_encoder
 
         if self.config.data.kind != "builtin":
-            raise ValueError(
+            raise FewlabelsError(
                 f"Expected a workspace on a built-in dataset (it has a held-out test split), but "
                 f"its source is a {self.config.data.kind}. Use `status` for the CV accuracy."
             )
