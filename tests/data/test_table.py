@@ -84,3 +84,21 @@ def test_load_source_dispatch(image_folder: Path, tmp_path: Path, reviews: pd.Da
     assert load_source("wine").modality == "tabular"
     with pytest.raises(FileNotFoundError, match="built-in dataset name"):
         load_source(str(tmp_path / "nothing"))
+
+
+def test_an_empty_csv_says_so_and_names_the_file(tmp_path: Path) -> None:
+    from fewlabels.errors import FewlabelsError
+
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(FewlabelsError, match=r"empty\.csv.*the file is empty"):
+        from_table(path, text="text")
+
+
+def test_a_non_utf8_csv_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    from fewlabels.errors import FewlabelsError
+
+    path = tmp_path / "latin.csv"
+    path.write_bytes("text,label\ncaf\xe9,a\nthe,b\n".encode("latin-1"))
+    with pytest.raises(FewlabelsError, match=r"UTF-8 .*latin\.csv.*Save the file as UTF-8"):
+        from_table(path, text="text", label="label")

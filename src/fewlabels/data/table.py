@@ -34,7 +34,24 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         )
     if not p.is_file():
         raise MissingFileError(f"Expected a table file at {str(p)!r}, but there is none.")
-    return reader(p)
+    try:
+        return reader(p)
+    except pd.errors.EmptyDataError:
+        raise FewlabelsError(
+            f"Expected a table with a header row and data in {str(p)!r}, but the file is empty."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise FewlabelsError(
+            f"Expected UTF-8 text in {str(p)!r}, but byte {exc.start} is not UTF-8 ({exc.reason}). "
+            "Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)."
+        ) from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise FewlabelsError(
+            f"Expected a readable {p.suffix.lower()} table in {str(p)!r}, but it could not be "
+            f"parsed: {exc}"
+        ) from None
 
 
 def from_table(
