@@ -66,7 +66,7 @@ def run_case(
     import torch
 
     from fewlabels.data import budget_split, load_builtin
-    from fewlabels.distill import Teacher, TrainConfig, compare, distill, load_student
+    from fewlabels.distill import DistillConfig, Teacher, compare, distill, load_student
     from fewlabels.distill.comparison import timed
     from fewlabels.distill.end_to_end import teacher_learner
 
@@ -78,7 +78,7 @@ def run_case(
 
     teacher = Teacher(case["encoder"], teacher_learner(learner or case["learner"]), progress=True)
     _, t_fit = timed(lambda: teacher.fit(pool))
-    config = TrainConfig(random_state=seed, progress=True, **case["train"])
+    config = DistillConfig(random_state=seed, progress=True, **case["train"])
     student, s_fit = timed(
         lambda: distill(
             teacher,
@@ -104,9 +104,10 @@ def run_case(
     # The same student on the labelled rows only, with as many optimiser steps as the pool
     # student could take (capped): no teacher rows, so no early stopping either.
     epochs = min(300, math.ceil(case["train"]["epochs"] * len(pool) / max(n_lab, 1)))
-    lab_cfg = TrainConfig(
+    lab_cfg = DistillConfig(
         random_state=seed,
         progress=False,
+        labelled_only=True,
         **{**case["train"], "epochs": epochs, "batch_size": min(64, n_lab)},
     )
     only, o_fit = timed(
@@ -116,7 +117,6 @@ def run_case(
             student=case["student"],
             config=lab_cfg,
             student_params=case["student_params"],
-            labelled_only=True,
         )
     )
     only_path = only.export(out_dir / f"{name}-labelled-only.onnx")
@@ -130,10 +130,8 @@ def run_case(
             teacher,
             pool,
             student=case["student"],
-            config=config,
+            config=config.replace(weighting="max", drop_fraction=0.2),
             student_params=case["student_params"],
-            weighting="max",
-            drop_fraction=0.2,
         )
     )
     robust_path = robust.export(out_dir / f"{name}-robust.onnx")

@@ -28,8 +28,8 @@ import httpx
 import numpy as np
 
 from fewlabels.data import load_builtin
-from fewlabels.store import Workspace
-from fewlabels.store.source import _opaque_id
+from fewlabels.workspace import Workspace
+from fewlabels.workspace.source import _opaque_id
 
 N_LABELS = 200
 

@@ -80,12 +80,22 @@ def test_demo_prints_few_and_all_label_accuracies_and_a_learning_curve(tmp_path:
     assert "typiclust vs random" in text and "distil" not in text
 
 
-def test_demo_distils_and_compares_teacher_and_student(tmp_path: Path) -> None:
+def test_demo_distils_a_student_close_to_its_teacher_on_digits(tmp_path: Path) -> None:
+    from fewlabels.data import load_builtin
     from fewlabels.demo import run_demo
 
+    # `fewlabels demo --dataset digits --per-class 4` without the simulated rounds. Measured
+    # (deterministic, seed 0): teacher 0.955, student 0.842 (88 % of the teacher, agreement
+    # 0.83), majority rate 0.102. The margins leave about 3 points of headroom.
     result = run_demo(
-        dataset="wine", per_class=3, rounds=0, cache_dir=str(tmp_path), out_dir=str(tmp_path)
+        dataset="digits", per_class=4, rounds=0, cache_dir=str(tmp_path), out_dir=str(tmp_path)
     )
     cmp = result.extra["distill"]
-    assert 0.0 < cmp["student_accuracy"] <= 1.0 and cmp["teacher_items_per_s"] > 0
-    assert (tmp_path / "wine-student.onnx").is_file()
+    test_labels = load_builtin("digits").test.labels
+    majority = np.bincount(test_labels).max() / test_labels.size
+    assert cmp["teacher_accuracy"] >= 0.92
+    assert cmp["student_accuracy"] >= cmp["teacher_accuracy"] - 0.15
+    assert cmp["student_accuracy"] >= majority + 0.6 and cmp["student_macro_f1"] >= 0.75
+    assert cmp["agreement"] >= 0.75
+    assert cmp["teacher_items_per_s"] > 0 and cmp["student_items_per_s"] > 0
+    assert (tmp_path / "digits-student.onnx").is_file()

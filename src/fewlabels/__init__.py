@@ -6,11 +6,13 @@ The pipeline, each stage usable on its own:
 * :mod:`fewlabels.encode`: frozen encoders and the resumable embedding cache;
 * :mod:`fewlabels.learn`: learners on embeddings (``y == -1`` marks unlabelled rows);
 * :mod:`fewlabels.active`: acquisition strategies and the simulated loop;
-* :mod:`fewlabels.store`: workspaces and the SQLite label store (:mod:`fewlabels.app`, the page);
+* :mod:`fewlabels.store`: the SQLite label store;
+* :mod:`fewlabels.workspace`: workspaces, the loop over a store (:mod:`fewlabels.app`, the page);
 * :mod:`fewlabels.distill`: small students, ONNX export, torch-free prediction;
 * :mod:`fewlabels.bench`: protocols, peers, runner and report.
 """
 
+from fewlabels._version import __version__
 from fewlabels.active import get_strategy, list_strategies, simulate
 from fewlabels.data import (
     BudgetSplit,
@@ -34,9 +36,8 @@ from fewlabels.learn import (
     get_learner,
     list_learners,
 )
-from fewlabels.store import LabelStore, Workspace
-
-__version__ = "0.1.0"
+from fewlabels.store import LabelStore
+from fewlabels.workspace import Workspace
 
 __all__ = [
     "KNN",

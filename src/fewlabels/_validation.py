@@ -281,18 +281,6 @@ def check_predict_X(X: Any, n_features: int, *, learner: str = "This learner") -
     return arr
 
 
-def check_text_side(encoder: Any) -> None:
-    """Refuse an encoder that cannot embed class-name prompts (no ``encode_text``)."""
-    if not callable(getattr(encoder, "encode_text", None)):
-        name = getattr(encoder, "name", type(encoder).__name__)
-        raise InputTypeError(
-            f"ZeroShot needs an encoder with a text side (an encode_text method), but the "
-            f"encoder {name!r} has none. Use an encoder that embeds prompts: 'minilm' or "
-            "'st:<model-id>' for text data, 'clip:<model-id>' for images; or label a few rows "
-            "and use another learner (fewlabels.learn.list_learners())."
-        )
-
-
 def check_param(
     name: str,
     value: Any,
@@ -530,39 +518,7 @@ def check_round_size(n: Any) -> int:
     return int(n)
 
 
-# --- distill ---
-def check_train_config(config: Any) -> None:
-    """Check a ``fewlabels.distill.TrainConfig``."""
-    whole = {"epochs": 1, "batch_size": 1, "patience": 1}
-    for name, low in whole.items():
-        v = getattr(config, name)
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-            raise FewlabelsError(f"Expected {name} to be a whole number >= {low}, but got {v!r}.")
-    if config.min_epochs is not None and not 0 <= config.min_epochs <= config.epochs:
-        raise FewlabelsError(
-            f"Expected min_epochs in [0, epochs={config.epochs}] (no early stopping before it), "
-            f"but got {config.min_epochs!r}."
-        )
-    if not config.temperature > 0:
-        raise FewlabelsError(
-            f"Expected a distillation temperature > 0 (1 = the teacher's probabilities as they "
-            f"are, 2 to 4 usual), but got {config.temperature!r}."
-        )
-    if not 0.0 <= config.val_fraction <= 0.5:
-        raise FewlabelsError(
-            f"Expected val_fraction in [0, 0.5] (share of teacher rows held out for early "
-            f"stopping), but got {config.val_fraction!r}."
-        )
-    for name in ("lr", "weight_decay", "hard_weight"):
-        v = getattr(config, name)
-        if not (
-            isinstance(v, (int, float)) and np.isfinite(v) and v >= (1e-12 if name == "lr" else 0)
-        ):
-            raise FewlabelsError(
-                f"Expected {name} to be a finite number >= 0 (lr > 0), but got {v!r}."
-            )
-
-
+# --- distill (DistillConfig validates itself: fewlabels/distill/config.py) ---
 def check_soft_labels(proba: Any, n_samples: int, n_classes: int) -> np.ndarray:
     """Teacher probabilities of shape (n_samples, n_classes), finite, rows summing to 1."""
     p = np.asarray(proba, dtype=np.float64)
@@ -604,42 +560,6 @@ def check_teacher_fitted(learner: Any) -> None:
             f"Expected a fitted teacher, but its learner {name} is not fitted. Fit it first "
             "(Teacher(encoder, learner).fit(dataset), or learner.fit(X, y) on embeddings)."
         ) from None
-
-
-def check_student_kind(
-    kind: str, modality: str, students: dict[str, tuple[str, str]], auto: dict[str, str]
-) -> str:
-    """Resolve ``"auto"`` and refuse a student that does not fit the data's modality."""
-    if kind == "auto":
-        return auto[modality]
-    if kind not in students:
-        raise FewlabelsError(
-            f"Expected a student kind among {['auto', *students]}, but got {kind!r}."
-        )
-    fits = students[kind][0]
-    if fits != modality:
-        raise FewlabelsError(
-            f"The student {kind!r} reads {fits} data, but this dataset is {modality}. Use "
-            f"student={auto[modality]!r} (or 'auto') for {modality} data."
-        )
-    return kind
-
-
-def check_distill_options(dataset: Any, *, drop_fraction: float, weighting: str) -> None:
-    """Check ``distill``'s dataset and robustness options."""
-    if not hasattr(dataset, "modality") or not hasattr(dataset, "inputs"):
-        raise InputTypeError(
-            f"Expected a fewlabels Dataset to distil on, but got {type(dataset).__name__}. "
-            "Load one with fewlabels.load_builtin, from_folder or from_table."
-        )
-    if not 0.0 <= drop_fraction < 1.0:
-        raise FewlabelsError(
-            f"Expected drop_fraction in [0, 1) (share of least confident teacher rows to drop), "
-            f"but got {drop_fraction!r}."
-        )
-    allowed = ("none", "max", "margin", "entropy")
-    if weighting not in allowed:
-        raise FewlabelsError(f"Expected weighting in {allowed}, but got {weighting!r}.")
 
 
 def check_has_human_labels(dataset: Any) -> None:

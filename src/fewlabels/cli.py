@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 from fewlabels.errors import FewlabelsError, MissingFileError
 
 if TYPE_CHECKING:
-    from fewlabels.store import Workspace
+    from fewlabels.workspace import Workspace
 
 
 class _Commands(TyperGroup):
@@ -166,7 +166,7 @@ def simulate(
         help="Comma-separated strategies, or 'all' (see fewlabels.active.list_strategies); "
         "random is always added as the reference.",
     ),
-    encoder: str | None = typer.Option(None, help="Encoder (default: pixels/minilm/tabular)."),
+    encoder: str | None = typer.Option(None, help="Encoder (default: minilm-int8/pixels/tabular)."),
     learner: str = typer.Option("auto", help="Learner refitted each round (fewlabels.learn)."),
     start: int = typer.Option(0, help="Random seed-set size; 0 = cold start."),
     batch: int = typer.Option(10, help="Labels per round."),
@@ -330,7 +330,7 @@ _WS_OPTION = typer.Option(".", "--workspace", "-w", help="The workspace folder."
 
 
 def _open_workspace(path: str, on_source_change: str = "error") -> Workspace:
-    from fewlabels.store import Workspace
+    from fewlabels.workspace import Workspace
 
     return Workspace.open(path, on_source_change=on_source_change)  # type: ignore[arg-type]
 
@@ -357,7 +357,7 @@ def init(
 
     A built-in dataset loses its labels; labels already in a folder or table are imported.
     """
-    from fewlabels.store import Workspace
+    from fewlabels.workspace import Workspace
 
     ws = Workspace.init(
         directory,
@@ -546,9 +546,16 @@ def distill_cmd(
     device: str = typer.Option("auto", help="Torch device; auto picks CUDA when present."),
 ) -> None:
     """Distil the teacher (encoder + learner) into a small, fast student and export it to ONNX."""
-    from fewlabels.distill import TrainConfig, distill_builtin, distill_workspace
+    from fewlabels.distill import DistillConfig, distill_builtin, distill_workspace
 
-    config = TrainConfig(temperature=temperature, epochs=epochs, random_state=seed, device=device)
+    config = DistillConfig(
+        temperature=temperature,
+        epochs=epochs,
+        weighting=weighting,  # type: ignore[arg-type]  # checked by DistillConfig
+        drop_fraction=drop,
+        random_state=seed,
+        device=device,
+    )
     params = {"flip": True} if flip else None
     if dataset is not None:
         report = distill_builtin(
@@ -559,8 +566,6 @@ def distill_cmd(
             seed=seed,
             out=out or "student.onnx",
             student=student,
-            weighting=weighting,  # type: ignore[arg-type]
-            drop_fraction=drop,
             config=config,
             student_params=params,
         )
@@ -569,8 +574,6 @@ def distill_cmd(
             _open_workspace(workspace),
             out=out,
             student=student,
-            weighting=weighting,  # type: ignore[arg-type]
-            drop_fraction=drop,
             config=config,
             student_params=params,
         )

@@ -6,6 +6,8 @@ from sklearn.linear_model import LogisticRegression
 
 from fewlabels.active.loop import fit_predict, simulate
 
+from .conftest import make_blobs
+
 Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -77,3 +79,48 @@ def test_bad_arguments_are_explained(blob_split: Split) -> None:
         ValueError, match=r"Expected start \(the random seed set.*whole number \[0, 160\]"
     ):
         simulate(Xp, yp, Xt, yt, learner=LR, start=500)
+
+
+def _imbalanced_blobs(sizes: list[int], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Well-separated blobs (class c at 3 * e_c, spread 0.5) with ``sizes[c]`` rows each."""
+    rng = np.random.default_rng(seed)
+    X = np.concatenate(
+        [
+            rng.normal(0.0, 0.5, (s, len(sizes))) + 3.0 * np.eye(len(sizes))[c]
+            for c, s in enumerate(sizes)
+        ]
+    ).astype(np.float32)
+    return X, np.repeat(np.arange(len(sizes)), sizes)
+
+
+def test_margin_finds_the_rare_classes_that_random_misses() -> None:
+    # One class of 150 rows and five of 12: random labels mostly the big class, margin asks
+    # about the rows the model cannot place. Same seed, so the same random seed set of 6.
+    # Measured (seeds 0-2): margin 0.96 / 0.99 / 0.98, random 0.79 / 0.66 / 0.66.
+    Xp, yp = _imbalanced_blobs([150] + [12] * 5, seed=0)
+    Xt, yt = _imbalanced_blobs([20] * 6, seed=1)
+    gaps = []
+    for seed in (0, 1, 2):
+        kw = {"learner": LR, "start": 6, "batch": 6, "rounds": 2, "seed": seed}
+        margin = simulate(Xp, yp, Xt, yt, strategy="margin", **kw)[-1]
+        rand = simulate(Xp, yp, Xt, yt, strategy="random", **kw)[-1]
+        assert min(margin.class_counts) >= 1  # every class labelled within 18 labels
+        assert margin.accuracy >= max(rand.accuracy, 0.9)
+        gaps.append(margin.accuracy - rand.accuracy)
+    assert np.mean(gaps) >= 0.15
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_typiclust_cold_start_beats_random_on_separated_blobs(seed: int) -> None:
+    # Ten balanced blobs, one batch of ten from nothing: TypiClust takes one typical row per
+    # cluster, random repeats classes. Measured (seeds 0-7): TypiClust 0.88 to 1.0 covering
+    # 9 or 10 classes, random 0.48 to 0.80 covering 5 to 8.
+    X, y = make_blobs(n_per=30, n_classes=10, dim=10, spread=0.3, seed=0)
+    perm = np.random.default_rng(0).permutation(len(X))
+    pool, test = perm[:200], perm[200:]
+    kw = {"learner": LR, "batch": 10, "rounds": 1, "seed": seed}
+    typ = simulate(X[pool], y[pool], X[test], y[test], strategy="typiclust", **kw)[-1]
+    rand = simulate(X[pool], y[pool], X[test], y[test], strategy="random", **kw)[-1]
+    covered = [sum(c > 0 for c in r.class_counts) for r in (typ, rand)]
+    assert covered[0] >= 9 and covered[0] > covered[1]
+    assert typ.accuracy >= rand.accuracy + 0.1

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from fewlabels.store import LabelStore, Workspace
+from fewlabels.store import LabelStore
+from fewlabels.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 

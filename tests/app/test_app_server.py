@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fewlabels.app import AppSettings, create_app
-from fewlabels.store import Workspace
+from fewlabels.workspace import Workspace
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from fewlabels._registry import Registry
 from fewlabels.bench import peers
 from fewlabels.bench.methods import (
+    PEERS,
     MethodContext,
     expand_methods,
     get_method,
@@ -38,6 +40,16 @@ def test_groups_expand_to_learners_and_peers() -> None:
         "setfit",
         "ceiling",
     } == set(peer_names())
+
+
+def test_peers_are_rows_of_a_registry() -> None:
+    assert isinstance(PEERS, Registry) and PEERS.names() == peer_names()
+    assert PEERS.entry("setfit").modalities == ("text",)
+    assert "setfit" not in {e.name for e in PEERS.select(modality="image")}
+    assert get_method("setfit").inputs == "raw" and get_method("ceiling").kind == "ceiling"
+    assert get_method("logreg-labelled").reason_not_applicable(_ctx("image")) is None
+    assert isinstance(get_method("logreg-labelled").factory(_ctx()), peers.LabelledOnly)
+    assert get_method("ceiling").factory(_ctx()).estimator.random_state == 3
 
 
 def test_unknown_names_list_the_known() -> None:

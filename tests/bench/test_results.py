@@ -94,3 +94,39 @@ def test_read_results_missing_path_says_what(tmp_path: Path) -> None:
         res.read_results(tmp_path / "nope.csv")
     with pytest.raises(FileNotFoundError, match="has neither"):
         res.read_results(tmp_path)
+
+
+def test_load_for_report_reads_run_folders_with_their_records(tmp_path: Path) -> None:
+    import json
+
+    run = tmp_path / "run"
+    res.write_cell(run, _row(protocol="p", cell_id="c0"))
+    res.write_cell(run, _row(protocol="p", cell_id="c1", seed=1))
+    (run / "protocol.json").write_text(json.dumps({"protocol": {"name": "p"}}))
+    (run / "run.json").write_text(json.dumps({"sessions": [], "total_seconds": 3.0}))
+    alone = tmp_path / "alone.csv"
+    rows = [_row(protocol="p", cell_id="c1", seed=1), _row(protocol="p", cell_id="c2")]
+    res.write_results(pd.DataFrame(rows), alone)
+    frame, recorded, info = res.load_for_report([run, alone])
+    assert frame["cell_id"].tolist() == ["c0", "c1", "c2"]  # the repeated c1 kept once
+    assert recorded == {"name": "p"} and info == {"sessions": [], "total_seconds": 3.0}
+    assert res.load_for_report([alone])[1:] == (None, None)
+    with pytest.raises(ValueError, match="at least one results file"):
+        res.load_for_report([])
+
+
+def test_a_failed_write_keeps_the_old_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    target = tmp_path / "r.csv"
+    res.write_results(pd.DataFrame([_row()]), target)
+    before = target.read_bytes()
+    monkeypatch.setattr(os, "replace", lambda a, b: (_ for _ in ()).throw(OSError("full")))
+    with pytest.raises(OSError, match="full"):
+        res.write_results(pd.DataFrame([_row(accuracy=0.9)]), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
+    with pytest.raises(ValueError, match=r"ending in \.csv or \.parquet"):
+        res.write_results(pd.DataFrame([_row()]), tmp_path / "r.txt")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from fewlabels.distill.trainer import TrainConfig
+from fewlabels.distill.config import DistillConfig
 
 
 @pytest.fixture(autouse=True)
@@ -22,8 +22,8 @@ def _one_torch_thread() -> Iterator[None]:
 
 
 @pytest.fixture
-def quick() -> TrainConfig:
-    return TrainConfig(epochs=8, batch_size=32, lr=1e-2, patience=3, progress=False)
+def quick() -> DistillConfig:
+    return DistillConfig(epochs=8, batch_size=32, lr=1e-2, patience=3, progress=False)
 
 
 def toy_texts(n: int = 120) -> tuple[list[str], np.ndarray]:

@@ -55,7 +55,12 @@ def test_distill_and_predict_from_a_workspace(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     preds = pd.read_csv(out)
     assert preds["id"].tolist() == frame["id"].tolist()
-    assert set(preds["label"]) <= {"no", "yes"}
+    # x tells the classes apart (shifted by 2.5 sd; about 0.89 is the best any rule can do).
+    # Measured with --epochs 3: 0.83 of the rows right, 26 "yes" and 34 "no".
+    truth = np.where(y == 1, "yes", "no")
+    counts = preds["label"].value_counts()
+    assert set(counts.index) == {"no", "yes"} and counts.min() >= 15  # not a constant
+    assert (preds["label"].to_numpy() == truth).mean() >= 0.75
 
 
 def test_distill_builtin_prints_teacher_and_student(tmp_path: Path) -> None:

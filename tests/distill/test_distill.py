@@ -6,14 +6,14 @@ from sklearn.linear_model import LogisticRegression
 
 from fakes import FakeTextEncoder
 from fewlabels.data import Dataset
-from fewlabels.distill import Teacher, TextStudent, TrainConfig, distill, make_student
+from fewlabels.distill import DistillConfig, Teacher, TextStudent, distill, make_student
 from fewlabels.distill.image_student import ImageStudent
 from fewlabels.distill.teacher import align_columns, override_with_human
 
 from .conftest import soft, toy_texts
 
 SMALL = {"word_buckets": 512, "char_buckets": 512, "dim": 8}
-FAST = TrainConfig(epochs=10, batch_size=16, lr=2e-2, progress=False)
+FAST = DistillConfig(epochs=10, batch_size=16, lr=2e-2, progress=False)
 
 
 def _pool(n: int = 80, n_labelled: int = 6) -> Dataset:
@@ -55,10 +55,10 @@ def test_drop_fraction_and_labelled_only() -> None:
     _, y = toy_texts(80)
     p = soft(y, sure=0.9)
     p[10:20] = 0.5  # an unsure teacher on 10 rows
-    student = distill(p, ds, drop_fraction=0.125, student_params=SMALL, config=FAST)
+    student = distill(p, ds, student_params=SMALL, config=FAST.replace(drop_fraction=0.125))
     # per predicted class: floor(0.125 * 42) + floor(0.125 * 32) teacher rows
     assert student.n_dropped_ == 5 + 4
-    only = distill(p, ds, labelled_only=True, student_params=SMALL, config=FAST)
+    only = distill(p, ds, student_params=SMALL, config=FAST.replace(labelled_only=True))
     assert only.n_train_ == 6 and only.n_val_ == 0 and "labelled rows only" in only.teacher_
 
 
@@ -101,6 +101,6 @@ def test_bad_probabilities_and_options() -> None:
     with pytest.raises(ValueError, match="rows that sum to 1.*Pass probabilities, not logits"):
         distill(np.full((80, 2), 3.0), _pool())
     with pytest.raises(ValueError, match="drop_fraction in"):
-        distill(np.full((80, 2), 0.5), _pool(), drop_fraction=1.0)
+        distill(np.full((80, 2), 0.5), _pool(), config={"drop_fraction": 1.0})
     with pytest.raises(ValueError, match="distillation temperature > 0"):
-        TrainConfig(temperature=0)
+        DistillConfig(temperature=0)

@@ -9,7 +9,7 @@ import onnx
 import pytest
 import torch
 
-from fewlabels.distill import NotAStudentError, TabularStudent, TrainConfig, load_student
+from fewlabels.distill import DistillConfig, NotAStudentError, TabularStudent, load_student
 from fewlabels.distill.export import FORMAT, KEY_FORMAT, KEY_STUDENT, KEY_VERSION
 
 from .conftest import soft, toy_table
@@ -18,7 +18,7 @@ from .conftest import soft, toy_table
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     frame, y = toy_table(40)
-    student = TabularStudent(hidden=(8,), config=TrainConfig(epochs=1, progress=False))
+    student = TabularStudent(hidden=(8,), config=DistillConfig(epochs=1, progress=False))
     student.fit(frame, soft(y), classes=("no", "yes"))
     return student.export(tmp_path_factory.mktemp("exp") / "m.onnx", extra={"teacher": "t"})
 

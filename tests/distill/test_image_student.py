@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from fewlabels.distill import ImageStudent, TrainConfig, load_student
+from fewlabels.distill import DistillConfig, ImageStudent, load_student
 from fewlabels.distill.image_input import ImageInput, as_uint8_images
 from fewlabels.distill.image_student import _ImageTrainer
 
@@ -26,7 +26,7 @@ def test_augment_shifts_within_bounds_and_flips_only_when_told() -> None:
     x = torch.zeros(8, 1, 6, 6)
     x[:, :, 2:4, 2:4] = 1.0
     g = torch.Generator().manual_seed(0)
-    cfg = TrainConfig(progress=False)
+    cfg = DistillConfig(progress=False)
     (shifted,) = _ImageTrainer(cfg, shift=1, flip=False).augment((x,), g)
     assert shifted.shape == x.shape
     assert torch.allclose(shifted.sum(dim=(1, 2, 3)), torch.full((8,), 4.0))  # the square survives
@@ -40,7 +40,7 @@ def test_augment_shifts_within_bounds_and_flips_only_when_told() -> None:
     assert 10 < n_flipped < 54
 
 
-def test_image_student_learns_and_exports_identically(quick: TrainConfig, tmp_path: Path) -> None:
+def test_image_student_learns_and_exports_identically(quick: DistillConfig, tmp_path: Path) -> None:
     imgs, y = toy_images()
     student = ImageStudent(width=8, config=quick).fit(imgs, soft(y))
     assert (student.predict(imgs) == y).mean() >= 0.9
@@ -52,9 +52,9 @@ def test_image_student_learns_and_exports_identically(quick: TrainConfig, tmp_pa
     assert exported.spec == student.input_spec_ and exported.spec.channels == 1
 
 
-def test_image_student_is_deterministic(quick: TrainConfig) -> None:
+def test_image_student_is_deterministic(quick: DistillConfig) -> None:
     imgs, y = toy_images(48)
-    cfg = TrainConfig(epochs=2, batch_size=16, progress=False, random_state=3)
+    cfg = DistillConfig(epochs=2, batch_size=16, progress=False, random_state=3)
     a = ImageStudent(width=4, config=cfg).fit(imgs, soft(y)).predict_proba(imgs)
     b = ImageStudent(width=4, config=cfg).fit(imgs, soft(y)).predict_proba(imgs)
     np.testing.assert_array_equal(a, b)
@@ -74,14 +74,14 @@ def test_image_spec_refuses_other_sizes_unless_resize(tmp_path: Path) -> None:
     assert out.shape == (1, 12, 12, 1)
 
 
-def test_image_student_from_png_paths(quick: TrainConfig, tmp_path: Path) -> None:
+def test_image_student_from_png_paths(quick: DistillConfig, tmp_path: Path) -> None:
     imgs, y = toy_images(40)
     paths = []
     for i, im in enumerate(imgs):
         p = tmp_path / f"{i}.png"
         Image.fromarray(im).save(p)
         paths.append(str(p))
-    cfg = TrainConfig(epochs=1, progress=False)
+    cfg = DistillConfig(epochs=1, progress=False)
     student = ImageStudent(width=4, config=cfg).fit(paths, soft(y))
     assert student.input_spec_.channels == 1 and student.input_spec_.height == 12
     np.testing.assert_allclose(student.predict_proba(paths), student.predict_proba(imgs), atol=1e-6)

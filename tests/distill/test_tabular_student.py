@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fewlabels.distill import TabularStudent, TrainConfig, load_student
+from fewlabels.distill import DistillConfig, TabularStudent, load_student
 from fewlabels.distill.table_input import TableInput
 
 from .conftest import soft, toy_table
@@ -27,7 +27,7 @@ def test_table_input_names_missing_columns() -> None:
         spec.transform(pd.DataFrame({"a": [1.0]}))
 
 
-def test_tabular_student_learns_and_exports(quick: TrainConfig, tmp_path: Path) -> None:
+def test_tabular_student_learns_and_exports(quick: DistillConfig, tmp_path: Path) -> None:
     frame, y = toy_table()
     student = TabularStudent(config=quick).fit(frame, soft(y))
     assert (student.predict(frame) == y).mean() >= 0.85

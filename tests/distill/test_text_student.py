@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from fewlabels.distill import TextStudent, TrainConfig, load_student
+from fewlabels.distill import DistillConfig, TextStudent, load_student
 from fewlabels.distill.text_input import TextHashing, length_batches, padded_rows
 
 from .conftest import soft, toy_texts
@@ -37,7 +37,7 @@ def test_padded_rows_keep_every_nonzero() -> None:
     np.testing.assert_allclose(dense, m.toarray(), atol=1e-7)
 
 
-def test_text_student_learns_toy_problem(quick: TrainConfig) -> None:
+def test_text_student_learns_toy_problem(quick: DistillConfig) -> None:
     texts, y = toy_texts()
     student = TextStudent(**SMALL, config=quick).fit(texts, soft(y), classes=("bad", "good"))
     assert (student.predict(texts) == y).mean() >= 0.95
@@ -46,7 +46,7 @@ def test_text_student_learns_toy_problem(quick: TrainConfig) -> None:
     assert student.n_val_ == int(0.1 * len(texts))
 
 
-def test_text_student_is_deterministic_under_a_seed(quick: TrainConfig) -> None:
+def test_text_student_is_deterministic_under_a_seed(quick: DistillConfig) -> None:
     texts, y = toy_texts(60)
     a = TextStudent(**SMALL, hidden=True, config=quick).fit(texts, soft(y)).predict_proba(texts)
     b = (
@@ -57,7 +57,7 @@ def test_text_student_is_deterministic_under_a_seed(quick: TrainConfig) -> None:
     np.testing.assert_array_equal(a, b)
 
 
-def test_exported_text_student_predicts_like_python(quick: TrainConfig, tmp_path: Path) -> None:
+def test_exported_text_student_predicts_like_python(quick: DistillConfig, tmp_path: Path) -> None:
     texts, y = toy_texts()
     student = TextStudent(**SMALL, hidden=True, config=quick).fit(texts, soft(y))
     path = student.export(tmp_path / "text.onnx")
@@ -71,7 +71,7 @@ def test_exported_text_student_predicts_like_python(quick: TrainConfig, tmp_path
     assert exported.spec == student.input_spec_
 
 
-def test_text_student_refuses_images(quick: TrainConfig) -> None:
+def test_text_student_refuses_images(quick: DistillConfig) -> None:
     with pytest.raises(TypeError, match="expected a list of texts"):
         TextStudent(config=quick).fit(np.zeros((4, 8, 8)), soft(np.array([0, 1, 0, 1])))
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from fewlabels.distill import TextStudent, TrainConfig
+from fewlabels.distill import DistillConfig, TextStudent
 from fewlabels.distill.trainer import TrainData, Trainer
 
 from .conftest import soft, toy_texts
@@ -23,7 +23,7 @@ def _data(n: int = 40) -> TrainData:
 def test_split_keeps_human_rows_in_training() -> None:
     data = _data()
     data.weights[10] = 0.0  # a dropped row is in neither split
-    train, val = Trainer(TrainConfig(val_fraction=0.25)).split(data, np.random.default_rng(0))
+    train, val = Trainer(DistillConfig(val_fraction=0.25)).split(data, np.random.default_rng(0))
     assert val.size == int(0.25 * 35)
     assert not set(val) & set(train)
     assert {0, 1, 2, 3} <= set(train)
@@ -32,17 +32,17 @@ def test_split_keeps_human_rows_in_training() -> None:
 
 def test_min_epochs_delays_early_stopping() -> None:
     torch.manual_seed(0)
-    cfg = TrainConfig(epochs=6, patience=1, min_epochs=6, lr=0.5, progress=False)
+    cfg = DistillConfig(epochs=6, patience=1, min_epochs=6, lr=0.5, progress=False)
     result = Trainer(cfg).fit(nn.Linear(3, 2), _data())
     assert len(result.history) == 6
     with pytest.raises(ValueError, match="Expected min_epochs in"):
-        TrainConfig(epochs=5, min_epochs=9)
+        DistillConfig(epochs=5, min_epochs=9)
 
 
 def test_text_predictions_keep_row_order_across_length_batches() -> None:
     texts, y = toy_texts(30)
     texts = [t * (1 + i % 4) for i, t in enumerate(texts)]  # very different lengths
-    cfg = TrainConfig(epochs=2, progress=False)
+    cfg = DistillConfig(epochs=2, progress=False)
     student = TextStudent(word_buckets=256, char_buckets=256, dim=8, config=cfg)
     student.fit(texts, soft(y))
     together = student.predict_proba(texts)

@@ -99,6 +99,46 @@ def test_torn_chunk_is_never_served(tmp_path: Path) -> None:
     np.testing.assert_allclose(np.asarray(again.X), enc.encode(ds.inputs), rtol=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("suffix", "change"),
+    [
+        (".npy", "one row fewer"),
+        (".npy", "one row more"),
+        (".keys.npy", "one row fewer"),
+    ],
+)
+def test_a_chunk_with_the_wrong_number_of_rows_is_encoded_again(
+    tmp_path: Path, suffix: str, change: str
+) -> None:
+    # A well-formed .npy file whose row count disagrees with the manifest is as torn as a
+    # truncated one: it is never served, and its inputs are encoded again.
+    enc = FakeTextEncoder()
+    ds = texts(30)
+    embed(ds, enc, cache_dir=tmp_path, chunk_size=10, progress=False)
+    (entry,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    chunk = entry / f"chunk-000001{suffix}"
+    rows = np.load(chunk)
+    np.save(chunk, rows[:-1] if change == "one row fewer" else np.concatenate([rows, rows[:1]]))
+    assert np.load(chunk).shape[0] != 10
+    for view in (entry / "views").iterdir():
+        view.unlink()
+    again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    assert again.n_encoded == 10
+    fresh = embed(ds, FakeTextEncoder(), cache_dir=tmp_path / "fresh", progress=False)
+    np.testing.assert_array_equal(np.asarray(again.X), np.asarray(fresh.X))
+
+
+def test_a_view_with_the_wrong_number_of_rows_is_rebuilt_from_the_chunks(tmp_path: Path) -> None:
+    enc = FakeTextEncoder()
+    ds = texts(30)
+    first = np.array(embed(ds, enc, cache_dir=tmp_path, chunk_size=10, progress=False).X)
+    (view,) = tmp_path.glob("*/views/*.npy")
+    np.save(view, first[:-1])
+    again = embed(ds, enc, cache_dir=tmp_path, chunk_size=10, progress=False)
+    assert again.n_encoded == 0 and again.X.shape == (30, enc.dim)
+    np.testing.assert_array_equal(np.asarray(again.X), first)
+
+
 KILL_SCRIPT = textwrap.dedent(
     """
     import sys, time

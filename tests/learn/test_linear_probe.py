@@ -30,12 +30,10 @@ def test_binary_probabilities_follow_classes_order():
     proba = model.predict_proba(X)
     assert proba.shape == (40, 2)
     assert np.mean(proba.argmax(axis=1) == y_true) > 0.95
-    np.testing.assert_allclose(
-        np.exp(model.decision_function(X))
-        / np.exp(model.decision_function(X)).sum(axis=1, keepdims=True),
-        proba,
-        rtol=1e-6,
-    )
+    # Binary decision_function has shape (n,) as in scikit-learn: positive for classes_[1].
+    d = model.decision_function(X)
+    assert d.shape == (40,)
+    np.testing.assert_allclose(1.0 / (1.0 + np.exp(-d)), proba[:, 1], rtol=1e-6)
 
 
 def test_weights_of_zero_drop_a_row():

@@ -94,3 +94,21 @@ def test_power_zero_gives_equal_weights():
     proba = np.array([[0.5, 0.5], [0.9, 0.1]])
     np.testing.assert_allclose(confidence_weights(proba, power=0.0), [1.0, 1.0])
     assert confidence_weights(proba) == pytest.approx([0.5, 0.9])
+
+
+@pytest.mark.parametrize("class_balanced", [False, True])
+def test_a_confidence_equal_to_the_threshold_is_taken(class_balanced):
+    # Multiples of 1/8 are exact in binary floating point, so "equal" really is equal.
+    # Each class has one row at the threshold and one below it.
+    proba = np.array([[0.75, 0.25], [0.5, 0.5], [0.25, 0.75], [0.375, 0.625]])
+    chosen = select_pseudo_labels(proba, threshold=0.75, class_balanced=class_balanced)
+    assert chosen.tolist() == [True, False, True, False]
+    assert select_pseudo_labels(proba, threshold=0.5).all()
+
+
+def test_the_curriculum_threshold_admits_the_row_it_was_read_from():
+    conf = np.array([0.5, 0.75, 0.625, 1.0, 0.5625])  # each row's top probability
+    t = curriculum_threshold(conf, round_=2, step=20.0)  # top 40 %: two of five rows
+    assert t == 0.75
+    proba = np.stack([conf, 1.0 - conf], axis=1)
+    assert select_pseudo_labels(proba, threshold=t).tolist() == [False, True, False, True, False]

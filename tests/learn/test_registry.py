@@ -54,5 +54,5 @@ def test_parameters_reach_the_learner():
 def test_unknown_names_and_parameters_are_refused():
     with pytest.raises(ValueError, match=r"Unknown learner 'svm'. Known learners: ncm, knn"):
         get_learner("svm")
-    with pytest.raises(TypeError, match=r"'knn' does not take the parameter\(s\) \['k'\]"):
+    with pytest.raises(ValueError, match=r"'knn' does not take the parameter\(s\) \['k'\]"):
         get_learner("knn", k=3)

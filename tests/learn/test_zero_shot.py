@@ -51,8 +51,13 @@ def test_classes_from_names_alone():
     enc = BagOfWordsEncoder(dim=32)
     X, y = _pool(enc)
     model = ZeroShot(encoder=enc, class_names=NAMES, cache_per_class=0).fit(X)
-    assert np.mean(model.predict(X) == y) == 1.0
-    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    # Without labels, the classes are the names and predict answers with them.
+    assert np.mean(model.predict(X) == np.array(NAMES)[y]) == 1.0
+    np.testing.assert_array_equal(model.classes_, NAMES)
+    # Numeric labels are positions in class_names (a Dataset's codes): classes_ 0..K-1.
+    coded = ZeroShot(encoder=enc, class_names=NAMES, cache_per_class=0).fit(X, np.full(len(X), -1))
+    np.testing.assert_array_equal(coded.classes_, [0, 1, 2])
+    assert np.mean(coded.predict(X) == y) == 1.0
     assert model.class_names_ == tuple(NAMES)
     # The text templates were used, every one with every name.
     assert model.prompts_[0] == [t.format("cat") for t in DEFAULT_TEMPLATES["text"]]
@@ -113,7 +118,7 @@ def test_bad_class_names_templates_and_labels_are_refused():
         ZeroShot(encoder=enc, class_names=NAMES, templates=["no slot"]).fit(X)
     with pytest.raises(ValueError, match=r"descriptions keyed by the class names.*\['cow'\]"):
         ZeroShot(encoder=enc, class_names=NAMES, descriptions={"cow": "moo"}).fit(X)
-    with pytest.raises(ValueError, match=r"label codes in \[-1, 2\]"):
+    with pytest.raises(ValueError, match=r"positions 0\.\.2 in class_names.*got \[5\]"):
         ZeroShot(encoder=enc, class_names=NAMES).fit(X, np.array([5, -1, -1, -1, -1, -1, -1, -1]))
 
 
@@ -136,4 +141,4 @@ def test_real_minilm_classifies_sentences_by_class_name():
     model = ZeroShot(
         encoder=enc, class_names=["food", "sports", "technology"], cache_per_class=0
     ).fit(X)
-    assert np.mean(model.predict(X) == y) >= 5 / 6
+    assert np.mean(model.predict(X) == np.array(model.class_names_)[y]) >= 5 / 6

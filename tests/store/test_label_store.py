@@ -186,3 +186,38 @@ def test_a_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
 def test_missing_store_without_create(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="fewlabels init"):
         LabelStore(tmp_path / "none.db", create=False)
+
+
+def test_a_second_default_undo_never_redoes_the_first(store: LabelStore) -> None:
+    # Relabel cat -> dog, then press undo twice (the page's "u" key). The first undo restores
+    # cat; the undo row itself is not a label to undo, so the second finds nothing left and
+    # must not re-apply dog.
+    store.add_label("i0", "cat")
+    store.add_label("i0", "dog")
+    assert store.undo().label == "cat"
+    with pytest.raises(UndoConflictError, match="none left"):
+        store.undo()
+    assert store.current_labels() == {"i0": "cat"}
+    assert [e.label for e in store.history("i0")] == ["cat", "dog", "cat"]
+
+
+def test_default_undo_walks_back_through_labels_newest_first(store: LabelStore) -> None:
+    # i1 is relabelled, so its first undo restores a human label; the next undo goes on to
+    # the older label of i0 instead of undoing that undo.
+    store.add_label("i0", "dog")
+    store.add_label("i1", "cat")
+    store.add_label("i1", "dog")
+    first = store.undo()
+    assert (first.item_id, first.label) == ("i1", "cat")
+    second = store.undo()
+    assert (second.item_id, second.label) == ("i0", None)
+    assert store.current_labels() == {"i1": "cat"}
+
+
+def test_two_labels_are_undone_in_reverse_order(store: LabelStore) -> None:
+    store.add_label("i0", "cat")
+    store.add_label("i1", "dog")
+    assert [store.undo().item_id, store.undo().item_id] == ["i1", "i0"]
+    assert store.current_labels() == {}
+    with pytest.raises(UndoConflictError, match="none left"):
+        store.undo()

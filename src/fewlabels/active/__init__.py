@@ -16,7 +16,12 @@ from fewlabels.active.experiment import EmbeddedSplits, load_embedded, run_simul
 from fewlabels.active.loop import RoundRecord, simulate
 from fewlabels.active.oracle import SimulatedOracle
 from fewlabels.active.random import RandomStrategy
-from fewlabels.active.registry import describe_strategy, get_strategy, list_strategies
+from fewlabels.active.registry import (
+    STRATEGIES,
+    describe_strategy,
+    get_strategy,
+    list_strategies,
+)
 from fewlabels.active.typiclust import TypiClust, typicality, typiclust_select
 from fewlabels.active.uncertainty import (
     Entropy,
@@ -28,6 +33,7 @@ from fewlabels.active.uncertainty import (
 )
 
 __all__ = [
+    "STRATEGIES",
     "Badge",
     "ClassBalanced",
     "Coreset",

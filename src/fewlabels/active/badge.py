@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from fewlabels.active.base import Strategy
-from fewlabels.active.dedup import unit_rows
 from fewlabels.active.typiclust import TypiClust
+from fewlabels.encode.base import l2_normalize
 from fewlabels.typing import BoolArray, FloatArray, IntArray
 
 
@@ -92,7 +92,7 @@ def badge_select(
     a2 = np.einsum("ij,ij->i", A, A)
     x2 = np.einsum("ij,ij->i", Xf, Xf)
     g2 = a2 * x2
-    U = unit_rows(Xf) if dedup_threshold is not None else None
+    U = l2_normalize(Xf) if dedup_threshold is not None else None
     available = np.ones(free.size, dtype=bool)
     near_dup = np.zeros(free.size, dtype=bool)
     dist2 = np.full(free.size, np.inf)

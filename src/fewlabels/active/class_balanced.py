@@ -16,9 +16,10 @@ import numpy as np
 
 from fewlabels._validation import _preview
 from fewlabels.active.base import Strategy
-from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD, unit_rows
+from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD
 from fewlabels.active.typiclust import TypiClust
 from fewlabels.active.uncertainty import entropy_scores, least_confidence_scores, margin_scores
+from fewlabels.encode.base import l2_normalize
 from fewlabels.errors import FewlabelsError
 from fewlabels.typing import BoolArray, FloatArray, IntArray
 
@@ -74,7 +75,7 @@ def class_balanced_select(
     order = free[np.lexsort((rng.random(free.size), -scores[free]))]
     queues = {c: list(order[predicted[order] == c]) for c in range(n_classes)}
     heads = dict.fromkeys(range(n_classes), 0)
-    U = unit_rows(X) if (X is not None and dedup_threshold is not None) else None
+    U = l2_normalize(X) if (X is not None and dedup_threshold is not None) else None
     picked: list[int] = []
     skipped: list[int] = []
     class_tiebreak = rng.random(n_classes)

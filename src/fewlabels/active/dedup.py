@@ -15,22 +15,6 @@ from fewlabels.typing import FloatArray, IntArray
 DEFAULT_DEDUP_THRESHOLD: float = 0.99
 
 
-def unit_rows(X: FloatArray) -> FloatArray:
-    """Scale each row of ``X`` to unit L2 norm (all-zero rows stay zero).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_features), float32
-    """
-    X = np.asarray(X, dtype=np.float32)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.maximum(norms, 1e-12)
-
-
 def suppress_near_duplicates(
     X: FloatArray, order: IntArray, n: int, *, threshold: float | None = DEFAULT_DEDUP_THRESHOLD
 ) -> IntArray:

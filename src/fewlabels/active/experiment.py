@@ -23,9 +23,6 @@ from fewlabels.active.registry import get_strategy, list_strategies
 from fewlabels.errors import FewlabelsError
 from fewlabels.typing import FloatArray, IntArray
 
-#: The encoder used for each modality when none is named.
-DEFAULT_ENCODERS: dict[str, str] = {"image": "pixels", "text": "minilm", "tabular": "tabular"}
-
 
 @dataclass(frozen=True)
 class EmbeddedSplits:
@@ -51,11 +48,6 @@ class EmbeddedSplits:
     modality: str
 
 
-def default_encoder(modality: str) -> str:
-    """The encoder name used for a modality when none is given."""
-    return DEFAULT_ENCODERS[modality]
-
-
 def load_embedded(
     dataset: str,
     encoder: str | None = None,
@@ -70,17 +62,17 @@ def load_embedded(
     dataset : str
         A name from :func:`fewlabels.data.list_builtin`.
     encoder : str, optional
-        A name for :func:`fewlabels.encode.get_encoder`; default by modality
-        (:data:`DEFAULT_ENCODERS`).
+        A name for :func:`fewlabels.encode.get_encoder`; by default
+        :func:`fewlabels.encode.default_encoder` of the pool.
     cache_dir : str, optional
         Embedding cache root (default ``~/.cache/fewlabels``).
     progress : bool, default=False
     """
     from fewlabels.data import load_builtin
-    from fewlabels.encode import embed, get_encoder
+    from fewlabels.encode import default_encoder, embed, get_encoder
 
     splits = load_builtin(dataset)
-    name = encoder or default_encoder(splits.train.modality)
+    name = encoder or default_encoder(splits.train)
     enc = get_encoder(name)
     pool = embed(splits.train, enc, cache_dir=cache_dir, progress=progress)
     test = embed(splits.test, enc, cache_dir=cache_dir, progress=progress)

@@ -26,7 +26,10 @@ from fewlabels._validation import (
 from fewlabels.active.base import Strategy
 from fewlabels.active.oracle import SimulatedOracle
 from fewlabels.active.registry import get_strategy
-from fewlabels.errors import FewlabelsError, InputTypeError, MissingExtraError
+from fewlabels.errors import FewlabelsError, InputTypeError
+from fewlabels.learn.base import takes_unlabeled
+from fewlabels.learn.registry import get_learner
+from fewlabels.learn.targets import align_proba
 from fewlabels.typing import UNLABELED, BoolArray, FloatArray, IntArray
 
 
@@ -80,14 +83,6 @@ def resolve_learner(learner: Any, *, random_state: int | None = None) -> Any:
         Set on the estimator when it has a ``random_state`` parameter.
     """
     if isinstance(learner, str):
-        try:
-            from fewlabels.learn import get_learner
-        except ImportError as exc:  # pragma: no cover - only before fewlabels.learn lands
-            raise MissingExtraError(
-                f"The learner {learner!r} is looked up with fewlabels.learn.get_learner, which "
-                f"could not be imported ({exc}). Pass an estimator object instead, e.g. "
-                "learner=sklearn.linear_model.LogisticRegression()."
-            ) from exc
         est = get_learner(learner)
     else:
         if not (hasattr(learner, "fit") and hasattr(learner, "predict_proba")):
@@ -104,10 +99,11 @@ def resolve_learner(learner: Any, *, random_state: int | None = None) -> Any:
 def is_transductive(estimator: Any) -> bool:
     """Whether an estimator takes the whole pool with ``y == -1`` for unlabelled rows.
 
-    fewlabels learners do (their module lives in ``fewlabels``); other scikit-learn
-    classifiers would read -1 as a class, so they get the labelled rows only.
+    Read from the estimator's ``takes_unlabeled`` tag (True for every fewlabels learner);
+    other scikit-learn classifiers would read -1 as a class, so they get the labelled rows
+    only.
     """
-    return type(estimator).__module__.startswith("fewlabels.")
+    return takes_unlabeled(estimator)
 
 
 def fit_predict(
@@ -121,9 +117,9 @@ def fit_predict(
 ) -> tuple[FloatArray | None, IntArray, float, float]:
     """Fit on the labels known so far; predict the pool (probabilities) and the test split.
 
-    Labels are re-coded to the classes seen so far before fitting (learners refuse gaps
-    in the codes) and probability columns are mapped back to all ``n_classes``. With one
-    class seen, there is no model: the test prediction is that class and the pool
+    The learner sees the classes labelled so far (its ``classes_``); its probability
+    columns are spread over all ``n_classes`` (:func:`fewlabels.learn.targets.align_proba`).
+    With one class seen, there is no model: the test prediction is that class and the pool
     probabilities are None. Assumes valid input.
 
     Returns
@@ -137,20 +133,16 @@ def fit_predict(
     if present.size < 2:
         only = int(present[0]) if present.size else 0
         return None, np.full(X_test.shape[0], only, dtype=np.int64), 0.0, 0.0
-    codes = np.full(y_known.shape, UNLABELED, dtype=np.int64)
-    codes[labeled] = np.searchsorted(present, y_known[labeled])
     t0 = time.perf_counter()
     if transductive:
-        estimator.fit(X_pool, codes)
+        estimator.fit(X_pool, y_known)
     else:
-        estimator.fit(X_pool[labeled], codes[labeled])
+        estimator.fit(X_pool[labeled], y_known[labeled])
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cols = present[np.asarray(estimator.classes_, dtype=np.int64)]
-    proba = np.zeros((X_pool.shape[0], n_classes), dtype=np.float64)
-    proba[:, cols] = estimator.predict_proba(X_pool)
-    test_proba = estimator.predict_proba(X_test)
-    y_pred = cols[np.argmax(test_proba, axis=1)]
+    every_class = np.arange(n_classes)
+    proba = align_proba(estimator.predict_proba(X_pool), estimator.classes_, every_class)
+    y_pred = np.asarray(estimator.predict(X_test))
     pred_s = time.perf_counter() - t0
     sums = proba.sum(axis=1, keepdims=True)
     proba = proba / np.where(sums > 0, sums, 1.0)

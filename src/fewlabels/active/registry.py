@@ -1,33 +1,87 @@
-"""Strategies by name: ``get_strategy`` and ``list_strategies``."""
+"""Strategies by name: ``get_strategy`` and ``list_strategies``.
+
+:data:`STRATEGIES` is a :class:`fewlabels._registry.Registry` of
+:class:`~fewlabels._registry.Entry` rows, ``"random"`` first. An entry's ``needs_labels``
+says whether the strategy ranks by a model's probabilities (``proba``), so it has something
+to say only once a learner has been fitted on labels; ``meta["cold_start"]`` names what such
+a strategy does while ``proba`` is None (TypiClust). ``random``, ``coreset`` and
+``typiclust`` use the embeddings alone and fit the first batch.
+"""
 
 from __future__ import annotations
 
 import inspect
+from types import MappingProxyType
 from typing import Any
 
+from fewlabels._registry import Entry, Registry
 from fewlabels._validation import _preview
-from fewlabels.active.badge import Badge
 from fewlabels.active.base import Strategy
-from fewlabels.active.class_balanced import ClassBalanced
-from fewlabels.active.coreset import Coreset
-from fewlabels.active.random import RandomStrategy
-from fewlabels.active.typiclust import TypiClust
-from fewlabels.active.uncertainty import Entropy, LeastConfidence, Margin
 from fewlabels.errors import FewlabelsError, InputTypeError
 
-_STRATEGIES: dict[str, type[Strategy]] = {
-    cls.name: cls
-    for cls in (
-        RandomStrategy,
-        LeastConfidence,
-        Margin,
-        Entropy,
-        Coreset,
-        TypiClust,
-        ClassBalanced,
-        Badge,
-    )
-}
+__all__ = ["STRATEGIES", "describe_strategy", "get_strategy", "list_strategies"]
+
+_COLD = MappingProxyType({"uses_proba": False, "cold_start": None})
+_WARM = MappingProxyType({"uses_proba": True, "cold_start": "typiclust"})
+
+STRATEGIES = Registry(
+    "strategy",
+    [
+        Entry(
+            "random",
+            "fewlabels.active.random:RandomStrategy",
+            "Select unlabelled rows uniformly at random.",
+            needs_labels=False,
+            meta=_COLD,
+        ),
+        Entry(
+            "least-confidence",
+            "fewlabels.active.uncertainty:LeastConfidence",
+            "Select the rows whose top predicted class is least probable.",
+            meta=_WARM,
+        ),
+        Entry(
+            "margin",
+            "fewlabels.active.uncertainty:Margin",
+            "Select the rows with the smallest gap between the two most probable classes.",
+            meta=_WARM,
+        ),
+        Entry(
+            "entropy",
+            "fewlabels.active.uncertainty:Entropy",
+            "Select the rows whose predicted class distribution has the highest entropy.",
+            meta=_WARM,
+        ),
+        Entry(
+            "coreset",
+            "fewlabels.active.coreset:Coreset",
+            "k-center greedy coverage of the pool (Sener and Savarese, ICLR 2018).",
+            needs_labels=False,
+            meta=_COLD,
+        ),
+        Entry(
+            "typiclust",
+            "fewlabels.active.typiclust:TypiClust",
+            "Typical points of the largest unlabelled clusters: the cold-start strategy.",
+            needs_labels=False,
+            meta=_COLD,
+        ),
+        Entry(
+            "class-balanced",
+            "fewlabels.active.class_balanced:ClassBalanced",
+            "Uncertainty ranking filled class by class over predicted labels (after PCB).",
+            meta=_WARM,
+        ),
+        Entry(
+            "badge",
+            "fewlabels.active.badge:Badge",
+            "BADGE: k-means++ over uncertainty-weighted gradient embeddings.",
+            meta=_WARM,
+        ),
+    ],
+    hint="See fewlabels.active.list_strategies().",
+    plural="strategies",
+)
 
 
 def list_strategies() -> list[str]:
@@ -37,22 +91,21 @@ def list_strategies() -> list[str]:
     -------
     list of str
     """
-    return list(_STRATEGIES)
+    return STRATEGIES.names()
 
 
 def describe_strategy(name: str) -> str:
     """The first line of a strategy's docstring, for listings in the CLI and the app."""
-    cls = _lookup(name)
-    return (inspect.getdoc(cls) or cls.__name__).splitlines()[0]
+    return _entry(name).description
 
 
-def _lookup(name: str) -> type[Strategy]:
-    if not isinstance(name, str) or name not in _STRATEGIES:
+def _entry(name: Any) -> Entry:
+    if name not in STRATEGIES:
         raise FewlabelsError(
             f"Unknown strategy {name!r}. Expected one of {list_strategies()}. "
             "See fewlabels.active.list_strategies()."
         )
-    return _STRATEGIES[name]
+    return STRATEGIES.entry(name)
 
 
 def get_strategy(name: str | Strategy, **params: Any) -> Strategy:
@@ -80,7 +133,7 @@ def get_strategy(name: str | Strategy, **params: Any) -> Strategy:
                 f"{sorted(params)}. Pass a name, e.g. get_strategy('margin', **params)."
             )
         return name
-    cls = _lookup(name)
+    cls = _entry(name).load()
     accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     unknown = sorted(set(params) - set(accepted))
     if unknown:
@@ -88,4 +141,5 @@ def get_strategy(name: str | Strategy, **params: Any) -> Strategy:
             f"Strategy {name!r} got unknown parameter(s) {_preview(unknown)}; it accepts "
             f"{accepted}."
         )
-    return cls(**params)
+    strategy: Strategy = cls(**params)
+    return strategy

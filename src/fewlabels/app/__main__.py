@@ -7,7 +7,7 @@ import functools
 import sys
 
 from fewlabels.app.server import serve
-from fewlabels.store import Workspace
+from fewlabels.workspace import Workspace
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from fewlabels.errors import MissingExtraError
-from fewlabels.store import LabelStore, UndoConflictError, Workspace
+from fewlabels.store import LabelStore, UndoConflictError
+from fewlabels.workspace import Workspace
 
 _HERE = Path(__file__).parent
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css"}

@@ -1,7 +1,10 @@
 """Method names -> estimator factories: the fewlabels learners and the peers.
 
 A protocol names methods by these names, or by the groups ``"@learners"`` (every name of
-``fewlabels.learn.list_learners()``) and ``"@peers"`` (every peer below).
+``fewlabels.learn.list_learners()``) and ``"@peers"`` (every peer below). The peers are rows
+of :data:`PEERS`, a :class:`fewlabels._registry.Registry` of name -> ``"module:factory"`` with
+metadata, like the learners' registry: ``modalities`` and ``needs_text_side`` say where a
+method cannot run (recorded as n/a with the reason), and ``meta`` how the runner feeds it.
 
 ========================== ========== =============================================================
 name                       kind       what
@@ -29,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from fewlabels.bench import peers
+from fewlabels._registry import Entry, Registry
 from fewlabels.bench.protocol import METHOD_GROUPS
 from fewlabels.errors import FewlabelsError
 
@@ -93,7 +96,52 @@ class MethodSpec:
         return None if self.not_applicable is None else self.not_applicable(ctx)
 
 
+#: The peers (and the ceiling): name -> ``"module:factory"`` with what the runner must know.
+#: ``meta``: ``kind`` (peer or ceiling), ``inputs`` ("raw": the factory's estimator takes raw
+#: inputs), ``labels`` ("all": fitted with every training label), ``seeded`` (the factory
+#: takes ``random_state``) and ``label`` (how messages call it).
+PEERS = Registry(
+    "method",
+    [
+        Entry(
+            "sklearn-label-spreading",
+            "fewlabels.bench.peers:sklearn_label_spreading",
+            'sklearn LabelSpreading(kernel="knn")',
+            meta={"kind": "peer"},
+        ),
+        Entry(
+            "sklearn-self-training",
+            "fewlabels.bench.peers:sklearn_self_training",
+            "sklearn SelfTrainingClassifier(LogisticRegression())",
+            meta={"kind": "peer", "seeded": True},
+        ),
+        Entry(
+            "logreg-labelled",
+            "fewlabels.bench.peers:LabelledOnly",
+            "logistic regression on the labelled rows only",
+            meta={"kind": "peer"},
+        ),
+        Entry(
+            "setfit",
+            "fewlabels.bench.peers:SetFitPeer",
+            "SetFit fine-tuning the packaged all-MiniLM-L6-v2 (texts only)",
+            modalities=("text",),
+            extra="bench",
+            meta={"kind": "peer", "seeded": True, "inputs": "raw", "label": "SetFit"},
+        ),
+        Entry(
+            "ceiling",
+            "fewlabels.bench.peers:ceiling",
+            "logistic regression given every training label (the ceiling)",
+            meta={"kind": "ceiling", "seeded": True, "labels": "all"},
+        ),
+    ],
+    hint="See fewlabels.bench.list_methods().",
+)
+
 _CUSTOM: dict[str, MethodSpec] = {}
+
+_DATA_WORDS = {"text": "texts", "image": "images", "tabular": "tables"}
 
 
 def _with_seed(estimator: Any, seed: int) -> Any:
@@ -104,85 +152,73 @@ def _with_seed(estimator: Any, seed: int) -> Any:
     return estimator
 
 
-def _text_only(what: str) -> Callable[[MethodContext], str | None]:
+def _not_applicable(entry: Entry) -> Callable[[MethodContext], str | None] | None:
+    """The check of a cell against the entry's ``modalities`` and ``needs_text_side``."""
+    if not entry.modalities and not entry.needs_text_side:
+        return None
+    label = str(entry.meta.get("label", entry.name))
+
     def check(ctx: MethodContext) -> str | None:
-        if ctx.modality != "text":
-            return f"{what} needs texts; {ctx.dataset!r} holds {ctx.modality} data"
+        from fewlabels.encode import has_text_side
+
+        if not entry.fits(ctx.modality):
+            needs = " or ".join(_DATA_WORDS.get(m, f"{m} data") for m in entry.modalities)
+            return f"{label} needs {needs}; {ctx.dataset!r} holds {ctx.modality} data"
+        if entry.needs_text_side and ctx.encoder is not None and not has_text_side(ctx.encoder):
+            return f"{label} needs an encoder with a text side; {ctx.encoder_name!r} has none"
         return None
 
     return check
 
 
-def _zero_shot_check(ctx: MethodContext) -> str | None:
-    from fewlabels.encode import has_text_side
+def _peer_spec(entry: Entry) -> MethodSpec:
+    seeded = bool(entry.meta.get("seeded", False))
 
-    if ctx.encoder is not None and not has_text_side(ctx.encoder):
-        return f"zero-shot needs an encoder with a text side; {ctx.encoder_name!r} has none"
-    return None
-
-
-def _learner_names() -> list[str]:
-    try:
-        from fewlabels.learn import list_learners
-    except ImportError:
-        return []
-    return list(list_learners())
-
-
-def _learner_spec(name: str) -> MethodSpec:
     def factory(ctx: MethodContext) -> Any:
-        from fewlabels.learn import get_learner
-
-        if name == "zero-shot":
-            est = get_learner(name, encoder=ctx.encoder, class_names=list(ctx.classes))
-        else:
-            est = get_learner(name)
-        return _with_seed(est, ctx.seed)
+        make = entry.load()
+        return make(random_state=ctx.seed) if seeded else make()
 
     return MethodSpec(
-        name=name,
-        kind="fewlabels",
+        name=entry.name,
+        kind=entry.meta["kind"],
         factory=factory,
-        not_applicable=_zero_shot_check if name == "zero-shot" else None,
-        description=f"fewlabels.learn.get_learner({name!r})",
+        inputs=entry.meta.get("inputs", "embeddings"),
+        labels=entry.meta.get("labels", "budget"),
+        not_applicable=_not_applicable(entry),
+        description=entry.description,
     )
 
 
-_PEERS: dict[str, MethodSpec] = {
-    "sklearn-label-spreading": MethodSpec(
-        "sklearn-label-spreading",
-        "peer",
-        lambda ctx: peers.sklearn_label_spreading(),
-        description='sklearn LabelSpreading(kernel="knn")',
-    ),
-    "sklearn-self-training": MethodSpec(
-        "sklearn-self-training",
-        "peer",
-        lambda ctx: peers.sklearn_self_training(random_state=ctx.seed),
-        description="sklearn SelfTrainingClassifier(LogisticRegression())",
-    ),
-    "logreg-labelled": MethodSpec(
-        "logreg-labelled",
-        "peer",
-        lambda ctx: peers.LabelledOnly(),
-        description="logistic regression on the labelled rows only",
-    ),
-    "setfit": MethodSpec(
-        "setfit",
-        "peer",
-        lambda ctx: peers.SetFitPeer(random_state=ctx.seed),
-        inputs="raw",
-        not_applicable=_text_only("SetFit"),
-        description="SetFit fine-tuning the packaged all-MiniLM-L6-v2 (texts only)",
-    ),
-    "ceiling": MethodSpec(
-        "ceiling",
-        "ceiling",
-        lambda ctx: peers.ceiling(random_state=ctx.seed),
-        labels="all",
-        description="logistic regression given every training label (the ceiling)",
-    ),
-}
+def _learners() -> Registry | None:
+    try:
+        from fewlabels.learn.registry import LEARNERS
+    except ImportError:
+        return None
+    return LEARNERS
+
+
+def _learner_names() -> list[str]:
+    learners = _learners()
+    return [] if learners is None else learners.names()
+
+
+def _learner_spec(entry: Entry) -> MethodSpec:
+    def factory(ctx: MethodContext) -> Any:
+        from fewlabels.learn import get_learner
+
+        if entry.needs_text_side:
+            est = get_learner(entry.name, encoder=ctx.encoder, class_names=list(ctx.classes))
+        else:
+            est = get_learner(entry.name)
+        return _with_seed(est, ctx.seed)
+
+    return MethodSpec(
+        name=entry.name,
+        kind="fewlabels",
+        factory=factory,
+        not_applicable=_not_applicable(entry),
+        description=f"fewlabels.learn.get_learner({entry.name!r})",
+    )
 
 
 def register_method(spec: MethodSpec) -> None:
@@ -199,22 +235,23 @@ def unregister_method(name: str) -> None:
 
 def peer_names() -> list[str]:
     """The peers of the ``@peers`` group (the ceiling included)."""
-    return list(_PEERS)
+    return PEERS.names()
 
 
 def list_methods() -> list[str]:
     """Every method name: learners, peers, then custom methods."""
-    return [*_learner_names(), *_PEERS, *_CUSTOM]
+    return [*_learner_names(), *PEERS.names(), *_CUSTOM]
 
 
 def get_method(name: str) -> MethodSpec:
     """The :class:`MethodSpec` of ``name``; an unknown name lists the known ones."""
     if name in _CUSTOM:
         return _CUSTOM[name]
-    if name in _PEERS:
-        return _PEERS[name]
-    if name in _learner_names():
-        return _learner_spec(name)
+    if name in PEERS.names():
+        return _peer_spec(PEERS.entry(name))
+    learners = _learners()
+    if learners is not None and name in learners.names():
+        return _learner_spec(learners.entry(name))
     raise FewlabelsError(
         f"Unknown method {name!r}. Known methods: {', '.join(list_methods())}; groups: "
         f"{', '.join(METHOD_GROUPS)}."
@@ -235,7 +272,7 @@ def expand_methods(names: Sequence[str]) -> list[str]:
                     "is not available. Install fewlabels fully or name methods one by one."
                 )
         elif name == "@peers":
-            group = list(_PEERS)
+            group = PEERS.names()
         elif name.startswith("@"):
             raise FewlabelsError(
                 f"Unknown method group {name!r}. Groups: {', '.join(METHOD_GROUPS)}."

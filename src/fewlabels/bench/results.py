@@ -54,7 +54,9 @@ For ``fewlabels simulate``: build rows with :func:`make_row` (``strategy=``, ``r
 ``n_labels=``, ``labels_per_class=``, ``protocol="simulate"``) and write them with
 :func:`write_results` (``.csv`` or ``.parquet`` by suffix), or append them to a bench run
 folder with :func:`write_cell`. :func:`read_results` reads a CSV, a Parquet file or a bench
-run folder, and several can be passed to ``fewlabels report``.
+run folder, and several can be passed to ``fewlabels report``; :func:`load_for_report` reads
+several at once with the ``protocol.json`` and ``run.json`` of their run folders, and refuses
+tables of different protocols (:mod:`fewlabels.bench.provenance`).
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fewlabels._atomic import atomic_path, atomic_write_text
+from fewlabels.bench.protocol import Protocol
+from fewlabels.bench.provenance import check_one_protocol, check_same_protocol
 from fewlabels.errors import FewlabelsError, InputTypeError, MissingFileError
 
 #: Column -> (dtype kind, default or None when required). Order is the order of the table.
@@ -165,16 +170,6 @@ def conform(frame: pd.DataFrame, *, source: str = "the results table") -> pd.Dat
     return out[[*SCHEMA, *extra]].reset_index(drop=True)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a kill leaves either the old file or the new one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def _cell_file(run_dir: Path, cell_id: str) -> Path:
     safe = "".join(ch if ch.isalnum() or ch in "-_.=" else "_" for ch in cell_id)
     return run_dir / _CELLS_DIR / f"{safe}.json"
@@ -188,7 +183,7 @@ def write_cell(run_dir: str | os.PathLike[str], row: Mapping[str, Any]) -> Path:
     path = _cell_file(Path(run_dir), str(full["cell_id"]))
     path.parent.mkdir(parents=True, exist_ok=True)
     clean = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in full.items()}
-    _atomic_write(path, json.dumps(clean, default=_json_default))
+    atomic_write_text(path, json.dumps(clean, default=_json_default))
     return path
 
 
@@ -231,17 +226,16 @@ def write_results(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a results table as ``.csv`` or ``.parquet`` (by suffix), atomically."""
     target = Path(path)
     table = conform(frame)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    if target.suffix == ".parquet":
-        table.to_parquet(tmp, index=False)
-    elif target.suffix == ".csv":
-        table.to_csv(tmp, index=False)
-    else:
+    if target.suffix not in (".parquet", ".csv"):
         raise FewlabelsError(
             f"Expected a results path ending in .csv or .parquet, but got {str(target)!r}."
         )
-    os.replace(tmp, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target) as tmp:
+        if target.suffix == ".parquet":
+            table.to_parquet(tmp, index=False)
+        else:
+            table.to_csv(tmp, index=False)
     return target
 
 
@@ -302,3 +296,60 @@ def summary_counts(frame: pd.DataFrame) -> dict[str, int]:
 def unique_values(frame: pd.DataFrame, column: str) -> Sequence[Any]:
     """Sorted distinct values of a column (helper for reports and checks)."""
     return sorted(frame[column].unique().tolist())
+
+
+# -- loading for the report -----------------------------------------------------------------------
+def recorded_protocol(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The protocol recorded in the ``protocol.json`` of a run folder (or of a file's folder)."""
+    source = Path(path)
+    candidate = (source if source.is_dir() else source.parent) / "protocol.json"
+    if candidate.is_file():
+        data = json.loads(candidate.read_text(encoding="utf-8"))
+        return dict(data.get("protocol", {})) or None
+    return None
+
+
+def run_info(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The ``run.json`` of a run folder (machine, sessions, wall time), or None."""
+    source = Path(path)
+    candidate = (source if source.is_dir() else source.parent) / "run.json"
+    if candidate.is_file():
+        return dict(json.loads(candidate.read_text(encoding="utf-8")))
+    return None
+
+
+def load_for_report(
+    paths: Sequence[str | os.PathLike[str]], *, protocol: Protocol | None = None
+) -> tuple[pd.DataFrame, dict[str, Any] | None, dict[str, Any] | None]:
+    """Read one or more results files or run folders and check they belong together.
+
+    With ``protocol``, every bench table must come from it; without, several bench tables
+    must come from the same protocol. Active-learning rows (``strategy`` set) are exempt.
+
+    Returns
+    -------
+    results : DataFrame
+        Conformed, repeated cell ids dropped (:func:`concat_results`).
+    recorded_protocol : dict or None
+        The first run folder's ``protocol.json``.
+    run_info : dict or None
+        The first run folder's ``run.json`` (machine and wall time).
+    """
+    if not paths:
+        raise FewlabelsError("Expected at least one results file or run folder, but got none.")
+    frames, tables, infos = [], [], []
+    for p in paths:
+        path = Path(p)
+        frame = read_results(path)
+        recorded = recorded_protocol(path)
+        bench = frame[frame["strategy"] == ""]
+        if protocol is not None and not bench.empty:
+            check_same_protocol(bench, protocol, recorded=recorded, source=str(path))
+        frames.append(frame)
+        tables.append((str(path), recorded, bench))
+        infos.append(run_info(path))
+    if protocol is None:
+        check_one_protocol(tables)
+    first_recorded = next((r for _, r, _ in tables if r is not None), None)
+    first_info = next((i for i in infos if i is not None), None)
+    return concat_results(frames), first_recorded, first_info

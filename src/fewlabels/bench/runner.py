@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fewlabels._atomic import atomic_write_text
 from fewlabels.bench import results as res
 from fewlabels.bench.methods import MethodContext, expand_methods, get_method
 from fewlabels.bench.protocol import Budget, DatasetEntry, Protocol, protocol_differences
@@ -90,17 +91,20 @@ class RunResult:
 
 # -- planning and validation (before any work) -------------------------------------------------
 def _load_dataset(entry: DatasetEntry, data_root: str | os.PathLike[str] | None) -> tuple[Any, Any]:
-    from fewlabels.data import from_folder, list_builtin, load_builtin
+    """The entry's train and test splits, through :func:`fewlabels.data.load_source`."""
+    from fewlabels.data.source import builtin_names, load_source
 
     if entry.folder is None:
-        known = [info.name for info in list_builtin()]
+        known = builtin_names()
         if entry.name not in known:
             raise FewlabelsError(
                 f"Unknown dataset {entry.name!r}. Built-in datasets: {', '.join(known)}; for "
                 "an image folder add folder = '<path>' to the dataset entry."
             )
-        splits = load_builtin(entry.name)
-        return splits.train, splits.test
+        return (
+            load_source(entry.name, kind="builtin", split="train"),
+            load_source(entry.name, kind="builtin", split="test"),
+        )
     root = Path(entry.folder).expanduser()
     if not root.is_absolute():
         if data_root is None:
@@ -116,8 +120,8 @@ def _load_dataset(entry: DatasetEntry, data_root: str | os.PathLike[str] | None)
                 f"Expected the image folder of dataset {entry.name!r} at {str(root)!r} with "
                 f"sub-folders train/<class>/ and test/<class>/, but {part}/ is missing."
             )
-    train = from_folder(root / "train", name=entry.name)
-    test = from_folder(root / "test", classes=list(train.classes), name=entry.name)
+    train = load_source(str(root / "train"), kind="folder", name=entry.name)
+    test = load_source(str(root / "test"), kind="folder", classes=train.classes, name=entry.name)
     return train, test
 
 
@@ -297,7 +301,7 @@ def _record_session(
     )
     data["total_seconds"] = round(sum(s["seconds"] for s in data["sessions"]), 2)
     data["total_cpu_seconds"] = round(sum(s.get("cpu_seconds", 0) for s in data["sessions"]), 2)
-    res._atomic_write(path, json.dumps(data, indent=1))
+    atomic_write_text(path, json.dumps(data, indent=1))
 
 
 # -- measuring one cell ---------------------------------------------------------------------------
@@ -501,7 +505,7 @@ def run_protocol(
     run_dir = Path(out)
     _check_run_dir(run_dir, protocol)
     run_dir.mkdir(parents=True, exist_ok=True)
-    res._atomic_write(
+    atomic_write_text(
         run_dir / PROTOCOL_FILE,
         json.dumps({"protocol": protocol.to_dict(), "fingerprint": protocol.fingerprint}, indent=1),
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fewlabels._atomic import atomic_write_text
 from fewlabels._validation import check_budget
 from fewlabels.data.dataset import Dataset
 from fewlabels.errors import FewlabelsError
@@ -70,10 +71,7 @@ class BudgetSplit:
         """Write the split as JSON (atomically) and return the path."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1))
-        os.replace(tmp, target)
-        return target
+        return atomic_write_text(target, json.dumps(self.to_dict(), indent=1))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> BudgetSplit:

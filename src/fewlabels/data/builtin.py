@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from fewlabels._atomic import atomic_folder
 from fewlabels._validation import encode_labels
 from fewlabels.data.dataset import Dataset
 from fewlabels.data.folder import from_folder
@@ -106,17 +106,13 @@ def _mnist5k_folder() -> BuiltinSplits:
     root = data_home() / "datasets" / "mnist5k-folder"
     if not (root / ".complete").exists():
         splits = _mnist5k()
-        tmp = root.with_name(root.name + f".tmp{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        for part, ds in zip(("train", "test"), splits, strict=False):
-            for i, img, lab in zip(ds.ids, ds.inputs, ds.labels, strict=False):
-                d = tmp / part / ds.classes[int(lab)]
-                d.mkdir(parents=True, exist_ok=True)
-                Image.fromarray(np.asarray(img)).save(d / f"{i}.png")
-        (tmp / ".complete").touch()
-        shutil.rmtree(root, ignore_errors=True)
-        root.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, root)
+        with atomic_folder(root) as tmp:
+            for part, ds in zip(("train", "test"), splits, strict=False):
+                for i, img, lab in zip(ds.ids, ds.inputs, ds.labels, strict=False):
+                    d = tmp / part / ds.classes[int(lab)]
+                    d.mkdir(parents=True, exist_ok=True)
+                    Image.fromarray(np.asarray(img)).save(d / f"{i}.png")
+            (tmp / ".complete").touch()
     classes = [str(i) for i in range(10)]
     return BuiltinSplits(
         from_folder(root / "train", classes=classes, name="mnist5k-folder"),

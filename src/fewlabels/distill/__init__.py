@@ -1,7 +1,9 @@
 """Distillation: a small, fast student trained on a teacher's soft labels, exported to ONNX.
 
-Names that need torch (the students, the trainer, ``distill``) load on first use, so that
-``fewlabels.distill.predict`` (onnxruntime only) never imports torch.
+Names that need torch (the students, the trainer) load on first use, so that
+``fewlabels.distill.predict`` (onnxruntime only) never imports torch, and neither do
+``fewlabels.distill.config`` (:class:`DistillConfig`, the settings of a distillation) and
+``fewlabels.distill.students`` (the students' registry).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fewlabels.distill.comparison import Comparison, compare
-    from fewlabels.distill.distillation import distill, list_students, make_student
+    from fewlabels.distill.config import DistillConfig, TrainConfig
+    from fewlabels.distill.distillation import distill
     from fewlabels.distill.end_to_end import (
         DistillReport,
         distill_and_compare,
@@ -22,10 +25,10 @@ if TYPE_CHECKING:
     from fewlabels.distill.image_student import ImageStudent
     from fewlabels.distill.predict import ExportedStudent, load_student, predict_file
     from fewlabels.distill.student import Student
+    from fewlabels.distill.students import list_students, make_student
     from fewlabels.distill.tabular_student import TabularStudent
     from fewlabels.distill.teacher import SoftLabels, Teacher
     from fewlabels.distill.text_student import TextStudent
-    from fewlabels.distill.trainer import TrainConfig
     from fewlabels.distill.weighting import teacher_confidence, trust_weights
 
 _WHERE = {
@@ -35,9 +38,11 @@ _WHERE = {
     "distill_and_compare": "end_to_end",
     "distill_builtin": "end_to_end",
     "distill_workspace": "end_to_end",
+    "DistillConfig": "config",
+    "TrainConfig": "config",
     "distill": "distillation",
-    "list_students": "distillation",
-    "make_student": "distillation",
+    "list_students": "students",
+    "make_student": "students",
     "NotAStudentError": "export",
     "ImageStudent": "image_student",
     "ExportedStudent": "predict",
@@ -48,13 +53,13 @@ _WHERE = {
     "SoftLabels": "teacher",
     "Teacher": "teacher",
     "TextStudent": "text_student",
-    "TrainConfig": "trainer",
     "teacher_confidence": "weighting",
     "trust_weights": "weighting",
 }
 
 __all__ = [
     "Comparison",
+    "DistillConfig",
     "DistillReport",
     "ExportedStudent",
     "ImageStudent",

@@ -2,47 +2,55 @@
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from fewlabels.data.dataset import Dataset
+from fewlabels.distill.config import DistillConfig
+from fewlabels.distill.students import check_student_kind, list_students, make_student
 from fewlabels.distill.teacher import Teacher, override_with_human
-from fewlabels.distill.trainer import TrainConfig
-from fewlabels.distill.weighting import Weighting, trust_weights
+from fewlabels.distill.weighting import trust_weights
+from fewlabels.errors import InputTypeError
 from fewlabels.typing import UNLABELED
 
-#: Student kinds by name: (modality, class path).
-STUDENTS: dict[str, tuple[str, str]] = {
-    "text-ngram": ("text", "fewlabels.distill.text_student:TextStudent"),
-    "cnn": ("image", "fewlabels.distill.image_student:ImageStudent"),
-    "mlp": ("tabular", "fewlabels.distill.tabular_student:TabularStudent"),
-}
-#: The student ``"auto"`` picks for each modality.
-AUTO_STUDENT = {"text": "text-ngram", "image": "cnn", "tabular": "mlp"}
+__all__ = ["distill", "list_students", "make_student"]
 
 
-def list_students() -> list[str]:
-    """Student kinds: ``"text-ngram"``, ``"cnn"``, ``"mlp"``."""
-    return list(STUDENTS)
+def _config(config: DistillConfig | Mapping[str, Any] | None, student: Any) -> DistillConfig:
+    """The config to train with: given, read from a mapping, the student's own, or the default."""
+    if config is None:
+        own = None if isinstance(student, str) else getattr(student, "config", None)
+        return own if isinstance(own, DistillConfig) else DistillConfig()
+    if isinstance(config, DistillConfig):
+        return config
+    if isinstance(config, Mapping):
+        return DistillConfig.from_dict(config, source="config")
+    raise InputTypeError(
+        f"Expected config to be a DistillConfig or a dict of its settings, but got "
+        f"{type(config).__name__}. Build one with fewlabels.distill.DistillConfig(epochs=...)."
+    )
 
 
-def make_student(kind: str, modality: str, **params: Any) -> Any:
-    """Build an unfitted student of ``kind`` (or ``"auto"``) for data of ``modality``.
+def _check_dataset(dataset: Any) -> None:
+    if not hasattr(dataset, "modality") or not hasattr(dataset, "inputs"):
+        raise InputTypeError(
+            f"Expected a fewlabels Dataset to distil on, but got {type(dataset).__name__}. "
+            "Load one with fewlabels.load_builtin, from_folder or from_table."
+        )
 
-    Raises
-    ------
-    ValueError
-        For an unknown kind or one that does not fit the modality.
-    """
-    import importlib
 
-    from fewlabels._validation import check_student_kind
+def _new_student(
+    student: Any, modality: str, config: DistillConfig, params: dict[str, Any] | None
+) -> Any:
+    """An unfitted student trained with ``config``; a given one is cloned, never changed."""
+    if isinstance(student, str):
+        return make_student(student, modality, config=config, **(params or {}))
+    from sklearn.base import clone
 
-    name = check_student_kind(kind, modality, STUDENTS, AUTO_STUDENT)
-    module, cls = STUDENTS[name][1].split(":")
-    return getattr(importlib.import_module(module), cls)(**params)
+    check_student_kind(getattr(student, "kind", type(student).__name__), modality)
+    return clone(student).set_params(config=config, **(params or {}))
 
 
 def distill(
@@ -50,14 +58,7 @@ def distill(
     dataset: Dataset,
     *,
     student: Any = "auto",
-    weighting: Weighting = "none",
-    drop_fraction: float = 0.0,
-    labelled_only: bool = False,
-    temperature: float | None = None,
-    random_state: int | None = None,
-    device: str | None = None,
-    progress: bool | None = None,
-    config: TrainConfig | None = None,
+    config: DistillConfig | Mapping[str, Any] | None = None,
     student_params: dict[str, Any] | None = None,
 ) -> Any:
     """Distil a teacher into a small student over the raw inputs of ``dataset``.
@@ -70,51 +71,27 @@ def distill(
         The pool; its labels (``-1`` = unlabelled) are the human labels, which override the
         teacher and also get a cross-entropy term.
     student : {"auto", "text-ngram", "cnn", "mlp"} or a Student
-        ``"auto"`` picks by modality.
-    weighting : {"none", "max", "margin", "entropy"}
-        Weight teacher rows by the teacher's confidence (Robust Active Distillation).
-    drop_fraction : float in [0, 1)
-        Drop this share of the least confident teacher rows.
-    labelled_only : bool
-        Train on the human-labelled rows only (ignores the teacher; a baseline that shows
-        the gain from the unlabelled pool).
-    temperature, random_state, device, progress : optional
-        Override these fields of ``config``.
-    config : TrainConfig, optional
+        ``"auto"`` picks by modality. A Student is cloned (``sklearn.base.clone``) and the
+        clone trained: the one given is left as it was.
+    config : DistillConfig or dict, optional
+        Which teacher rows to use and how (``weighting``, ``drop_fraction``,
+        ``labelled_only``) and how to train. Default: the given Student's ``config``, else
+        ``DistillConfig()``. A dict goes through :meth:`DistillConfig.from_dict` (unknown
+        keys are an error). Never modified.
     student_params : dict, optional
         Parameters of the student (e.g. ``{"flip": True}`` for photos).
 
     Returns
     -------
     Student
-        Fitted; ``teacher_`` names the teacher and ``n_dropped_`` counts dropped rows.
-        ``student.export(path)`` writes the ONNX file.
+        Fitted; ``config_`` is the config it was trained with, ``teacher_`` names the teacher
+        and ``n_dropped_`` counts dropped rows. ``student.export(path)`` writes the ONNX file.
     """
-    from fewlabels._validation import check_distill_options, check_soft_labels
+    from fewlabels._validation import check_has_human_labels, check_soft_labels
 
-    check_distill_options(dataset, drop_fraction=drop_fraction, weighting=weighting)
-    overrides: dict[str, Any] = {
-        k: v
-        for k, v in {
-            "temperature": temperature,
-            "random_state": random_state,
-            "device": device,
-            "progress": progress,
-        }.items()
-        if v is not None
-    }
-    cfg = dataclasses.replace(config or TrainConfig(), **overrides)
-    model = (
-        make_student(student, dataset.modality, **(student_params or {}))
-        if isinstance(student, str)
-        else student
-    )
-    from fewlabels._validation import check_student_kind
-
-    check_student_kind(
-        getattr(model, "kind", type(model).__name__), dataset.modality, STUDENTS, AUTO_STUDENT
-    )
-    model.config = cfg
+    cfg = _config(config, student)
+    _check_dataset(dataset)
+    model = _new_student(student, dataset.modality, cfg, student_params)
 
     if isinstance(teacher, Teacher):
         soft = teacher.soft_labels(dataset)
@@ -125,16 +102,17 @@ def distill(
         pool, targets = dataset, override_with_human(teacher_proba, dataset.labels)
         teacher_name = "given probabilities"
     human = pool.labels != UNLABELED
-    if labelled_only:
-        from fewlabels._validation import check_has_human_labels
-
+    if cfg.labelled_only:
         check_has_human_labels(pool)
         pool, targets = pool.subset(np.flatnonzero(human)), targets[human]
         teacher_proba, human = teacher_proba[human], human[human]
     weights = trust_weights(
-        teacher_proba, human_mask=human, weighting=weighting, drop_fraction=drop_fraction
+        teacher_proba,
+        human_mask=human,
+        weighting=cfg.weighting,
+        drop_fraction=cfg.drop_fraction,
     )
     model.fit(pool.inputs, targets, labels=pool.labels, sample_weight=weights, classes=pool.classes)
-    model.teacher_ = "none (labelled rows only)" if labelled_only else teacher_name
+    model.teacher_ = "none (labelled rows only)" if cfg.labelled_only else teacher_name
     model.n_dropped_ = int((weights == 0).sum())
     return model

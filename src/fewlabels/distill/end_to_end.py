@@ -8,14 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from fewlabels.data.dataset import Dataset
 from fewlabels.distill.comparison import Comparison, compare
+from fewlabels.distill.config import DistillConfig
 from fewlabels.distill.distillation import distill
 from fewlabels.distill.teacher import Teacher
-from fewlabels.distill.trainer import TrainConfig
-from fewlabels.distill.weighting import Weighting
 
 
 @dataclass
@@ -50,13 +47,10 @@ class DistillReport:
 
 
 def default_teacher_encoder(dataset: Dataset) -> str:
-    """A sensible offline encoder: MiniLM (int8) for text, pixels for small in-memory images,
-    EfficientNet-Lite0 for image files, standardised columns for tables."""
-    if dataset.modality == "text":
-        return "minilm-int8"
-    if dataset.modality == "image":
-        return "pixels" if isinstance(dataset.inputs, np.ndarray) else "efficientnet-lite0"
-    return "tabular"
+    """The teacher's encoder when none is named: :func:`fewlabels.encode.default_encoder`."""
+    from fewlabels.encode.default import default_encoder
+
+    return default_encoder(dataset)
 
 
 def teacher_learner(name: str) -> Any:
@@ -72,25 +66,20 @@ def _run(
     out: str | os.PathLike[str],
     *,
     student: str,
-    weighting: Weighting,
-    drop_fraction: float,
-    config: TrainConfig | None,
+    config: DistillConfig | None,
     student_params: dict[str, Any] | None,
     extra: dict[str, Any],
     fit_teacher: bool = True,
 ) -> tuple[Any, Path, float]:
-    from fewlabels._validation import check_student_kind
-    from fewlabels.distill.distillation import AUTO_STUDENT, STUDENTS
+    from fewlabels.distill.students import check_student_kind
 
-    check_student_kind(student, pool.modality, STUDENTS, AUTO_STUDENT)  # before the costly part
+    check_student_kind(student, pool.modality)  # before the costly part
     if fit_teacher:
         teacher.fit(pool)
     model = distill(
         teacher,
         pool,
         student=student,
-        weighting=weighting,
-        drop_fraction=drop_fraction,
         config=config,
         student_params=student_params,
     )
@@ -109,9 +98,7 @@ def distill_and_compare(
     *,
     out: str | os.PathLike[str] = "student.onnx",
     student: str = "auto",
-    weighting: Weighting = "none",
-    drop_fraction: float = 0.0,
-    config: TrainConfig | None = None,
+    config: DistillConfig | None = None,
     student_params: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
     fit_teacher: bool = True,
@@ -131,7 +118,7 @@ def distill_and_compare(
         Where to write the ONNX export.
     threads : int, optional
         onnxruntime threads for the student's timing (its default when None).
-    student, weighting, drop_fraction, config, student_params
+    student, config, student_params
         As in :func:`fewlabels.distill.distill`.
 
     Returns
@@ -147,8 +134,6 @@ def distill_and_compare(
         teacher,
         out,
         student=student,
-        weighting=weighting,
-        drop_fraction=drop_fraction,
         config=config,
         student_params=student_params,
         extra=extra or {},
@@ -177,9 +162,7 @@ def distill_builtin(
     student: str = "auto",
     out: str | os.PathLike[str] = "student.onnx",
     seed: int = 0,
-    weighting: Weighting = "none",
-    drop_fraction: float = 0.0,
-    config: TrainConfig | None = None,
+    config: DistillConfig | None = None,
     student_params: dict[str, Any] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
@@ -194,7 +177,7 @@ def distill_builtin(
         Human labels per class (a stratified, seeded budget split).
     encoder, learner : str
         The teacher; the encoder defaults by modality (:func:`default_teacher_encoder`).
-    student, weighting, drop_fraction, config, student_params
+    student, config, student_params
         As in :func:`fewlabels.distill.distill`.
     out : path-like
         Where to write the ONNX export.
@@ -215,9 +198,7 @@ def distill_builtin(
         splits.test,
         out=out,
         student=student,
-        weighting=weighting,
-        drop_fraction=drop_fraction,
-        config=config or TrainConfig(random_state=seed, progress=progress),
+        config=config or DistillConfig(random_state=seed, progress=progress),
         student_params=student_params,
         extra={"dataset": name, "per_class": per_class, "seed": seed},
     )
@@ -228,9 +209,7 @@ def distill_workspace(
     *,
     out: str | os.PathLike[str] | None = None,
     student: str = "auto",
-    weighting: Weighting = "none",
-    drop_fraction: float = 0.0,
-    config: TrainConfig | None = None,
+    config: DistillConfig | None = None,
     student_params: dict[str, Any] | None = None,
     progress: bool = True,
 ) -> DistillReport:
@@ -238,7 +217,7 @@ def distill_workspace(
 
     Parameters
     ----------
-    workspace : fewlabels.store.Workspace
+    workspace : fewlabels.workspace.Workspace
         Its encoder and learner (``fewlabels.toml``) make the teacher; embeddings come from
         its cache folder.
     out : path-like, optional
@@ -257,15 +236,13 @@ def distill_workspace(
     text_column = getattr(ws_cfg.data, "text", None)
     if pool.modality == "text" and text_column and "text_column" not in params:
         params["text_column"] = text_column
-    cfg = config or TrainConfig(random_state=int(getattr(ws_cfg, "seed", 0)), progress=progress)
+    cfg = config or DistillConfig(random_state=int(getattr(ws_cfg, "seed", 0)), progress=progress)
     target = out if out is not None else Path(workspace.root) / "models" / "student.onnx"
     model, path, agreement = _run(
         pool,
         teacher,
         target,
         student=student,
-        weighting=weighting,
-        drop_fraction=drop_fraction,
         config=cfg,
         student_params=params,
         extra={"workspace": str(Path(workspace.root).resolve())},

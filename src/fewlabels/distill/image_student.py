@@ -8,9 +8,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from fewlabels.distill.config import DistillConfig
 from fewlabels.distill.image_input import ImageInput
 from fewlabels.distill.student import Student
-from fewlabels.distill.trainer import TrainConfig, Trainer
+from fewlabels.distill.trainer import Trainer
 
 
 class SmallCNN(nn.Module):
@@ -55,7 +56,7 @@ class SmallCNN(nn.Module):
 class _ImageTrainer(Trainer):
     """Random shifts (pad and crop back) and, when told, horizontal flips (``augment``)."""
 
-    def __init__(self, config: TrainConfig, *, shift: int, flip: bool) -> None:
+    def __init__(self, config: DistillConfig, *, shift: int, flip: bool) -> None:
         super().__init__(config)
         self.shift, self.flip = shift, flip
 
@@ -89,7 +90,7 @@ class ImageStudent(Student):
     flip : bool, default False
         Random horizontal flips: only where a mirrored image keeps its class (photos of
         objects, not digits or text).
-    config : TrainConfig, optional
+    config : DistillConfig, optional
         Training options.
     """
 
@@ -102,7 +103,7 @@ class ImageStudent(Student):
         width: int = 16,
         shift: int = 2,
         flip: bool = False,
-        config: TrainConfig | None = None,
+        config: DistillConfig | None = None,
     ) -> None:
         self.width = width
         self.shift = shift
@@ -128,7 +129,7 @@ class ImageStudent(Student):
     def _build(self, spec: ImageInput, n_classes: int) -> nn.Module:
         return SmallCNN(spec.channels, n_classes, width=int(self.width))
 
-    def _trainer(self, config: TrainConfig) -> Trainer:
+    def _trainer(self, config: DistillConfig) -> Trainer:
         return _ImageTrainer(config, shift=int(self.shift), flip=bool(self.flip))
 
     def _example(self) -> tuple[dict[str, np.ndarray], dict[str, dict[int, str]]]:

@@ -16,7 +16,8 @@ import torch
 from sklearn.base import BaseEstimator
 from torch import nn
 
-from fewlabels.distill.trainer import TrainConfig, TrainData, Trainer
+from fewlabels.distill.config import DistillConfig
+from fewlabels.distill.trainer import TrainData, Trainer
 from fewlabels.errors import NotFittedError
 
 
@@ -36,8 +37,10 @@ class Student(BaseEstimator):
 
     Parameters
     ----------
-    config : TrainConfig, optional
-        Training options; defaults to ``TrainConfig()``.
+    config : DistillConfig, optional
+        Training options (its training fields; ``weighting``, ``drop_fraction`` and
+        ``labelled_only`` act in :func:`fewlabels.distill.distill`, which computes the
+        ``sample_weight`` given to ``fit``); defaults to ``DistillConfig()``.
 
     Attributes
     ----------
@@ -59,7 +62,7 @@ class Student(BaseEstimator):
     kind: ClassVar[str] = ""
     modality: ClassVar[str] = ""
 
-    def __init__(self, *, config: TrainConfig | None = None) -> None:
+    def __init__(self, *, config: DistillConfig | None = None) -> None:
         self.config = config
 
     # --- named steps ---------------------------------------------------------------------
@@ -72,7 +75,7 @@ class Student(BaseEstimator):
     def _build(self, spec: Any, n_classes: int) -> nn.Module:
         raise NotImplementedError
 
-    def _trainer(self, config: TrainConfig) -> Trainer:
+    def _trainer(self, config: DistillConfig) -> Trainer:
         return Trainer(config)
 
     def _example(self) -> tuple[dict[str, np.ndarray], dict[str, dict[int, str]]]:
@@ -110,7 +113,7 @@ class Student(BaseEstimator):
         """
         from fewlabels._validation import check_student_fit
 
-        config = self.config if self.config is not None else TrainConfig()
+        config = self.config if self.config is not None else DistillConfig()
         targets, labels, weights, names = check_student_fit(
             inputs,
             targets,
@@ -208,10 +211,10 @@ class Student(BaseEstimator):
 def _versions() -> dict[str, str]:
     import sklearn
 
-    import fewlabels
+    from fewlabels._version import __version__
 
     return {
-        "fewlabels": fewlabels.__version__,
+        "fewlabels": __version__,
         "torch": torch.__version__,
         "scikit-learn": sklearn.__version__,
     }

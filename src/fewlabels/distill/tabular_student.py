@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
+from fewlabels.distill.config import DistillConfig
 from fewlabels.distill.student import Student
 from fewlabels.distill.table_input import TableInput
-from fewlabels.distill.trainer import TrainConfig
 
 
 class TableMLP(nn.Module):
@@ -57,7 +57,7 @@ class TabularStudent(Student):
     ----------
     hidden : tuple of int, default (64, 64)
     dropout : float, default 0.1
-    config : TrainConfig, optional
+    config : DistillConfig, optional
     """
 
     kind = "mlp"
@@ -68,7 +68,7 @@ class TabularStudent(Student):
         *,
         hidden: tuple[int, ...] = (64, 64),
         dropout: float = 0.1,
-        config: TrainConfig | None = None,
+        config: DistillConfig | None = None,
     ) -> None:
         self.hidden = hidden
         self.dropout = dropout

@@ -14,9 +14,10 @@ import scipy.sparse as sp
 import torch
 from torch import nn
 
+from fewlabels.distill.config import DistillConfig
 from fewlabels.distill.student import Student
 from fewlabels.distill.text_input import TextHashing, length_batches, padded_rows
-from fewlabels.distill.trainer import TrainConfig, Trainer
+from fewlabels.distill.trainer import Trainer
 
 
 class NgramBag(nn.Module):
@@ -85,7 +86,7 @@ class TextStudent(Student):
     lowercase : bool, default True
     text_column : str, optional
         Column that holds the text when predicting from a table (recorded in the export).
-    config : TrainConfig, optional
+    config : DistillConfig, optional
         Training options.
 
     Examples
@@ -108,7 +109,7 @@ class TextStudent(Student):
         hidden: bool = False,
         lowercase: bool = True,
         text_column: str | None = None,
-        config: TrainConfig | None = None,
+        config: DistillConfig | None = None,
     ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -136,7 +137,7 @@ class TextStudent(Student):
     def _build(self, spec: TextHashing, n_classes: int) -> nn.Module:
         return NgramBag(spec.n_buckets, int(self.dim), n_classes, hidden=bool(self.hidden))
 
-    def _trainer(self, config: TrainConfig) -> Trainer:
+    def _trainer(self, config: DistillConfig) -> Trainer:
         return _TextTrainer(config)
 
     def _example(self) -> tuple[dict[str, np.ndarray], dict[str, dict[int, str]]]:

@@ -16,59 +16,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from fewlabels.distill.config import DistillConfig, TrainConfig
 from fewlabels.distill.losses import distillation_loss, kl_to_teacher
 
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How a student is trained.
-
-    Parameters
-    ----------
-    epochs : int
-        Most passes over the training rows.
-    batch_size : int
-    lr : float
-        Adam learning rate.
-    weight_decay : float
-    patience : int
-        Stop after this many epochs without a better validation score (agreement with the
-        teacher, see ``Trainer.stop_score``); the weights of the best epoch are kept.
-    min_epochs : int, optional
-        Never stop before this epoch (default: half of ``epochs``). While the learning rate
-        is still high the validation loss is noisy, and stopping then picks a poor epoch.
-    val_fraction : float in [0, 0.5]
-        Share of the teacher-labelled rows held out to decide when to stop (human-labelled
-        rows always train). 0 trains every epoch.
-    temperature : float > 0
-        Distillation temperature (Hinton et al., 2015).
-    hard_weight : float >= 0
-        Weight of the cross-entropy on human labels.
-    random_state : int
-        Seeds the weights, the split, the batches and the augmentations.
-    device : str or None
-        Torch device; ``"auto"`` picks CUDA when present.
-    progress : bool
-        Show a progress bar (rich).
-    """
-
-    epochs: int = 30
-    batch_size: int = 64
-    lr: float = 3e-3
-    weight_decay: float = 0.0
-    patience: int = 4
-    min_epochs: int | None = None
-    val_fraction: float = 0.1
-    temperature: float = 2.0
-    hard_weight: float = 1.0
-    random_state: int = 0
-    device: str | None = "auto"
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        from fewlabels._validation import check_train_config
-
-        check_train_config(self)
+__all__ = ["DistillConfig", "TrainConfig", "TrainData", "TrainResult", "Trainer"]
 
 
 @dataclass
@@ -113,10 +64,11 @@ class Trainer:
 
     Parameters
     ----------
-    config : TrainConfig
+    config : DistillConfig
+        The training fields are read (epochs, batch_size, lr, temperature, ...).
     """
 
-    def __init__(self, config: TrainConfig) -> None:
+    def __init__(self, config: DistillConfig) -> None:
         self.config = config
 
     # --- named steps a variant may override ---------------------------------------------

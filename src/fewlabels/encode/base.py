@@ -6,6 +6,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from fewlabels.errors import InputTypeError
 from fewlabels.typing import Modality
 
 
@@ -74,6 +75,31 @@ class FittableEncoder(Encoder, Protocol):
 def has_text_side(encoder: object) -> bool:
     """Whether ``encoder`` can embed class-name prompts (``encode_text``)."""
     return callable(getattr(encoder, "encode_text", None))
+
+
+def check_text_side(encoder: object, *, learner: str = "ZeroShot") -> None:
+    """Refuse an encoder that cannot embed class-name prompts (no ``encode_text``).
+
+    Parameters
+    ----------
+    encoder : object
+        The encoder that embedded the pool.
+    learner : str, default "ZeroShot"
+        Who needs the text side, for the message.
+
+    Raises
+    ------
+    InputTypeError
+        When ``encoder`` has no ``encode_text`` method.
+    """
+    if not has_text_side(encoder):
+        name = getattr(encoder, "name", type(encoder).__name__)
+        raise InputTypeError(
+            f"{learner} needs an encoder with a text side (an encode_text method), but the "
+            f"encoder {name!r} has none. Use an encoder that embeds prompts: 'minilm' or "
+            "'st:<model-id>' for text data, 'clip:<model-id>' for images; or label a few rows "
+            "and use another learner (fewlabels.learn.list_learners())."
+        )
 
 
 def l2_normalize(x: np.ndarray, *, eps: float = 1e-12) -> np.ndarray:

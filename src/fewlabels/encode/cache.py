@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fewlabels._atomic import atomic_path, atomic_save_npy, atomic_write_bytes
 from fewlabels.data.builtin import data_home
 from fewlabels.data.dataset import Dataset, take_inputs
 from fewlabels.encode.base import Encoder
@@ -113,24 +114,6 @@ def _locked(entry: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.save(fh, array, allow_pickle=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 class _Store:
     """The committed chunks of one encoder (assumes the caller holds the lock)."""
 
@@ -138,7 +121,7 @@ class _Store:
         self.entry = entry
         self.identity = identity
         self.dim = dim
-        for stale in entry.glob("*.tmp"):
+        for stale in [*entry.glob("*.tmp"), *entry.glob("views/*.tmp")]:  # of killed writers
             stale.unlink(missing_ok=True)
         self.chunks: list[dict[str, Any]] = []
         manifest = entry / "manifest.json"
@@ -174,8 +157,8 @@ class _Store:
         """Commit one chunk: data files first, then the manifest."""
         number = 1 + max((int(c["name"].split("-")[1]) for c in self.chunks), default=-1)
         name = f"chunk-{number:06d}"
-        _atomic_save_npy(self.entry / f"{name}.npy", np.ascontiguousarray(emb, np.float32))
-        _atomic_save_npy(self.entry / f"{name}.keys.npy", keys.astype(FINGERPRINT_DTYPE))
+        atomic_save_npy(self.entry / f"{name}.npy", np.ascontiguousarray(emb, np.float32))
+        atomic_save_npy(self.entry / f"{name}.keys.npy", keys.astype(FINGERPRINT_DTYPE))
         self.chunks.append({"name": name, "rows": len(keys)})
         manifest = {
             "format": MANIFEST_FORMAT,
@@ -183,7 +166,7 @@ class _Store:
             "dim": self.dim,
             "chunks": self.chunks,
         }
-        _atomic_write_bytes(self.entry / "manifest.json", json.dumps(manifest).encode())
+        atomic_write_bytes(self.entry / "manifest.json", json.dumps(manifest).encode())
 
     def chunk_arrays(self) -> Iterator[np.ndarray]:
         for c in self.chunks:
@@ -314,7 +297,7 @@ def embed(
         ]
         keep_rows = np.array([fp not in skipped_fp for fp in fps], dtype=bool)
         X = _write_view(store, fps[keep_rows], view_npy)
-        _atomic_write_bytes(
+        atomic_write_bytes(
             view_json, json.dumps({"rows": int(keep_rows.sum()), "skipped": skipped}).encode()
         )
     if skipped:
@@ -330,23 +313,22 @@ def embed(
 def _write_view(store: _Store, keys: np.ndarray, path: Path) -> np.ndarray:
     """Gather the rows for ``keys`` (in order) chunk by chunk into a memmap file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(keys), store.dim))
     where = store.lookup(keys)
     if (where < 0).any():  # pragma: no cover - guarded by embed's bookkeeping
         raise RuntimeError("embedding cache lost rows while writing a view")
-    offset = 0
-    for chunk in store.chunk_arrays():
-        rows = len(chunk)
-        sel = np.flatnonzero((where >= offset) & (where < offset + rows))
-        if sel.size:
-            out[sel] = chunk[where[sel] - offset]
-        offset += rows
-    out.flush()
-    del out
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        out = np.lib.format.open_memmap(
+            tmp, mode="w+", dtype=np.float32, shape=(len(keys), store.dim)
+        )
+        offset = 0
+        for chunk in store.chunk_arrays():
+            rows = len(chunk)
+            sel = np.flatnonzero((where >= offset) & (where < offset + rows))
+            if sel.size:
+                out[sel] = chunk[where[sel] - offset]
+            offset += rows
+        out.flush()
+        del out
     return np.load(path, mmap_mode="r")
 
 

@@ -1,7 +1,9 @@
 """Learners on embeddings: pure array functions underneath, scikit-learn estimators on top.
 
-Every learner is fitted with ``fit(X, y)`` on the whole pool, ``y == -1`` marking the
-unlabelled rows; ``predict_proba`` columns follow ``classes_``.
+Every learner is fitted with ``fit(X, y)`` on the whole pool; ``y`` holds any label values
+(strings too), with ``-1`` (numbers) or ``None`` (objects) marking the unlabelled rows;
+``predict_proba`` columns follow ``classes_``. For ``GridSearchCV`` on such a pool, use
+``scoring=labelled_scorer(...)`` and ``cv=LabelledKFold(...)``.
 """
 
 from fewlabels.learn.auto import Auto
@@ -11,6 +13,7 @@ from fewlabels.learn.knn import KNN, knn_vote
 from fewlabels.learn.knn_graph import knn_affinity, knn_graph, knn_search, normalize_graph
 from fewlabels.learn.label_spreading import LabelSpreading, spread_labels
 from fewlabels.learn.linear_probe import LinearProbe
+from fewlabels.learn.model_selection import LabelledKFold, labelled_scorer
 from fewlabels.learn.nearest_class_mean import NearestClassMean
 from fewlabels.learn.pseudo_labels import (
     confidence_weights,
@@ -26,6 +29,7 @@ __all__ = [
     "Auto",
     "ConsistencyTraining",
     "LabelSpreading",
+    "LabelledKFold",
     "LinearProbe",
     "NearestClassMean",
     "SelfTraining",
@@ -39,6 +43,7 @@ __all__ = [
     "knn_graph",
     "knn_search",
     "knn_vote",
+    "labelled_scorer",
     "list_learners",
     "normalize_graph",
     "select_pseudo_labels",

@@ -11,9 +11,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from fewlabels._validation import check_param
 from fewlabels.errors import FewlabelsError
-from fewlabels.learn.base import EmbeddingClassifier
-from fewlabels.learn.label_spreading import LabelSpreading
-from fewlabels.learn.linear_probe import LinearProbe
+from fewlabels.learn.base import EmbeddingClassifier, takes_unlabeled
+from fewlabels.learn.registry import LEARNERS
+from fewlabels.learn.targets import decode_targets
 from fewlabels.typing import UNLABELED
 
 #: A candidate: a registry name, or a ``(name, estimator)`` pair.
@@ -152,17 +152,18 @@ class Auto(EmbeddingClassifier):
         self.random_state = random_state
 
     def _named(self) -> list[tuple[str, BaseEstimator]]:
-        from fewlabels.learn.registry import get_learner, list_learners
-
+        # Candidates come from the registry's metadata: learners trained on labels that
+        # do not themselves choose among learners.
+        usable = [e.name for e in LEARNERS.select(needs_labels=True) if not e.meta.get("selector")]
         named: list[tuple[str, BaseEstimator]] = []
         for cand in self.candidates:
             if isinstance(cand, str):
-                if cand in ("auto", "zero-shot"):
+                if cand in LEARNERS and cand not in usable:
                     raise FewlabelsError(
                         f"Auto cannot use {cand!r} as a candidate; choose among learners "
-                        "trained on labels, e.g. ('ncm', 'knn', 'linear', 'label-spreading')."
+                        f"trained on labels: {usable}."
                     )
-                named.append((cand, get_learner(cand)))
+                named.append((cand, LEARNERS.create(cand)))
             else:
                 name, est = cand
                 named.append((str(name), est))
@@ -170,20 +171,24 @@ class Auto(EmbeddingClassifier):
             raise FewlabelsError("Auto expected at least one candidate, but got none.")
         names = [n for n, _ in named]
         if self.fallback not in names:
-            if self.fallback in ("auto", "zero-shot") or self.fallback not in list_learners():
+            if self.fallback not in usable:
                 raise FewlabelsError(
                     f"Auto expected fallback={self.fallback!r} to be a candidate {names} or a "
-                    "learner trained on labels from fewlabels.learn.list_learners()."
+                    f"learner trained on labels: {usable}."
                 )
-            named.append((self.fallback, get_learner(self.fallback)))
+            named.append((self.fallback, LEARNERS.create(self.fallback)))
         return named
 
     @staticmethod
     def _fit_one(
         est: BaseEstimator, X: np.ndarray, y: np.ndarray, graph: Any | None
     ) -> BaseEstimator:
+        """Fit a clone; a learner that does not take unlabelled rows gets the labelled ones."""
         model = clone(est)
-        if graph is not None and isinstance(model, LabelSpreading):
+        if not takes_unlabeled(model):
+            keep = y != UNLABELED
+            return model.fit(X[keep], y[keep])
+        if graph is not None:
             return model.fit(X, y, graph=graph)
         return model.fit(X, y)
 
@@ -245,7 +250,8 @@ class Auto(EmbeddingClassifier):
             self.chosen_ = self.fallback
             self.reason_ = "fallback: a class has a single labelled row"
         est = dict(named)[self.chosen_]
-        self.estimator_ = self._fit_one(est, Xa, ya, None)
+        # The final fit sees the user's own labels, so estimator_ predicts them too.
+        self.estimator_ = self._fit_one(est, Xa, decode_targets(ya, self.classes_), None)
         return self
 
     def _cv_rows(self, y: np.ndarray) -> np.ndarray:
@@ -260,11 +266,12 @@ class Auto(EmbeddingClassifier):
 
     @staticmethod
     def _graphs(named: list[tuple[str, BaseEstimator]], X: np.ndarray) -> dict[str, Any]:
-        """Label-free kNN graphs, built once per distinct LabelSpreading setting."""
+        """Label-free graphs of the learners with the ``accepts_graph`` tag, built once per
+        distinct setting."""
         graphs: dict[str, Any] = {}
         for name, est in named:
-            if isinstance(est, LabelSpreading):
-                key = repr(sorted(est.get_params().items()))
+            if getattr(type(est), "accepts_graph", False):
+                key = f"{type(est).__name__}{sorted(est.get_params().items())!r}"
                 if key not in graphs:
                     graphs[key] = est.build_graph(X)
                 graphs[name] = graphs[key]
@@ -272,12 +279,11 @@ class Auto(EmbeddingClassifier):
 
     @staticmethod
     def _fix_regularisation(est: BaseEstimator, X: np.ndarray, y: np.ndarray) -> BaseEstimator:
-        """A LinearProbe choosing ``C`` by its own cross-validation gets the ``C`` it picks
-        on all labelled rows, once, instead of a nested search in every repeat."""
-        if not isinstance(est, LinearProbe) or est.C is not None:
-            return est
-        probe = clone(est).fit(X, y)
-        return clone(est).set_params(C=probe.C_)
+        """A learner that tunes itself by an inner cross-validation (``LinearProbe``'s ``C``)
+        settles it once on all labelled rows (its ``with_settled_params`` step) instead of a
+        nested search in every repeat."""
+        settle = getattr(est, "with_settled_params", None)
+        return settle(X, y) if callable(settle) else est
 
     def _pick(self, named: list[tuple[str, BaseEstimator]], correct: dict[str, np.ndarray]) -> str:
         """The first candidate tied with the best (rule 2)."""

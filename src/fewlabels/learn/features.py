@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from fewlabels.encode.base import l2_normalize as l2_rows
+
+__all__ = ["center_normalize", "l2_rows", "pool_mean"]
+
 
 def pool_mean(X: np.ndarray) -> np.ndarray:
     """Mean of the L2-normalised rows of ``X``.
@@ -23,22 +27,6 @@ def pool_mean(X: np.ndarray) -> np.ndarray:
     ndarray of shape (n_features,), float32
     """
     return l2_rows(X).mean(axis=0, dtype=np.float64).astype(np.float32)
-
-
-def l2_rows(X: np.ndarray, *, eps: float = 1e-12) -> np.ndarray:
-    """Scale each row to unit L2 norm (a zero row stays zero).
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_features), float32
-    """
-    X = np.asarray(X, dtype=np.float32)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return (X / np.maximum(norms, eps)).astype(np.float32, copy=False)
 
 
 def center_normalize(X: np.ndarray, mean: np.ndarray | None) -> np.ndarray:

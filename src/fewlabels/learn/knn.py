@@ -102,7 +102,8 @@ class KNN(EmbeddingClassifier):
         Xa, ya = self._validate_fit(X, y)
         Z = self._fit_features(Xa, center=self.center)
         keep = ya != UNLABELED
-        w = np.ones(len(ya)) if sample_weight is None else np.asarray(sample_weight, float)
+        checked = self._check_weights(sample_weight, Xa)
+        w = np.ones(len(ya)) if checked is None else checked
         keep &= w > 0
         self.memory_ = Z[keep]
         self.memory_labels_ = ya[keep]

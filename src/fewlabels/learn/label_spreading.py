@@ -157,6 +157,9 @@ def class_mass_normalize(P: np.ndarray, prior: np.ndarray) -> np.ndarray:
 class LabelSpreading(EmbeddingClassifier):
     """Label spreading over a sparse, symmetric, normalised kNN graph (faiss).
 
+    Zhou et al. (2004), "Learning with Local and Global Consistency"; scikit-learn's
+    ``LabelSpreading`` on a sparse graph that scales to 100,000+ rows.
+
     Parameters
     ----------
     n_neighbors : int, default 5
@@ -183,13 +186,14 @@ class LabelSpreading(EmbeddingClassifier):
     label_distributions_ : ndarray of shape (n_samples, n_classes)
         ``(I - alpha S)^-1 Y``, clipped at 0 and row-normalised.
     transduction_ : ndarray of shape (n_samples,)
-        Label of every fitted row: the given label for labelled rows, else the argmax of
-        ``label_distributions_``.
+        The transductive answer: the label of every fitted row, the given label for
+        labelled rows, else the argmax of ``fit_proba_``.
     fit_proba_ : ndarray of shape (n_samples, n_classes)
         ``label_distributions_`` after class mass normalisation (``class_mass``), with
-        labelled rows set to their one-hot label;
-        ``predict_proba`` on the fitted rows returns it, and new rows get the
-        similarity-weighted mean of it over their ``n_neighbors`` nearest fitted rows.
+        labelled rows set to their one-hot label. ``predict_proba`` is inductive, for any
+        rows (the fitted ones too): the similarity-weighted mean of ``fit_proba_`` over
+        the ``n_neighbors`` nearest fitted rows, so it never depends on the order or the
+        company of the rows it is given.
     X_fit_ : ndarray of shape (n_samples, n_features)
         The fitted rows, centred and normalised.
     n_iter_ : int
@@ -200,6 +204,9 @@ class LabelSpreading(EmbeddingClassifier):
     mean_ : ndarray of shape (n_features,) or None
     n_features_in_ : int
     """
+
+    transductive = True
+    accepts_graph = True  # fit(X, y, graph=build_graph(X)) skips the kNN search
 
     def __init__(
         self,
@@ -284,7 +291,7 @@ class LabelSpreading(EmbeddingClassifier):
                 )
             S = sp.csr_matrix(graph)
         K = len(self.classes_)
-        w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        w = self._check_weights(sample_weight, Xa)
         Y = seed_matrix(ya, K, sample_weight=w)
         F, self.n_iter_ = spread_labels(
             S, Y, alpha=float(self.alpha), tol=float(self.tol), max_iter=int(self.max_iter)
@@ -304,8 +311,6 @@ class LabelSpreading(EmbeddingClassifier):
 
     def _predict_proba(self, X: np.ndarray) -> np.ndarray:
         Z = self._features(X)
-        if Z.shape == self.X_fit_.shape and np.array_equal(Z, self.X_fit_):
-            return self.fit_proba_.copy()
         sims, idx = knn_search(self.X_fit_, Z, int(self.n_neighbors), clusters=self.clusters_)
         w = np.maximum(sims.astype(np.float64), 0.0) ** float(self.power)
         w[idx < 0] = 0.0

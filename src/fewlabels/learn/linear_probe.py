@@ -11,13 +11,13 @@ import warnings
 from typing import Any
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils.validation import check_is_fitted
 
-from fewlabels._validation import check_param, check_predict_X
-from fewlabels.learn.base import EmbeddingClassifier, softmax
+from fewlabels._validation import check_param
+from fewlabels.learn.base import EmbeddingClassifier, sklearn_decision, softmax
 from fewlabels.learn.threads import limit_threads_if_small
 from fewlabels.typing import UNLABELED
 
@@ -114,6 +114,8 @@ class LinearProbe(EmbeddingClassifier):
         Held-out accuracy per candidate ``C`` (None when no cross-validation ran).
     coef_ : ndarray of shape (n_classes, n_features)
     intercept_ : ndarray of shape (n_classes,)
+    n_iter_ : int
+        Iterations of the final logistic regression.
     mean_ : ndarray of shape (n_features,) or None
     n_features_in_ : int
     """
@@ -153,7 +155,8 @@ class LinearProbe(EmbeddingClassifier):
         Xa, ya = self._validate_fit(X, y)
         Z = self._fit_features(Xa, center=self.center)
         keep = ya != UNLABELED
-        w = None if sample_weight is None else np.asarray(sample_weight, float)[keep]
+        checked = self._check_weights(sample_weight, Xa)
+        w = None if checked is None else checked[keep]
         Zl, yl = Z[keep], ya[keep]
         counts = np.bincount(yl, minlength=len(self.classes_))
         self.cv_scores_: dict[float, float] | None = None
@@ -177,13 +180,29 @@ class LinearProbe(EmbeddingClassifier):
         else:
             coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
         self.coef_, self.intercept_ = coef, intercept
+        self.n_iter_ = int(np.max(model.n_iter_))
         return self
 
+    def with_settled_params(self, X: Any, y: Any) -> LinearProbe:
+        """A clone whose ``C`` is the one its cross-validation picks on ``X``, ``y``.
+
+        :class:`Auto` scores this clone in its repeats instead of running the inner search
+        in each one. A probe with a fixed ``C`` is returned unchanged.
+        """
+        if self.C is not None:
+            return self
+        return clone(self).set_params(C=clone(self).fit(X, y).C_)
+
     def decision_function(self, X: Any) -> np.ndarray:
-        """Logits, shape (n_samples, n_classes)."""
-        check_is_fitted(self, "coef_")
-        Xa = check_predict_X(X, self.n_features_in_, learner="LinearProbe")
-        return self._features(Xa) @ self.coef_.T + self.intercept_
+        """Logits.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes (positive
+        for ``classes_[1]``), as in scikit-learn.
+        """
+        Xa = self._check_predict(X)
+        return sklearn_decision(self._features(Xa) @ self.coef_.T + self.intercept_)
 
     def _predict_proba(self, X: np.ndarray) -> np.ndarray:
         return softmax(self._features(X) @ self.coef_.T + self.intercept_)

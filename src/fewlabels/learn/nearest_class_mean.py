@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
-from fewlabels._validation import check_param, check_predict_X
-from fewlabels.learn.base import EmbeddingClassifier, softmax
+from fewlabels._validation import check_param
+from fewlabels.learn.base import EmbeddingClassifier, sklearn_decision, softmax
 from fewlabels.learn.class_means import class_means
 
 
@@ -50,7 +49,7 @@ class NearestClassMean(EmbeddingClassifier):
         X : array-like of shape (n_samples, n_features)
             Every row of the pool.
         y : array-like of shape (n_samples,)
-            Class codes, ``-1`` for unlabelled rows.
+            Labels of any type, ``-1`` (numbers) or ``None`` (objects) for unlabelled rows.
         sample_weight : array-like of shape (n_samples,), optional
             Weights of the labelled rows in their class mean.
 
@@ -68,15 +67,20 @@ class NearestClassMean(EmbeddingClassifier):
         )
         Xa, ya = self._validate_fit(X, y)
         Z = self._fit_features(Xa, center=self.center)
-        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        w = self._check_weights(sample_weight, Xa)
         self.means_ = class_means(Z, ya, len(self.classes_), sample_weight=w)
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """Cosine similarity of each row to each class mean, shape (n_samples, n_classes)."""
-        check_is_fitted(self, "means_")
-        Xa = check_predict_X(X, self.n_features_in_, learner="NearestClassMean")
-        return self._features(Xa) @ self.means_.T
+        """Cosine similarity of each row to each class mean.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes (the
+        similarity to ``classes_[1]`` minus that to ``classes_[0]``), as in scikit-learn.
+        """
+        Xa = self._check_predict(X)
+        return sklearn_decision(self._features(Xa) @ self.means_.T)
 
     def _predict_proba(self, X: np.ndarray) -> np.ndarray:
         return softmax((self._features(X) @ self.means_.T) / self.temperature)

@@ -14,14 +14,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from fewlabels._validation import check_label_codes, check_param
+from fewlabels._validation import check_param
 from fewlabels.errors import FewlabelsError, InputTypeError
-from fewlabels.learn.base import EmbeddingClassifier
+from fewlabels.learn.base import EmbeddingClassifier, is_transductive, takes_unlabeled
 from fewlabels.learn.pseudo_labels import (
     confidence_weights,
     curriculum_threshold,
     select_pseudo_labels,
 )
+from fewlabels.learn.targets import align_proba, decode_targets
 from fewlabels.typing import UNLABELED
 
 _CRITERIA = ("threshold", "curriculum")
@@ -70,6 +71,9 @@ class SelfTraining(EmbeddingClassifier):
         The base learner fitted on the final labels.
     transduction_ : ndarray of shape (n_samples,)
         The label of every fitted row: given, pseudo, or predicted by ``base_estimator_``.
+    fit_proba_ : ndarray of shape (n_samples, n_classes)
+        The final base learner's probabilities for the fitted rows (its ``fit_proba_``
+        when it is transductive).
     labeled_iter_ : ndarray of shape (n_samples,)
         The round in which each row got its label: 0 for given labels (and seeds), ``r``
         for round ``r``, -1 for rows never pseudo-labelled.
@@ -84,6 +88,8 @@ class SelfTraining(EmbeddingClassifier):
         The fitted seeder, when it was used.
     n_features_in_ : int
     """
+
+    transductive = True
 
     def __init__(
         self,
@@ -134,22 +140,37 @@ class SelfTraining(EmbeddingClassifier):
 
         return LabelSpreading(class_mass=False)
 
-    def _fit_base(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> Any:
+    def _fit_base(
+        self, X: np.ndarray, codes: np.ndarray, w: np.ndarray, *, graph: Any = None
+    ) -> Any:
+        """A fresh clone of ``base`` fitted on the rows labelled so far (given or pseudo).
+
+        The base sees the user's label values (so ``base_estimator_`` predicts them); a base
+        that does not take unlabelled rows (the ``takes_unlabeled`` tag) gets only the
+        labelled ones.
+        """
         model = clone(self._base())
+        y = decode_targets(codes, self.classes_)
         kwargs: dict[str, Any] = {}
         if self.weight_power not in (None, 0) and has_fit_parameter(model, "sample_weight"):
             kwargs["sample_weight"] = w
-        if self._graph is not None:
-            kwargs["graph"] = self._graph
+        if not takes_unlabeled(model):
+            keep = codes != UNLABELED
+            if "sample_weight" in kwargs:
+                kwargs["sample_weight"] = w[keep]
+            return model.fit(X[keep], y[keep], **kwargs)
+        if graph is not None:
+            kwargs["graph"] = graph
         return model.fit(X, y, **kwargs)
 
-    def _seed(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Labels from the seeder's most confident rows per predicted class."""
+    def _seed(self, X: np.ndarray, y: Any) -> np.ndarray:
+        """Codes from the seeder's most confident rows per predicted class; sets ``classes_``."""
         self.seeder_ = clone(self.seeder).fit(X, y)
+        self.classes_ = np.asarray(self.seeder_.classes_)
         proba = self.seeder_.predict_proba(X)
         pred = proba.argmax(axis=1)
         conf = proba.max(axis=1)
-        seeded = np.full(len(y), UNLABELED, dtype=np.int64)
+        seeded = np.full(len(X), UNLABELED, dtype=np.int64)
         for c in range(proba.shape[1]):
             rows = np.flatnonzero(pred == c)
             top = rows[np.argsort(-conf[rows], kind="stable")[: int(self.seed_per_class)]]
@@ -163,30 +184,30 @@ class SelfTraining(EmbeddingClassifier):
         ----------
         X : array-like of shape (n_samples, n_features)
             Every row of the pool.
-        y : array-like of shape (n_samples,), ``-1`` for unlabelled rows
-            May be all ``-1`` only when a ``seeder`` is given.
+        y : array-like of shape (n_samples,)
+            Labels of any type, ``-1`` (numbers) or ``None`` (objects) for unlabelled rows.
+            May have no labelled row only when a ``seeder`` is given.
 
         Returns
         -------
         self
         """
         self._check_params()
-        seeded = self.seeder is not None and bool(np.all(np.asarray(y) == UNLABELED))
-        Xa, ya = self._validate_fit(X, y, require_labels=not seeded)
+        Xa, ya = self._validate_fit(X, y, require_labels=self.seeder is None)
         self.seeder_ = None
-        if seeded:
-            ya = self._seed(Xa, ya)
-            self.classes_ = np.asarray(self.seeder_.classes_)
-            check_label_codes(ya, len(ya), len(self.classes_))
+        if self.seeder is not None and bool(np.all(ya == UNLABELED)):
+            ya = self._seed(Xa, y)
+        elif self.seeder is not None and len(self.classes_) < 2:
+            self._validate_fit(X, y)  # raises: labels given, but of a single class
         # A graph learner (LabelSpreading) builds its label-free graph once for all rounds.
         build = getattr(self._base(), "build_graph", None)
-        self._graph = build(Xa) if callable(build) else None
+        graph = build(Xa) if callable(build) else None
         y_cur = ya.copy()
         originally_unlabeled = y_cur == UNLABELED
         self.labeled_iter_ = np.where(originally_unlabeled, -1, 0).astype(np.int64)
         w = np.where(originally_unlabeled, 0.0, 1.0)
         self.history_: list[dict[str, float]] = []
-        model = self._fit_base(Xa, y_cur, w)
+        model = self._fit_base(Xa, y_cur, w, graph=graph)
         self.termination_condition_ = "max_iter"
         self.n_iter_ = 0
         for r in range(1, int(self.max_iter) + 1):
@@ -194,7 +215,7 @@ class SelfTraining(EmbeddingClassifier):
             if cand.size == 0:
                 self.termination_condition_ = "all_labeled"
                 break
-            proba = self._proba(model, Xa)
+            proba = self._pool_proba(model, Xa)
             if self.criterion == "curriculum":
                 pool = proba[originally_unlabeled].max(axis=1)
                 thr = curriculum_threshold(pool, round_=r, step=float(self.step))
@@ -221,26 +242,29 @@ class SelfTraining(EmbeddingClassifier):
                     "n_labeled": int((y_cur != UNLABELED).sum()),
                 }
             )
-            model = self._fit_base(Xa, y_cur, w)
+            model = self._fit_base(Xa, y_cur, w, graph=graph)
         if not (y_cur == UNLABELED).any():
             self.termination_condition_ = "all_labeled"
-        self._graph = None
         self.base_estimator_ = model
         self.pseudo_weight_ = w
-        final = self._proba(model, Xa).argmax(axis=1)
-        self.transduction_ = np.where(y_cur == UNLABELED, self.classes_[final], y_cur)
+        self.fit_proba_ = self._pool_proba(model, Xa)
+        final = self.fit_proba_.argmax(axis=1)
+        self.transduction_ = self.classes_[np.where(y_cur == UNLABELED, final, y_cur)]
         return self
 
-    def _proba(self, model: Any, X: np.ndarray) -> np.ndarray:
-        """Probabilities of ``model`` with columns aligned to ``classes_``."""
-        proba = np.asarray(model.predict_proba(X))
-        cols = np.asarray(model.classes_)
-        if cols.shape == self.classes_.shape and np.array_equal(cols, self.classes_):
-            return proba
-        full = np.zeros((len(X), len(self.classes_)))
-        full[:, np.searchsorted(self.classes_, cols)] = proba
-        return full
+    def _pool_proba(self, model: Any, X: np.ndarray) -> np.ndarray:
+        """The base's probabilities for the fitted pool, columns aligned to ``classes_``.
+
+        A transductive base (the ``transductive`` tag) was fitted on exactly these rows, so
+        its own answer for them (``fit_proba_``) is used.
+        """
+        if is_transductive(model) and takes_unlabeled(model):
+            proba = np.asarray(model.fit_proba_)
+        else:
+            proba = np.asarray(model.predict_proba(X))
+        return align_proba(proba, model.classes_, self.classes_)
 
     def _predict_proba(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "base_estimator_")
-        return self._proba(self.base_estimator_, X)
+        model = self.base_estimator_
+        return align_proba(np.asarray(model.predict_proba(X)), model.classes_, self.classes_)

@@ -15,18 +15,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from fewlabels._validation import (
     check_class_names,
     check_embeddings,
-    check_label_codes,
     check_param,
-    check_predict_X,
-    check_text_side,
 )
+from fewlabels.encode.base import check_text_side
 from fewlabels.errors import FewlabelsError
-from fewlabels.learn.base import EmbeddingClassifier, softmax
+from fewlabels.learn.base import EmbeddingClassifier, sklearn_decision, softmax
 from fewlabels.learn.features import center_normalize, l2_rows, pool_mean
 from fewlabels.typing import UNLABELED
 
@@ -118,7 +115,9 @@ class ZeroShot(EmbeddingClassifier):
         The encoder that embedded ``X`` (its text side): the MiniLM encoder for text data,
         a CLIP encoder for images.
     class_names : sequence of str
-        Class ``c`` of ``classes_`` is ``class_names[c]``.
+        The classes. Labels passed to ``fit`` are class names (then ``classes_`` holds the
+        names) or numeric positions in ``class_names`` (a Dataset's codes; then
+        ``classes_`` is ``0 .. K-1``); without labels, ``classes_`` holds the names.
     templates : sequence of str, optional
         Prompt templates with one ``{}``; default ``DEFAULT_TEMPLATES[encoder.modality]``.
     descriptions : mapping of class name to str or list of str, optional
@@ -136,7 +135,7 @@ class ZeroShot(EmbeddingClassifier):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        ``0 .. n_classes - 1``.
+        The class names, or ``0 .. n_classes - 1`` when fitted on numeric labels.
     class_names_ : tuple of str
     prompts_ : list of list of str
     text_embeddings_ : ndarray of shape (n_classes, dim)
@@ -149,6 +148,8 @@ class ZeroShot(EmbeddingClassifier):
     mean_ : ndarray of shape (dim,)
     n_features_in_ : int
     """
+
+    needs_text_side = True
 
     def __init__(
         self,
@@ -207,7 +208,8 @@ class ZeroShot(EmbeddingClassifier):
         X : array-like of shape (n_samples, dim)
             Embeddings of the pool, from ``encoder``.
         y : array-like of shape (n_samples,), optional
-            Class codes, ``-1`` (the default, all rows) for unlabelled rows.
+            Class names, or positions in ``class_names``; ``-1`` or ``None`` for unlabelled
+            rows (the default: every row unlabelled).
 
         Returns
         -------
@@ -219,18 +221,15 @@ class ZeroShot(EmbeddingClassifier):
         )
         check_param("cache_per_class", self.cache_per_class, low=0, high=np.inf, learner=name)
         T = self._text_embeddings()
-        Xa = check_embeddings(X)
-        ya = np.full(len(Xa), UNLABELED) if y is None else y
-        Xa, ya = self._validate_fit(Xa, ya, require_labels=False)
         K = len(self.class_names_)
-        ya = check_label_codes(ya, len(Xa), K)
+        Xa, codes = self._validate_fit(X, self._default_y(X, y), require_labels=False)
+        ya = self._name_codes(codes, by_position=y is not None and _numeric(y))
         if T.shape[1] != Xa.shape[1]:
             raise FewlabelsError(
                 f"ZeroShot expected X from the encoder's embedding space ({T.shape[1]} "
                 f"features, like its text embeddings), but X has {Xa.shape[1]}. Embed the "
                 "data with the same encoder that embeds the prompts."
             )
-        self.classes_ = np.arange(K, dtype=np.int64)
         self.text_embeddings_ = T
         self.mean_ = pool_mean(Xa)
         keys = [np.flatnonzero(ya != UNLABELED)]
@@ -251,13 +250,59 @@ class ZeroShot(EmbeddingClassifier):
         self.cache_labeled_ = np.arange(len(key_rows)) < len(keys[0])
         return self
 
+    @staticmethod
+    def _default_y(X: Any, y: Any) -> Any:
+        if y is not None:
+            return y
+        return np.full(len(X), None, dtype=object)
+
+    def _name_codes(self, codes: np.ndarray, *, by_position: bool) -> np.ndarray:
+        """Codes into ``class_names`` from the labelled values; sets ``classes_``.
+
+        Numeric labels are positions in ``class_names`` (a Dataset's codes) and
+        ``classes_`` is ``0 .. K-1``; other labels are class names and ``classes_`` holds
+        the names.
+        """
+        names = self.class_names_
+        present = self.classes_
+        K = len(names)
+        if by_position:
+            bad = [v for v in present.tolist() if not (float(v).is_integer() and 0 <= v < K)]
+            if bad:
+                raise FewlabelsError(
+                    f"ZeroShot expected numeric labels to be positions 0..{K - 1} in "
+                    f"class_names {list(names)} (or -1 for unlabelled), but got {bad}. Pass "
+                    "the class names as labels instead."
+                )
+            where = present.astype(np.int64)
+            self.classes_ = np.arange(K, dtype=np.int64)
+        else:
+            index = {n: i for i, n in enumerate(names)}
+            unknown = [v for v in present.tolist() if str(v) not in index]
+            if unknown:
+                raise FewlabelsError(
+                    f"ZeroShot expected labels among its class_names {list(names)}, but got "
+                    f"{unknown}. Add those classes to class_names or fix the labels."
+                )
+            where = np.array([index[str(v)] for v in present.tolist()], dtype=np.int64)
+            self.classes_ = np.asarray(names)
+        out = np.full(codes.shape, UNLABELED, dtype=np.int64)
+        lab = codes != UNLABELED
+        out[lab] = where[codes[lab]]
+        return out
+
     def _zero_shot(self, X: np.ndarray) -> np.ndarray:
         return softmax((l2_rows(X) @ self.text_embeddings_.T) / float(self.temperature))
 
     def decision_function(self, X: Any) -> np.ndarray:
-        """Zero-shot logits plus the cache vote, shape (n_samples, n_classes)."""
-        check_is_fitted(self, "text_embeddings_")
-        return self._logits(check_predict_X(X, self.n_features_in_, learner="ZeroShot"))
+        """Zero-shot logits plus the cache vote.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes (positive
+        for ``classes_[1]``), as in scikit-learn.
+        """
+        return sklearn_decision(self._logits(self._check_predict(X)))
 
     def _logits(self, X: np.ndarray) -> np.ndarray:
         logits = (l2_rows(X) @ self.text_embeddings_.T).astype(np.float64) / float(self.temperature)
@@ -270,3 +315,9 @@ class ZeroShot(EmbeddingClassifier):
 
     def _predict_proba(self, X: np.ndarray) -> np.ndarray:
         return softmax(self._logits(X))
+
+
+def _numeric(y: Any) -> bool:
+    """Whether labels are numbers (positions in ``class_names``) rather than names."""
+    arr = np.asarray(y)
+    return bool(np.issubdtype(arr.dtype, np.number)) and not np.issubdtype(arr.dtype, np.bool_)

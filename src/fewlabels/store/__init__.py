@@ -1,8 +1,11 @@
-"""The workspace and its SQLite label store: items, an append-only label history, rounds."""
+"""The label store: one SQLite file of items, an append-only label history and rounds.
 
-from fewlabels.store.config import DataSourceConfig, WorkspaceConfig
-from fewlabels.store.export import ImportReport, export_labels, import_labels
+Persistence only: this package imports nothing above :mod:`fewlabels.errors` (no learner,
+strategy, encoder or workspace). The loop over a store lives in :mod:`fewlabels.workspace`.
+"""
+
 from fewlabels.store.label_store import (
+    LABEL_SOURCES,
     CorruptStoreError,
     ItemRecord,
     LabelEvent,
@@ -11,24 +14,14 @@ from fewlabels.store.label_store import (
     RoundProgress,
     UndoConflictError,
 )
-from fewlabels.store.source import SourceChangedError, SourceCheck
-from fewlabels.store.workspace import Workspace, WorkspaceStatus
 
 __all__ = [
+    "LABEL_SOURCES",
     "CorruptStoreError",
-    "DataSourceConfig",
-    "ImportReport",
     "ItemRecord",
     "LabelEvent",
     "LabelStore",
     "Round",
     "RoundProgress",
-    "SourceChangedError",
-    "SourceCheck",
     "UndoConflictError",
-    "Workspace",
-    "WorkspaceConfig",
-    "WorkspaceStatus",
-    "export_labels",
-    "import_labels",
 ]

@@ -3,7 +3,10 @@
 The file runs in WAL mode with short ``BEGIN IMMEDIATE`` transactions and a busy timeout,
 so several processes (two labelling pages, a ``suggest`` run) can read and write it at
 once without losing a label: every label is an append to the history, and the current
-label of an item is its latest history row.
+label of an item is its latest history row (the SQL view ``current_labels``).
+
+This file runs past 400 lines because it is one class over one schema, each method a short
+SQL statement; splitting it would scatter that schema over several files.
 """
 
 from __future__ import annotations
@@ -75,6 +78,17 @@ CREATE TABLE IF NOT EXISTS leases (
     client TEXT NOT NULL,
     expires REAL NOT NULL
 );
+"""
+
+#: The current label of each labelled item: its latest history row, unless that row clears
+#: it (an undo back to unlabelled). The one place this rule is written; created with the schema
+#: and, for a file made before the view existed, when the file is opened.
+_CURRENT_LABELS_VIEW = """
+CREATE VIEW IF NOT EXISTS current_labels AS
+SELECT l.seq, l.item_id, l.label, l.who, l.source, l.time, l.undoes
+FROM labels l
+JOIN (SELECT item_id, MAX(seq) AS seq FROM labels GROUP BY item_id) m ON l.seq = m.seq
+WHERE l.label IS NOT NULL;
 """
 
 _TABLES = ("meta", "items", "labels", "rounds", "round_items", "skips", "leases")
@@ -225,6 +239,7 @@ class LabelStore:
             check_store_file(self.path)
             with self._connect() as con:
                 con.execute("PRAGMA journal_mode=WAL")
+                self._ensure_views(con)
         elif not create:
             raise MissingFileError(
                 f"Expected a label store at {self.path}, but there is no such file. "
@@ -234,7 +249,7 @@ class LabelStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as con:
                 con.execute("PRAGMA journal_mode=WAL")
-                con.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
+                con.executescript("BEGIN IMMEDIATE;" + _SCHEMA + _CURRENT_LABELS_VIEW + "COMMIT;")
                 with self._write(con):
                     con.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (_FORMAT,))
                     con.execute(
@@ -269,6 +284,15 @@ class LabelStore:
 
     def _connect(self) -> Any:
         return self._connection()
+
+    @staticmethod
+    def _ensure_views(con: sqlite3.Connection) -> None:
+        """Add the ``current_labels`` view to a file made before it existed (idempotent)."""
+        found = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='view' AND name='current_labels'"
+        ).fetchone()
+        if found is None:
+            con.executescript("BEGIN IMMEDIATE;" + _CURRENT_LABELS_VIEW + "COMMIT;")
 
     @staticmethod
     @contextmanager
@@ -434,11 +458,7 @@ class LabelStore:
         now = _now()
         with self._connect() as con, self._write(con):
             if seq is None:
-                q = (
-                    "SELECT seq FROM labels l WHERE source='human' AND undoes IS NULL "
-                    "AND label IS NOT NULL "
-                    "AND seq = (SELECT MAX(seq) FROM labels m WHERE m.item_id = l.item_id)"
-                )
+                q = "SELECT seq FROM current_labels WHERE source='human' AND undoes IS NULL"
                 args: list[Any] = []
                 if who is not None:
                     q += " AND who=?"
@@ -496,9 +516,8 @@ class LabelStore:
         """The current label of every labelled item: its latest history row (when not cleared)."""
         with self._connect() as con:
             rows = con.execute(
-                "SELECT l.seq, l.item_id, l.label, l.who, l.source, l.time, l.undoes FROM labels l "
-                "JOIN (SELECT item_id, MAX(seq) AS seq FROM labels GROUP BY item_id) m "
-                "ON l.seq = m.seq WHERE l.label IS NOT NULL ORDER BY l.seq"
+                "SELECT seq, item_id, label, who, source, time, undoes FROM current_labels "
+                "ORDER BY seq"
             ).fetchall()
         return {r[1]: LabelEvent(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows}
 
@@ -608,12 +627,7 @@ class LabelStore:
             )
         ]
         labelled = {
-            r[0]
-            for r in con.execute(
-                "SELECT l.item_id FROM labels l JOIN (SELECT item_id, MAX(seq) AS seq FROM labels "
-                "GROUP BY item_id) m ON l.seq = m.seq "
-                "WHERE l.label IS NOT NULL AND l.source != 'pseudo'"
-            )
+            r[0] for r in con.execute("SELECT item_id FROM current_labels WHERE source != 'pseudo'")
         }
         last_skip = {
             r[0]: int(r[1])

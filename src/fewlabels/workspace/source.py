@@ -10,93 +10,59 @@ import numpy as np
 import pandas as pd
 
 from fewlabels.data.dataset import Dataset, take_inputs
-from fewlabels.errors import FewlabelsError, MissingFileError, StateError
-from fewlabels.store.config import DataSourceConfig
+from fewlabels.data.source import load_source
+from fewlabels.errors import MissingFileError, StateError
 from fewlabels.typing import UNLABELED
+from fewlabels.workspace.config import DataSourceConfig
 
 
 class SourceChangedError(StateError):
     """Items registered in the store are missing from the data source or their content changed."""
 
 
-def builtin_names() -> list[str]:
-    """The names of the built-in datasets."""
-    from fewlabels.data import list_builtin
-
-    return [info.name for info in list_builtin()]
-
-
-def detect_kind(source: str) -> str:
-    """Whether ``source`` names a built-in dataset, an image folder or a table file."""
-    if source in builtin_names():
-        return "builtin"
-    path = Path(source).expanduser()
-    if path.is_dir():
-        return "folder"
-    if path.is_file():
-        return "table"
-    raise MissingFileError(
-        f"Expected --data to be a built-in dataset ({builtin_names()}), an image folder or a "
-        f"table file (.csv, .tsv, .parquet, .jsonl), but {source!r} is none of these."
-    )
-
-
 def _opaque_id(name: str, original: str) -> str:
     return "item-" + hashlib.sha256(f"{name}:{original}".encode()).hexdigest()[:12]
 
 
-def load_source(data: DataSourceConfig, classes: tuple[str, ...] | None = None) -> Dataset:
-    """Load the pool a workspace labels.
+def load_pool(data: DataSourceConfig, classes: tuple[str, ...] | None = None) -> Dataset:
+    """Load the pool a workspace labels, through :func:`fewlabels.data.load_source`.
 
-    A built-in dataset loses its labels (the workspace must not reveal them): its items get
-    opaque ids and a shuffled order, so neither an id nor a position gives the class away.
-    Folders and tables keep their labels, which the workspace imports.
+    What it adds to ``load_source``: a built-in dataset loses its labels (the workspace must
+    not reveal them): its items get opaque ids and a shuffled order, so neither an id nor a
+    position gives the class away. Folders and tables keep their labels, which the workspace
+    imports. A folder or table that is gone is reported with the fix in ``fewlabels.toml``.
 
     Raises
     ------
     FileNotFoundError
         When a folder or table moved: the message names the path and how to fix it.
     """
-    if data.kind == "builtin":
-        from fewlabels.data import load_builtin
-
-        train = load_builtin(data.source).train
-        if classes and tuple(classes) != train.classes:
-            raise FewlabelsError(
-                f"Expected the classes of the built-in dataset {data.source!r}, "
-                f"{list(train.classes)}, but got {list(classes)}. Leave --classes out for a "
-                "built-in dataset, or give exactly these."
-            )
-        new_ids = np.array([_opaque_id(data.source, str(i)) for i in train.ids], dtype=object)
-        order = np.argsort(new_ids.astype(str), kind="stable")
-        return Dataset(
-            ids=new_ids[order],
-            inputs=take_inputs(train.inputs, order),
-            labels=np.full(len(train), UNLABELED, dtype=np.int64),
-            classes=classes or train.classes,
-            modality=train.modality,
-            name=data.source,
-        )
-    path = Path(data.source)
-    if not path.exists():
+    if data.kind != "builtin" and not Path(data.source).exists():
         raise MissingFileError(
-            f"Expected the workspace's data source at {str(path)!r}, but it is not there (moved or "
-            "deleted?). Put it back, or point `source` under [data] in fewlabels.toml to its "
+            f"Expected the workspace's data source at {data.source!r}, but it is not there (moved "
+            "or deleted?). Put it back, or point `source` under [data] in fewlabels.toml to its "
             "new place."
         )
-    if data.kind == "folder":
-        from fewlabels.data import from_folder
-
-        return from_folder(path, classes=list(classes) if classes else None)
-    from fewlabels.data import from_table
-
-    return from_table(
-        path,
+    dataset = load_source(
+        data.source,
+        kind=data.kind,
         text=data.text,
-        features=list(data.features) if data.features is not None else None,
+        features=data.features,
         label=data.label,
         id=data.id,
-        classes=list(classes) if classes else None,
+        classes=classes,
+    )
+    if data.kind != "builtin":
+        return dataset
+    new_ids = np.array([_opaque_id(data.source, str(i)) for i in dataset.ids], dtype=object)
+    order = np.argsort(new_ids.astype(str), kind="stable")
+    return Dataset(
+        ids=new_ids[order],
+        inputs=take_inputs(dataset.inputs, order),
+        labels=np.full(len(dataset), UNLABELED, dtype=np.int64),
+        classes=dataset.classes,
+        modality=dataset.modality,
+        name=data.source,
     )
 
 

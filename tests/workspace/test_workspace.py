@@ -10,13 +10,9 @@ import pytest
 
 from fewlabels.data import load_builtin
 from fewlabels.errors import StateError
-from fewlabels.store import (
-    CorruptStoreError,
-    SourceChangedError,
-    Workspace,
-    WorkspaceConfig,
-)
-from fewlabels.store.source import _opaque_id
+from fewlabels.store import CorruptStoreError
+from fewlabels.workspace import SourceChangedError, Workspace, WorkspaceConfig
+from fewlabels.workspace.source import _opaque_id
 
 
 def _table(path: Path, n: int = 30) -> Path:

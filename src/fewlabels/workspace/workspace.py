@@ -21,30 +21,23 @@ from typing import Any, Literal
 import numpy as np
 
 from fewlabels.data.dataset import Dataset
+from fewlabels.data.source import detect_kind
+from fewlabels.encode.default import default_encoder
 from fewlabels.errors import FewlabelsError, MissingFileError, StateError
-from fewlabels.store.config import CONFIG_NAME, DataSourceConfig, WorkspaceConfig
-from fewlabels.store.export import ImportReport, export_labels, import_labels
 from fewlabels.store.label_store import LabelStore, Round
-from fewlabels.store.source import (
+from fewlabels.typing import UNLABELED
+from fewlabels.workspace.config import CONFIG_NAME, DataSourceConfig, WorkspaceConfig
+from fewlabels.workspace.export import ImportReport, export_labels, import_labels
+from fewlabels.workspace.source import (
     SourceChangedError,
     SourceCheck,
     content_hashes,
-    detect_kind,
     item_sources,
-    load_source,
+    load_pool,
 )
-from fewlabels.store.suggest import cv_accuracy, plan_round
-from fewlabels.typing import UNLABELED
+from fewlabels.workspace.suggest import cv_accuracy, plan_round
 
 STORE_NAME = "labels.db"
-DEFAULT_ENCODERS = {"text": "minilm-int8", "image": "efficientnet-lite0", "tabular": "tabular"}
-
-
-def default_encoder(dataset: Dataset) -> str:
-    """The encoder a new workspace uses for a modality (small in-memory images: raw pixels)."""
-    if dataset.modality == "image" and isinstance(dataset.inputs, np.ndarray):
-        return "pixels"
-    return DEFAULT_ENCODERS[dataset.modality]
 
 
 @dataclass(frozen=True)
@@ -58,7 +51,7 @@ class WorkspaceStatus:
         Current human and imported labels per class.
     cv_accuracy : float or None
         Cross-validated accuracy of a ridge classifier on the labelled embeddings
-        (None with too few labels: see :func:`fewlabels.store.suggest.cv_accuracy`).
+        (None with too few labels: see :func:`fewlabels.workspace.suggest.cv_accuracy`).
     rounds : list of Round
         Every round with the metrics recorded when it was made (the model improving).
     progress : tuple of (int, int) or None
@@ -124,8 +117,9 @@ class Workspace:
         classes : sequence of str, optional
             Class names; by default those of the source (built-in classes, sub-folders, labels).
         encoder : str, optional
-            An encoder name; by default ``pixels`` for small in-memory images,
-            ``efficientnet-lite0`` for image files, ``minilm-int8`` for text, ``tabular`` for rows.
+            An encoder name; by default :func:`fewlabels.encode.default_encoder` of the pool
+            (``minilm-int8`` for text, ``efficientnet-lite0`` for image files, ``pixels`` for
+            small in-memory images, ``tabular`` for rows).
         text, features, label, id : optional
             Column options of a table source.
         """
@@ -145,7 +139,7 @@ class Workspace:
             label=label,
             id=id,
         )
-        dataset = load_source(source_cfg, tuple(classes) if classes else None)
+        dataset = load_pool(source_cfg, tuple(classes) if classes else None)
         config = WorkspaceConfig(
             data=source_cfg,
             classes=dataset.classes,
@@ -240,7 +234,7 @@ class Workspace:
     def source_dataset(self) -> Dataset:
         """The data source as loaded now, without labels (cached for this object)."""
         if self._dataset is None:
-            self._dataset = load_source(self.config.data, self.config.classes).unlabeled()
+            self._dataset = load_pool(self.config.data, self.config.classes).unlabeled()
         return self._dataset
 
     def dataset(self) -> Dataset:
@@ -391,5 +385,5 @@ class Workspace:
     def import_labels(
         self, path: str | Path, *, on_conflict: Literal["keep", "overwrite"] = "keep"
     ) -> ImportReport:
-        """Import labels from CSV (``id``, ``label``); see :func:`fewlabels.store.import_labels`."""
+        """Import labels from CSV (``id``, ``label``); see :func:`fewlabels.workspace.import_labels`."""
         return import_labels(self.store, path, on_conflict=on_conflict)

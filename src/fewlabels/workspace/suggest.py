@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from fewlabels.learn.targets import align_proba
 from fewlabels.typing import UNLABELED
 
 #: The strategy at cold start (fewer than two classes labelled) and once a model exists.
@@ -77,12 +78,13 @@ def cv_accuracy(X: np.ndarray, y: np.ndarray, *, random_state: int = 0) -> float
 
 
 def _get_learner(name: str, seed: int) -> Any:
+    """A new learner by name, seeded when it takes a ``random_state`` (KNN, NCM do not)."""
     from fewlabels.learn import get_learner
 
-    try:
-        return get_learner(name, random_state=seed)
-    except TypeError:  # a learner without randomness takes no random_state
-        return get_learner(name)
+    model = get_learner(name)
+    if "random_state" in model.get_params(deep=False):
+        model.set_params(random_state=seed)
+    return model
 
 
 def plan_round(
@@ -134,9 +136,8 @@ def plan_round(
             warnings.simplefilter("ignore")
             model.fit(X, y)
             proba = np.asarray(model.predict_proba(X))
-        # columns follow model.classes_; spread them to every class code
-        proba_full = np.zeros((X.shape[0], n_classes), dtype=np.float64)
-        proba_full[:, np.asarray(model.classes_, dtype=np.int64)] = proba
+        # columns follow model.classes_ (the codes labelled so far): spread them to every code
+        proba_full = align_proba(proba, model.classes_, np.arange(n_classes))
     name = strategy or (COLD_START_STRATEGY if proba_full is None else WARM_STRATEGY)
     n_take = int(min(n, int((~labeled_mask).sum())))
     if n_take == 0:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fewlabels.store import LabelStore, export_labels, import_labels
+from fewlabels.store import LabelStore
+from fewlabels.workspace import export_labels, import_labels
 
 
 @pytest.fixture

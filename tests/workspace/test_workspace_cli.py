@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from fewlabels.cli import app
-from fewlabels.store import Workspace
+from fewlabels.workspace import Workspace
 
 runner = CliRunner()
 

@@ -1,0 +1,42 @@
+"""The benchmark report: Markdown plus one self-contained HTML page.
+
+From a results table (:mod:`fewlabels.bench.results`) the report gives, per (dataset, encoder):
+a table of test accuracy (mean ± std over seeds) by method and budget with the best in bold,
+the same for macro-F1, the share of the all-labels ceiling each method reaches, a learning-curve
+plot (accuracy against labels per class, one line per method, a band of ± one std over seeds)
+and accuracy against fit time. A headline table sets the best fewlabels learner against the
+best peer; rows with an active-learning ``strategy`` are drawn as accuracy against the number
+of labels, one line per strategy. Published numbers of the standard settings are shown beside
+ours. The HTML page embeds its plots as base64 PNGs, so it opens in a browser with no server;
+the Markdown file links the same PNGs written to ``figures/``.
+
+The package holds one concept per module:
+
+- :mod:`~.document`: the document model (headings, paragraphs, tables, figures) and its
+  Markdown and HTML renderers;
+- :mod:`~.aggregate`: results rows grouped into tables, and :func:`headline`;
+- :mod:`~.figures`: the plots (matplotlib, imported on first use);
+- :mod:`~.build`: :func:`build_report`, one named step per section, and :func:`write_report`.
+
+Reading the results files and checking that they come from one protocol live in
+:func:`fewlabels.bench.results.load_for_report` and :mod:`fewlabels.bench.provenance`.
+"""
+
+from fewlabels.bench.provenance import check_same_protocol
+from fewlabels.bench.report.aggregate import NOT_RUN, headline
+from fewlabels.bench.report.build import ReportFiles, build_report, write_report
+from fewlabels.bench.report.document import Document, Figure, Table
+from fewlabels.bench.results import load_for_report
+
+__all__ = [
+    "NOT_RUN",
+    "Document",
+    "Figure",
+    "ReportFiles",
+    "Table",
+    "build_report",
+    "check_same_protocol",
+    "headline",
+    "load_for_report",
+    "write_report",
+]
