@@ -99,3 +99,99 @@ def test_demo_distils_a_student_close_to_its_teacher_on_digits(tmp_path: Path) -
     assert cmp["agreement"] >= 0.75
     assert cmp["teacher_items_per_s"] > 0 and cmp["student_items_per_s"] > 0
     assert (tmp_path / "digits-student.onnx").is_file()
+
+
+# --- issue 10 -------------------------------------------------------------------------------
+
+
+def _corrupt(folder: Path, relative: str) -> Path:
+    path = folder / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not an image")
+    return path
+
+
+def test_embed_an_unlabelled_table_and_a_flat_folder(tmp_path: Path) -> None:
+    """Item 3: unlabelled data is the main input; embed needs no classes."""
+    from PIL import Image
+
+    pd.DataFrame({"review": ["great taste", "awful", "fine"]}).to_csv(
+        tmp_path / "t.csv", index=False
+    )
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    out = runner.invoke(
+        app, ["embed", str(tmp_path / "t.csv"), "--text", "review", "-e", "minilm-int8", *cache]
+    )
+    assert out.exit_code == 0, out.output
+    assert "embedded 3 item(s) of 't' with minilm-int8 -> 384-d" in flat(out.output)
+    flat_folder = tmp_path / "flat"
+    flat_folder.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((6, 6), 40 * i, np.uint8)).save(flat_folder / f"{i}.png")
+    out = runner.invoke(app, ["embed", str(flat_folder), "-e", "pixels", *cache])
+    assert out.exit_code == 0, out.output
+    assert "embedded 3 item(s) of 'flat' with pixels -> 36-d" in flat(out.output)
+    assert "--classes" not in out.output
+
+
+def test_embed_counts_an_unreadable_input_and_prints_markup_in_names(
+    image_folder: Path, tmp_path: Path
+) -> None:
+    """Items 17 and 18: a corrupt file named "[/x].png" is shown as such, and the summary adds
+    up (10 encoded now, 0 from the cache, 1 skipped: not "-1 from the cache")."""
+    _corrupt(image_folder, "unlabeled/[/x].png")
+    args = ["embed", str(image_folder), "-e", "pixels", "--cache-dir", str(tmp_path / "c")]
+    for expected in ("10 encoded now, 0 from the cache", "0 encoded now, 10 from the cache"):
+        out = runner.invoke(app, args, terminal_width=200)
+        assert out.exit_code == 0, out.output
+        text = flat(out.output)
+        assert f"embedded 10 item(s) of 'images' with pixels -> 144-d ({expected}, 1 " in text
+        assert "unlabeled/[/x].png: UnidentifiedImageError" in text and "-1 from" not in text
+
+
+def test_status_and_suggest_print_names_with_markup(image_folder: Path, tmp_path: Path) -> None:
+    """Item 17: a class named "[/red]" and an item "[/x].png" are text, not Rich markup."""
+    from fewlabels.workspace import Workspace
+
+    _corrupt(image_folder, "unlabeled/[/x].png")
+    ws_dir = tmp_path / "ws"
+    ws = Workspace.init(
+        ws_dir, data=str(image_folder), classes=["a", "b", "[/red]"], encoder="pixels"
+    )
+    ws.store.add_label("unlabeled/u0.jpg", "[/red]")
+    out = runner.invoke(app, ["status", "-w", str(ws_dir)], terminal_width=200)
+    assert out.exit_code == 0, out.output
+    assert "[/red]" in out.output
+    out = runner.invoke(
+        app, ["suggest", "-w", str(ws_dir), "-n", "2", "-s", "random"], terminal_width=200
+    )
+    assert out.exit_code == 0, out.output
+    assert "round 1 (random): 2 item(s)" in flat(out.output)
+
+
+def test_cli_messages_name_the_problem_plainly(tmp_path: Path) -> None:
+    """Item 18: no stray quotes, "does not exist", an empty CSV named, an IPv6 page URL."""
+    from fewlabels.app.server import page_url
+
+    pd.DataFrame({"body": ["a", "b"]}).to_csv(tmp_path / "t.csv", index=False)
+    out = runner.invoke(
+        app,
+        ["embed", str(tmp_path / "t.csv"), "-e", "pixels", "--text", "text"],
+        terminal_width=400,
+    )
+    assert out.exit_code == 2 and out.output.startswith("error: Expected text column(s)")
+    out = runner.invoke(
+        app, ["embed", str(tmp_path / "nothing.csv"), "-e", "pixels"], terminal_width=400
+    )
+    assert out.exit_code == 2 and "nothing.csv' does not exist" in flat(out.output)
+    (tmp_path / "empty.csv").write_text("")
+    out = runner.invoke(
+        app,
+        ["embed", str(tmp_path / "empty.csv"), "-e", "pixels", "--text", "t"],
+        terminal_width=400,
+    )
+    assert out.exit_code == 2 and "empty.csv" in flat(out.output)
+    assert "the file is empty" in flat(out.output) and "No columns to parse" not in out.output
+    assert page_url("::1", 8765) == "http://[::1]:8765/"
+    assert page_url("localhost", 1) == "http://127.0.0.1:1/"
+    assert page_url("0.0.0.0", 2, token="t") == "http://0.0.0.0:2/?token=t"

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "atomic_fill_folder",
     "atomic_folder",
     "atomic_path",
     "atomic_save_npy",
@@ -116,3 +117,42 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@contextlib.contextmanager
+def atomic_fill_folder(path: str | os.PathLike[str], *, last: str) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; fill it, and its entries appear in ``path``.
+
+    Unlike :func:`atomic_folder`, an existing ``path`` is kept (``fewlabels init .`` in a
+    folder of one's own): an absent ``path`` is created by one rename; otherwise each entry is
+    renamed into it, ``last`` at the end (while it is missing the result counts as absent), and
+    a sub-folder that ``path`` already has is kept, so the sub-folders made must be empty. On
+    an error (in the block or while moving) every entry moved so far and the temporary folder
+    are removed: ``path`` is left as it was.
+    """
+    target = Path(path).absolute()  # "." has no name to put beside it
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_name(target)
+    tmp.mkdir()
+    try:
+        yield tmp
+        if not target.exists():
+            os.replace(tmp, target)
+            return
+        moved: list[Path] = []
+        try:
+            for entry in sorted(tmp.iterdir(), key=lambda p: p.name == last):
+                dest = target / entry.name
+                if entry.is_dir() and dest.is_dir():
+                    continue  # the folder's own sub-folder of that name: keep it
+                os.replace(entry, dest)
+                moved.append(dest)
+        except BaseException:
+            for dest in reversed(moved):
+                if dest.is_dir():
+                    shutil.rmtree(dest, ignore_errors=True)
+                else:
+                    dest.unlink(missing_ok=True)
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

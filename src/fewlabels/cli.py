@@ -44,6 +44,13 @@ def _split_list(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
+def _esc(value: object) -> str:
+    """``value`` as text that Rich prints literally (a class named "[/red]" is no markup)."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
 def _fail(exc: BaseException) -> typer.Exit:
     """Print a user error (which says what was expected and how to fix it) and exit 2."""
     from rich.markup import escape
@@ -113,18 +120,22 @@ def embed(
     )
     enc = get_encoder(encoder, device=device, batch_size=batch_size)
     result = embed_dataset(dataset, enc, cache_dir=cache_dir)
+    # n_encoded counts the inputs this call tried, the unreadable ones included.
+    n_skipped = len(result.skipped)
+    n_now = max(result.n_encoded - n_skipped, 0)
     console.print(
-        f"[green]embedded[/] {len(result.dataset)} item(s) of {dataset.name!r} with {encoder} "
-        f"-> {result.X.shape[1]}-d ({result.n_encoded} encoded now, "
-        f"{len(result.dataset) - result.n_encoded} from the cache)"
+        f"[green]embedded[/] {len(result.dataset)} item(s) of {_esc(repr(dataset.name))} with "
+        f"{_esc(encoder)} -> {result.X.shape[1]}-d ({n_now} encoded now, "
+        f"{len(result.dataset) - n_now} from the cache"
+        + (f", {n_skipped} unreadable skipped)" if n_skipped else ")")
     )
     if result.skipped:
-        console.print(f"[yellow]skipped {len(result.skipped)} unreadable input(s):[/]")
+        console.print(f"[yellow]skipped {n_skipped} unreadable input(s):[/]")
         for item_id, reason in result.skipped[:20]:
-            console.print(f"  {item_id}: {reason}")
+            console.print(f"  {_esc(item_id)}: {_esc(reason)}")
     if out:
         np.save(out, np.asarray(result.X))
-        console.print(f"wrote {out}")
+        console.print(f"wrote {_esc(out)}")
 
 
 @app.command()
@@ -192,7 +203,7 @@ def simulate(
     def progress(rows: list[dict[str, object]]) -> None:
         last = rows[-1]
         console.print(
-            f"  {last['strategy']:>16} seed {last['seed']}: {last['n_labels']} labels -> "
+            f"  {_esc(last['strategy']):>16} seed {last['seed']}: {last['n_labels']} labels -> "
             f"accuracy {last['accuracy']:.3f}"
         )
 
@@ -219,7 +230,7 @@ def simulate(
         "final acc",
         "labels to reach random",
         "ratio",
-        title=f"{dataset}: labels needed to reach random's final accuracy "
+        title=f"{_esc(dataset)}: labels needed to reach random's final accuracy "
         f"({summary['target'].iloc[0]:.3f})",
     )
     for _, row in summary.iterrows():
@@ -230,10 +241,14 @@ def simulate(
         )
         ratio = "-" if row["ratio"] != row["ratio"] else f"{row['ratio']:.0%}"
         table.add_row(
-            row["strategy"], str(row["final_labels"]), f"{row['final_accuracy']:.3f}", needed, ratio
+            _esc(row["strategy"]),
+            str(row["final_labels"]),
+            f"{row['final_accuracy']:.3f}",
+            needed,
+            ratio,
         )
     console.print(table)
-    console.print(f"wrote {target}")
+    console.print(f"wrote {_esc(target)}")
 
 
 # --- bench: bench, report ---
@@ -376,6 +391,8 @@ def init(
         f"classes {list(ws.config.classes)}, "
         f"encoder {ws.config.encoder}, {sum(counts.values())} imported label(s)"
     )
+    for typo in ws.status(with_accuracy=False).likely_typos:
+        console.print(f"[yellow]warning:[/] {_esc(typo.message())}", highlight=False)
     console.print(
         f"next: [bold]fewlabels suggest -w {directory} -n 20[/], "
         f"then [bold]fewlabels label -w {directory}[/]"
@@ -396,13 +413,18 @@ def suggest(
     """Embed the pool, fit the model on the labels so far and pick the next round to label."""
     ws = _open_workspace(workspace)
     rnd = ws.suggest(n, strategy=strategy, progress=True)
+    from fewlabels.workspace.suggest import leftover_message
+
+    left = leftover_message(rnd.metrics)
+    if left is not None:
+        console.print(left, markup=False, highlight=False)
     acc = rnd.metrics.get("cv_accuracy")
     console.print(
-        f"[green]round {rnd.id}[/] ({rnd.strategy}): {len(rnd.item_ids)} item(s) to label; "
-        f"{rnd.metrics.get('n_labelled', 0)} labelled so far"
+        f"[green]round {rnd.id}[/] ({_esc(rnd.strategy)}): {len(rnd.item_ids)} item(s) to "
+        f"label; {rnd.metrics.get('n_labelled', 0)} labelled so far"
         + (f", cross-validated accuracy {acc:.3f}" if acc is not None else "")
     )
-    console.print(f"label them with [bold]fewlabels label -w {workspace}[/]")
+    console.print(f"label them with [bold]fewlabels label -w {_esc(workspace)}[/]")
 
 
 @app.command("label")
@@ -428,7 +450,7 @@ def label_page(
         host=host,
         port=port,
         open_browser=not no_browser,
-        echo=lambda line: console.print(line, soft_wrap=True, highlight=False),
+        echo=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False),
     )
 
 
@@ -447,9 +469,11 @@ def status(
     ws = _open_workspace(workspace, on_source_change="accept" if accept_source_changes else "error")
     st = ws.status()
     console.print(f"{st.n_labelled} of {st.n_items} item(s) labelled")
+    for typo in st.likely_typos:  # a one-item class close to another's name: a mistyped label?
+        console.print(f"[yellow]warning:[/] {_esc(typo.message())}", highlight=False)
     table = Table("class", "labelled")
     for name, count in st.labelled_per_class.items():
-        table.add_row(name, str(count))
+        table.add_row(_esc(name), str(count))
     console.print(table)
     acc = (
         "n/a (label at least 2 items of 2 classes)"
@@ -468,7 +492,7 @@ def status(
             ok, n = st.guesses_right.get(r.id, (0, 0))
             cells = [
                 str(r.id),
-                r.strategy,
+                _esc(r.strategy),
                 str(r.metrics.get("n_labelled", "")),
                 "-" if a is None else f"{a:.3f}",
                 str(len(r.item_ids)),
@@ -487,7 +511,9 @@ def status(
 @app.command()
 def export(
     out: str | None = typer.Argument(
-        None, help="File to write (.csv or .jsonl); default labels.csv in the workspace."
+        None,
+        help="File to write (.csv or .jsonl); default labels.csv in the workspace. "
+        "`fewlabels import` reads it back.",
     ),
     workspace: str = _WS_OPTION,
     history: bool = typer.Option(
@@ -502,21 +528,39 @@ def export(
 
 @app.command("import")
 def import_cmd(
-    path: str = typer.Argument(..., help="CSV with columns id,label."),
+    path: str = typer.Argument(
+        ..., help="CSV or JSONL with an id and a label per row (a `fewlabels export` file)."
+    ),
     workspace: str = _WS_OPTION,
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace conflicting current labels."
     ),
+    id_column: str = typer.Option("id", "--id-column", help="The column holding item ids."),
+    label_column: str = typer.Option("label", "--label-column", help="The column holding labels."),
 ) -> None:
-    """Import labels from CSV (id,label; source=imported).
+    """Import labels from CSV or JSONL (id,label; source=imported).
 
-    Labels for unknown items or classes are reported and nothing is written.
+    Labels for unknown items or classes are reported and nothing is written (exit code 2).
+    When every new label conflicts with a current one, nothing is written either (exit code
+    1): --overwrite replaces them.
     """
     ws = _open_workspace(workspace, on_source_change="ignore")
-    report = ws.import_labels(path, on_conflict="overwrite" if overwrite else "keep")
-    console.print(("[green]" if report.ok else "[bold red]") + report.summary() + "[/]")
+    report = ws.import_labels(
+        path,
+        on_conflict="overwrite" if overwrite else "keep",
+        id_column=id_column,
+        label_column=label_column,
+    )
+    colour = "[green]" if report.ok and not report.kept_conflicts else "[yellow]"
+    console.print((colour if report.ok else "[bold red]") + _esc(report.summary()) + "[/]")
     if not report.ok:
         raise typer.Exit(code=2)
+    if report.only_conflicts:
+        console.print(
+            "[bold red]nothing was imported:[/] every new label conflicts with a current one; "
+            "pass --overwrite to replace them"
+        )
+        raise typer.Exit(code=1)
 
 
 @app.command("distill")
@@ -544,6 +588,12 @@ def distill_cmd(
     flip: bool = typer.Option(False, help="Images: random horizontal flips (photos, not digits)."),
     seed: int = typer.Option(0, help="Seed of the budget split and of training."),
     device: str = typer.Option("auto", help="Torch device; auto picks CUDA when present."),
+    resize: bool = typer.Option(
+        False, help="Images: resize those of another size to the most common size."
+    ),
+    holdout: float = typer.Option(
+        0.2, help="Share of each class's labels hidden from teacher and student to score both."
+    ),
 ) -> None:
     """Distil the teacher (encoder + learner) into a small, fast student and export it to ONNX."""
     from fewlabels.distill import DistillConfig, distill_builtin, distill_workspace
@@ -555,6 +605,8 @@ def distill_cmd(
         drop_fraction=drop,
         random_state=seed,
         device=device,
+        progress=True,
+        holdout_fraction=holdout,
     )
     params = {"flip": True} if flip else None
     if dataset is not None:
@@ -568,6 +620,7 @@ def distill_cmd(
             student=student,
             config=config,
             student_params=params,
+            resize=resize,
         )
     else:
         report = distill_workspace(
@@ -576,12 +629,24 @@ def distill_cmd(
             student=student,
             config=config,
             student_params=params,
+            resize=resize,
         )
     console.print(
         f"[green]student[/] {report.student.kind} distilled from {report.teacher.name} on "
         f"{report.n_pool} rows ({report.n_labelled} human labels); agrees with the teacher on "
         f"{report.pool_agreement:.1%} of the pool; {report.seconds:.0f}s"
     )
+    if report.held_out is not None:
+        h = report.held_out
+        console.print(
+            f"held-out human labels ({h.n}, hidden from both): student accuracy "
+            f"{h.student_accuracy:.1%}, teacher accuracy {h.teacher_accuracy:.1%}, "
+            f"agreement {h.agreement:.1%}"
+        )
+    elif dataset is None:
+        console.print(
+            "no held-out score: it needs at least 2 human labels in every class (and --holdout > 0)"
+        )
     if report.comparison is not None:
         c = report.comparison
         console.print(
@@ -600,13 +665,32 @@ def predict_cmd(
     ),
     out: str = typer.Option("predictions.csv", "--out", "-o", help="CSV: id, label, probability."),
     resize: bool = typer.Option(False, help="Images: resize those of another size than trained."),
+    proba: bool = typer.Option(False, "--proba", help="Add one probability column per class."),
+    id_column: str | None = typer.Option(
+        None, "--id-column", help="Tables: the id column (default: a column named id)."
+    ),
 ) -> None:
-    """Predict with an exported student (onnxruntime only; torch is not needed)."""
+    """Predict with an exported student (onnxruntime only; torch is not needed).
+
+    Ids are kept (paths relative to an image folder, the table's id column, line numbers of a
+    .txt file). Unreadable images are skipped and listed.
+    """
+    from rich.markup import escape
+
     from fewlabels.distill.predict import predict_file
 
-    frame = predict_file(model, data, out=out, resize=resize)
+    frame = predict_file(model, data, out=out, resize=resize, proba=proba, id_column=id_column)
     counts = frame["label"].value_counts().to_dict()
-    console.print(f"wrote {out}: {len(frame)} prediction(s), {counts}")
+    console.print(escape(f"wrote {out}: {len(frame)} prediction(s), {counts}"), highlight=False)
+    skipped = frame.attrs.get("skipped", [])
+    if skipped:
+        shown = "; ".join(f"{i}: {r}" for i, r in skipped[:10])
+        more = f" (and {len(skipped) - 10} more)" if len(skipped) > 10 else ""
+        console.print(
+            f"[yellow]skipped {len(skipped)} unreadable input(s), not in {escape(out)}:[/] "
+            + escape(shown + more),
+            highlight=False,
+        )
 
 
 def main() -> None:  # pragma: no cover - console-script entry

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fewlabels.data import budget_split, load_builtin
@@ -92,7 +93,7 @@ def run_demo(
     out.print(
         f"{len(splits.train)} pool items, {len(splits.test)} held-out test items, "
         f"{train.n_classes} classes; budget {per_class} label(s) per class = "
-        f"[bold]{len(split.labeled_ids)} labels[/]; encoder [bold]{enc_name}[/]"
+        f"[bold]{len(split.labeled_ids)} labels[/]; encoder [bold]{escape(enc_name)}[/]"
     )
 
     out.rule("1. embed (cached)")

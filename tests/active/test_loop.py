@@ -37,6 +37,19 @@ def test_seed_set_is_round_zero_and_runs_are_deterministic(blob_split: Split) ->
     assert [r.accuracy for r in a] == [r.accuracy for r in b]
 
 
+@pytest.mark.parametrize("learner", ["auto", "label-spreading"])
+def test_string_labels_simulate_like_their_codes(blob_split: Split, learner: str) -> None:
+    # Labels are the user's own values: strings need no re-mapping and give the same run.
+    Xp, yp, Xt, yt = blob_split
+    names = np.array(["ant", "bee", "cat", "dog"], dtype=object)
+    kw = {"strategy": "margin", "learner": learner, "batch": 4, "rounds": 3, "seed": 0}
+    coded = simulate(Xp, yp, Xt, yt, **kw)
+    named = simulate(Xp, names[yp], Xt, names[yt], **kw)
+    assert [r.selected for r in named] == [r.selected for r in coded]
+    assert [r.accuracy for r in named] == [r.accuracy for r in coded]
+    assert named[-1].accuracy > 0.5  # 4 classes: chance is 0.25
+
+
 def test_stops_when_the_pool_is_exhausted(blob_split: Split) -> None:
     Xp, yp, Xt, yt = blob_split
     recs = simulate(Xp[:10], yp[:10], Xt, yt, strategy="random", learner=LR, batch=4, rounds=5)
@@ -67,7 +80,7 @@ def test_bad_arguments_are_explained(blob_split: Split) -> None:
         simulate(Xp, yp, Xt, yt, learner=LR, batch=0)
     with pytest.raises(ValueError, match=r"Expected y_pool of shape \(160,\)"):
         simulate(Xp, yp[:5], Xt, yt, learner=LR)
-    with pytest.raises(ValueError, match=r"non-negative integer class codes.*1 negative"):
+    with pytest.raises(ValueError, match=r"fully labelled splits.*1 label\(s\) mark unlabelled"):
         simulate(Xp, np.where(np.arange(160) == 3, -1, yp), Xt, yt, learner=LR)
     with pytest.raises(ValueError, match=r"X_test with the pool's 6 features"):
         simulate(Xp, yp, Xt[:, :3], yt, learner=LR)
@@ -76,7 +89,7 @@ def test_bad_arguments_are_explained(blob_split: Split) -> None:
     with pytest.raises(TypeError, match=r"estimator with fit and predict_proba, but got int"):
         simulate(Xp, yp, Xt, yt, learner=3)
     with pytest.raises(
-        ValueError, match=r"Expected start \(the random seed set.*whole number \[0, 160\]"
+        ValueError, match=r"Expected start to be a whole number \[0, 160\] \(the random seed set"
     ):
         simulate(Xp, yp, Xt, yt, learner=LR, start=500)
 

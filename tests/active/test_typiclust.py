@@ -59,7 +59,7 @@ def _blobs_of_sizes(sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return X, np.repeat(np.arange(len(sizes)), sizes)
 
 
-#: Blob sizes: 0-2 large and of distinct sizes, 3 below MIN_CLUSTER_SIZE, 4 holds the labels.
+#: Blob sizes: 0-2 large and of distinct sizes, 3 tiny (below the paper's 5), 4 holds the labels.
 SIZES = [20, 40, 30, 3, 10]
 
 
@@ -91,12 +91,9 @@ def test_with_more_clusters_than_picks_the_largest_uncovered_clusters_come_first
     assert blob[picked].tolist() == [1, 2]  # sizes 40 then 30, not the smaller 20 or 3
 
 
-def test_a_cluster_below_the_minimum_size_is_visited_after_every_larger_uncovered_one(
+def test_a_tiny_cluster_is_visited_after_every_larger_uncovered_one(
     known_clusters: list[int],
 ) -> None:
-    from fewlabels.active.typiclust import MIN_CLUSTER_SIZE
-
-    assert SIZES[3] < MIN_CLUSTER_SIZE <= min(SIZES[:3])
     X, blob = _blobs_of_sizes(SIZES)
     mask = np.zeros(len(X), bool)
     mask[np.flatnonzero(blob == 4)[0]] = True

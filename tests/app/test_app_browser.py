@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -41,10 +42,19 @@ ROUND = 6
 class Server:
     """``python -m fewlabels.app WS`` on a free port; ``url`` is what it printed."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *extra: str) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "fewlabels.app", str(root), "--no-browser", "--port", "0"],
+            [
+                sys.executable,
+                "-m",
+                "fewlabels.app",
+                str(root),
+                "--no-browser",
+                "--port",
+                "0",
+                *extra,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -218,3 +228,34 @@ def test_sigkill_mid_session_keeps_every_committed_label(
         page.close()
     finally:
         again.kill()
+
+
+def test_a_label_sent_while_labels_db_is_locked_is_kept_and_retried(
+    browser: Any, workspace: Workspace
+) -> None:
+    srv = Server(workspace.root, "--busy-timeout", "0.3")
+    other = sqlite3.connect(workspace.store.path, isolation_level=None)
+    try:
+        page = browser.new_page()
+        page.goto(srv.url)
+        page.wait_for_selector("body[data-ready='1']")
+        item = _shown(page)
+        other.execute("BEGIN IMMEDIATE")  # another writer (an import, say) holds the lock
+        page.keyboard.press("1")
+        page.wait_for_selector("#status[data-state='retrying']", timeout=15_000)
+        assert "your label is kept" in page.inner_text("#status")
+        assert page.evaluate("sessionStorage.getItem('fewlabels-pending')") is not None
+        assert LabelStore(workspace.store.path).history() == []
+        with page.expect_navigation(timeout=30_000):
+            other.execute("COMMIT")  # the lock goes: the queued label is sent again and saved
+        page.wait_for_selector("body[data-ready='1']")
+        assert page.evaluate("sessionStorage.getItem('fewlabels-pending')") is None
+        hist = LabelStore(workspace.store.path).history()
+        assert [(e.item_id, e.label) for e in hist] == [(item, "0")]
+        assert _shown(page) != item
+        page.close()
+    finally:
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+        other.close()
+        srv.kill()

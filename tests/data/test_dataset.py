@@ -68,3 +68,21 @@ def test_unlabeled_and_with_labels() -> None:
     ds = make()
     assert (ds.unlabeled().labels == -1).all()
     assert ds.with_labels(np.array([1, 1, 0, -1])).class_counts() == {"a": 1, "b": 2}
+
+
+def test_an_unlabelled_pool_has_no_classes_yet() -> None:
+    """Issue 10, item 3: unlabelled data is the main input; it needs no class names."""
+    from fewlabels.data import budget_split
+    from fewlabels.errors import FewlabelsError
+
+    ds = make(labels=np.full(4, -1), classes=())
+    assert ds.classes == () and ds.n_classes == 0 and not ds.labeled_mask.any()
+    assert ds.class_counts() == {} and len(ds.subset([0, 2])) == 2
+    one = make(labels=np.array([0, -1, 0, -1]), classes=("a",))  # every label one class
+    assert one.class_counts() == {"a": 2}
+    with pytest.raises(FewlabelsError, match="without classes, but found the codes \\[0\\]"):
+        make(labels=np.array([0, -1, -1, -1]), classes=())
+    with pytest.raises(FewlabelsError, match="distinct class names"):
+        make(classes=("a", "a"))
+    with pytest.raises(FewlabelsError, match="budget from, but it has none"):
+        budget_split(ds, per_class=1)

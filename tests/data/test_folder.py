@@ -1,3 +1,4 @@
+import warnings
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,37 @@ def test_explicit_classes_must_cover_subfolders(image_folder: Path) -> None:
         from_folder(image_folder, classes=["a", "c"])
     ds = from_folder(image_folder, classes=["a", "b", "c"])
     assert ds.class_counts()["c"] == 0
+
+
+def test_links_that_leave_the_folder_are_skipped_with_a_warning(
+    image_folder: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not for the page")
+    outside_dir = tmp_path / "elsewhere"
+    outside_dir.mkdir()
+    (outside_dir / "x.png").write_bytes((image_folder / "a" / "a0.png").read_bytes())
+    (image_folder / "unlabeled" / "passwd.png").symlink_to("/etc/passwd")
+    (image_folder / "unlabeled" / "secret.png").symlink_to(secret)
+    (image_folder / "loose.png").symlink_to(secret)
+    (image_folder / "c").symlink_to(outside_dir, target_is_directory=True)
+    (image_folder / "unlabeled" / "twin.png").symlink_to(image_folder / "a" / "a1.png")
+    with pytest.warns(UserWarning, match=r"Skipped 4 file\(s\).*outside the folder") as rec:
+        ds = from_folder(image_folder)
+    text = str(rec[0].message)
+    for name in ("unlabeled/passwd.png", "unlabeled/secret.png", "loose.png", "c/x.png"):
+        assert name in text
+        assert name not in ds.ids.tolist()
+    assert ds.classes == ("a", "b")  # the linked-in class held only outside files
+    assert "unlabeled/twin.png" in ds.ids.tolist()  # a link to a file inside stays
+    root = image_folder.resolve()
+    assert all(Path(p).resolve().is_relative_to(root) for p in ds.inputs)
+
+
+def test_a_linked_data_folder_itself_is_fine(image_folder: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link-to-images"
+    link.symlink_to(image_folder, target_is_directory=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = from_folder(link)
+    assert len(ds) == 10

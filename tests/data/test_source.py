@@ -42,7 +42,7 @@ def test_kinds_are_detected(image_folder: Path, rows: Path) -> None:
         "folder",
         "table",
     ]
-    with pytest.raises(FileNotFoundError, match="built-in dataset name .* none of these"):
+    with pytest.raises(FileNotFoundError, match="built-in dataset name .* does not exist"):
         detect_kind(str(rows.parent / "nothing"))
 
 

@@ -59,8 +59,8 @@ def test_bad_values_are_refused(changes: dict[str, Any], message: str) -> None:
 def test_unknown_keys_are_refused_with_the_known_ones() -> None:
     with pytest.raises(
         FewlabelsError,
-        match=r"Unknown distill setting\(s\) \['temprature'\] in distill.toml\. Known "
-        r"settings: epochs, batch_size, .*temperature",
+        match=r"Unknown distill setting\(s\) \['temprature'\] in distill.toml\. Allowed "
+        r"distill settings: epochs, batch_size, .*temperature",
     ):
         DistillConfig.from_dict({"epochs": 3, "temprature": 4.0}, source="distill.toml")
     with pytest.raises(FewlabelsError, match=r"Unknown distill setting\(s\) \['epoch'\]"):

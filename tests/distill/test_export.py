@@ -97,3 +97,97 @@ def test_exported_probabilities_sum_to_one(exported: Path) -> None:
     p = load_student(exported).predict_proba(frame)
     assert p.shape == (10, 2)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-6)
+
+
+# --- tampered metadata (issue 10, item 16) ------------------------------------------------
+
+
+def _with_metadata(exported: Path, tmp_path: Path, change: object) -> Path:
+    model = onnx.load(str(exported))
+    for p in model.metadata_props:
+        if p.key == KEY_STUDENT:
+            meta = json.loads(p.value)
+            p.value = change(meta) if callable(change) else str(change)
+    out = tmp_path / "tampered.onnx"
+    onnx.save(model, str(out))
+    return out
+
+
+def _set(key: str, value: object):  # type: ignore[no-untyped-def]
+    def change(meta: dict) -> str:  # type: ignore[type-arg]
+        if value is KeyError:
+            del meta[key]
+        else:
+            meta[key] = value
+        return json.dumps(meta)
+
+    return change
+
+
+def _set_input(key: str, value: object):  # type: ignore[no-untyped-def]
+    def change(meta: dict) -> str:  # type: ignore[type-arg]
+        if value is KeyError:
+            del meta["input"][key]
+        else:
+            meta["input"][key] = value
+        return json.dumps(meta)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set("modality", KeyError), r"it has no 'modality' key"),
+        (_set("classes", KeyError), r"it has no 'classes' key"),
+        (_set("classes", "abc"), r"'classes' must be a list of at least 2 strings, but it is str"),
+        (_set("classes", ["a", 1]), r"'classes' must be a list"),
+        (_set("classes", ["a"]), r"'classes' must be a list of at least 2"),
+        (_set("classes", ["a", "a"]), r"'classes' must not repeat a name"),
+        (_set("modality", "audio"), r"'modality' must be one of \['image', 'tabular', 'text'\]"),
+        (_set("modality", ["tabular"]), r"'modality' must be one of"),
+        (_set("modality", "image"), r"'student' must be 'cnn' for a image student"),
+        (_set("input", [1, 2]), r"'input' must be a JSON object, but it is list"),
+        (_set("input", {"a": {"b": [{}]}}), r"it has no input\.'numeric' key"),
+        (_set("inputs", ["pixels"]), r"'inputs' must be \['features'\]"),
+        (_set_input("means", [0.0]), r"input\.'means' must be a list of 2 finite numbers"),
+        (_set_input("stds", [1.0, 0.0]), r"input\.'stds' must be a list of 2 finite positive"),
+        (_set_input("stds", KeyError), r"it has no input\.'stds' key"),
+        (_set_input("categories", [["colour", "blue"]]), r"categories of column 'colour'"),
+        (_set_input("categories", "x"), r"input\.'categories' must be a list of \[column, v"),
+        ("[1, 2, 3]", r"it must be a JSON object, but it is list"),
+        ('"abc"', r"it must be a JSON object, but it is str"),
+        ("{not json", r"it is not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, r"nested too deeply"),
+        ("", r"it is not valid JSON"),
+    ],
+)
+def test_tampered_metadata_is_one_clear_error(
+    exported: Path, tmp_path: Path, change: object, message: str
+) -> None:
+    path = _with_metadata(exported, tmp_path, change)
+    with pytest.raises(NotAStudentError, match=message) as info:
+        load_student(path)
+    assert str(path) in str(info.value)
+    assert str(info.value).startswith("Expected a fewlabels student export, but the metadata")
+
+
+def test_metadata_naming_more_classes_than_the_network_outputs(
+    exported: Path, tmp_path: Path
+) -> None:
+    path = _with_metadata(exported, tmp_path, _set("classes", ["a", "b", "c"]))
+    with pytest.raises(NotAStudentError, match=r"outputs shape .* names 3 classes"):
+        load_student(path)
+
+
+def test_the_cli_prints_one_line_for_a_tampered_export(exported: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from fewlabels.cli import app
+
+    path = _with_metadata(exported, tmp_path, _set("modality", KeyError))
+    data = tmp_path / "rows.csv"
+    data.write_text("x,z,colour\n1,2,red\n")
+    res = CliRunner().invoke(app, ["predict", str(path), str(data), "-o", str(tmp_path / "p.csv")])
+    assert res.exit_code == 2, res.output
+    assert "it has no 'modality' key" in res.output and "Traceback" not in res.output

@@ -97,3 +97,49 @@ def test_loss_gradient_pulls_student_towards_teacher() -> None:
         ).backward()
         opt.step()
     np.testing.assert_allclose(torch.softmax(logits, -1).detach().numpy(), p.numpy(), atol=1e-3)
+
+
+# --- rules pinned by mutation testing (benchmarks/mutation.py) ------------------------
+
+
+def _explicit_kl(logits: torch.Tensor, proba: torch.Tensor, t: float) -> torch.Tensor:
+    target = proba ** (1.0 / t)
+    target = target / target.sum(dim=1, keepdim=True)
+    log_q = torch.log_softmax(logits / t, dim=1)
+    return (target * (torch.log(target) - log_q)).sum(dim=1) * t**2
+
+
+def test_kl_to_teacher_defaults_to_temperature_one() -> None:
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 1.0]])
+    proba = torch.tensor([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]])
+    torch.testing.assert_close(kl_to_teacher(logits, proba), _explicit_kl(logits, proba, 1.0))
+
+
+def test_distillation_loss_defaults_are_temperature_two_and_hard_weight_one() -> None:
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    proba = torch.tensor([[1.0, 0.0], [0.3, 0.7], [0.5, 0.5]])
+    labels = torch.tensor([0, -1, -1])
+    weights = torch.ones(3)
+    got = distillation_loss(logits, proba, labels=labels, weights=weights)
+    soft = _explicit_kl(logits[1:], proba[1:], 2.0)
+    # Row 0 is one-hot: its KL term at T=2 is computed with 0 log 0 = 0.
+    row0 = -torch.log_softmax(logits[:1] / 2.0, dim=1)[0, 0] * 4.0
+    soft_mean = (row0 + soft.sum()) / 3
+    hard = torch.nn.functional.cross_entropy(logits[:1], labels[:1])
+    torch.testing.assert_close(got, soft_mean + 1.0 * hard)
+
+
+def test_the_hard_term_averages_over_labelled_rows_class_zero_included() -> None:
+    # Labels of class 0 are labels: the mean runs over rows with labels >= 0.
+    logits = torch.tensor([[0.0, 2.0], [1.0, 0.0], [0.0, 0.0], [3.0, 0.0]])
+    proba = torch.full((4, 2), 0.5)
+    labels = torch.tensor([0, -1, -1, 0])
+    weights = torch.ones(4)
+    with_hard = distillation_loss(
+        logits, proba, labels=labels, weights=weights, temperature=1.0, hard_weight=1.0
+    )
+    soft_only = distillation_loss(
+        logits, proba, labels=labels, weights=weights, temperature=1.0, hard_weight=0.0
+    )
+    ce = torch.nn.functional.cross_entropy(logits[[0, 3]], labels[[0, 3]])
+    torch.testing.assert_close(with_hard - soft_only, ce)

@@ -107,11 +107,13 @@ def test_torn_chunk_is_never_served(tmp_path: Path) -> None:
         (".keys.npy", "one row fewer"),
     ],
 )
+@pytest.mark.parametrize("verify", [True, False], ids=["checksums", "row-count-only"])
 def test_a_chunk_with_the_wrong_number_of_rows_is_encoded_again(
-    tmp_path: Path, suffix: str, change: str
+    tmp_path: Path, suffix: str, change: str, verify: bool
 ) -> None:
     # A well-formed .npy file whose row count disagrees with the manifest is as torn as a
-    # truncated one: it is never served, and its inputs are encoded again.
+    # truncated one: it is never served, and its inputs are encoded again. Without checksum
+    # verification, the row-count check alone must catch it.
     enc = FakeTextEncoder()
     ds = texts(30)
     embed(ds, enc, cache_dir=tmp_path, chunk_size=10, progress=False)
@@ -122,7 +124,9 @@ def test_a_chunk_with_the_wrong_number_of_rows_is_encoded_again(
     assert np.load(chunk).shape[0] != 10
     for view in (entry / "views").iterdir():
         view.unlink()
-    again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    again = embed(
+        ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False, verify=verify
+    )
     assert again.n_encoded == 10
     fresh = embed(ds, FakeTextEncoder(), cache_dir=tmp_path / "fresh", progress=False)
     np.testing.assert_array_equal(np.asarray(again.X), np.asarray(fresh.X))
@@ -208,3 +212,125 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
     expected = np.array([[len(t), 1.0, t.count("1"), 2.0] for t in ds.inputs], np.float32)
     np.testing.assert_array_equal(np.asarray(out.X), expected)
     assert not list(manifest.parent.glob("*.tmp"))
+
+
+# --- checksums (issue 10, item 15) -------------------------------------------------------
+
+
+def _cached(tmp_path: Path, n: int = 30) -> tuple[Dataset, np.ndarray, Path]:
+    ds = texts(n)
+    first = np.array(
+        embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False).X
+    )
+    (entry,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    return ds, first, entry
+
+
+def _flip(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def _drop_views(entry: Path) -> None:
+    for view in (entry / "views").iterdir():
+        view.unlink()
+
+
+def test_a_flipped_byte_in_a_chunk_is_encoded_again(tmp_path: Path) -> None:
+    ds, first, entry = _cached(tmp_path)
+    _flip(entry / "chunk-000001.npy", -7)  # in the data, not the header
+    _drop_views(entry)
+    with pytest.warns(UserWarning, match=r"chunk-000001\.npy.*checksum"):
+        again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    assert again.n_encoded == 10
+    np.testing.assert_array_equal(np.asarray(again.X), first)
+    # The damaged chunk left the manifest: the next call trusts what is there.
+    _drop_views(entry)
+    third = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    assert third.n_encoded == 0
+    np.testing.assert_array_equal(np.asarray(third.X), first)
+
+
+def test_a_flipped_byte_in_a_chunk_header_names_no_traceback(tmp_path: Path) -> None:
+    ds, first, entry = _cached(tmp_path)
+    _flip(entry / "chunk-000000.keys.npy", 30)  # inside the header dict: a TokenError today
+    _drop_views(entry)
+    with pytest.warns(UserWarning, match=r"chunk-000000\.keys\.npy"):
+        again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    np.testing.assert_array_equal(np.asarray(again.X), first)
+
+
+def test_two_swapped_chunks_of_one_shape_are_encoded_again(tmp_path: Path) -> None:
+    ds, first, entry = _cached(tmp_path)
+    a, b = entry / "chunk-000000.npy", entry / "chunk-000001.npy"
+    data_a, data_b = a.read_bytes(), b.read_bytes()
+    a.write_bytes(data_b)
+    b.write_bytes(data_a)
+    _drop_views(entry)
+    with pytest.warns(UserWarning, match="damaged embedding cache chunk"):
+        again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    assert again.n_encoded == 20
+    np.testing.assert_array_equal(np.asarray(again.X), first)
+
+
+def test_a_flipped_byte_in_a_view_rebuilds_it(tmp_path: Path) -> None:
+    ds, first, entry = _cached(tmp_path)
+    (view,) = entry.glob("views/*.npy")
+    _flip(view, -3)
+    again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    assert again.n_encoded == 0
+    np.testing.assert_array_equal(np.asarray(again.X), first)
+
+
+def test_a_view_of_the_wrong_width_is_rebuilt(tmp_path: Path) -> None:
+    ds, first, entry = _cached(tmp_path)
+    (view,) = entry.glob("views/*.npy")
+    np.save(view, np.zeros((30, first.shape[1] + 1), np.float32))
+    meta_path = view.with_suffix(".json")
+    meta = json.loads(meta_path.read_text())
+    meta.pop("crc32")  # as an old cache without checksums: the shape still catches it
+    meta_path.write_text(json.dumps(meta))
+    again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    assert again.X.shape == first.shape
+    np.testing.assert_array_equal(np.asarray(again.X), first)
+
+
+def test_a_truncated_view_is_rebuilt_not_an_mmap_error(tmp_path: Path) -> None:
+    ds, first, entry = _cached(tmp_path)
+    (view,) = entry.glob("views/*.npy")
+    view.write_bytes(view.read_bytes()[:200])
+    again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    np.testing.assert_array_equal(np.asarray(again.X), first)
+
+
+def test_a_torn_manifest_is_rebuilt_with_a_warning_naming_it(tmp_path: Path) -> None:
+    ds, first, entry = _cached(tmp_path)
+    manifest = entry / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes().replace(b'"chunks": [', b'"chunks": {', 1))
+    _drop_views(entry)
+    with pytest.warns(UserWarning, match=r"manifest\.json.*Rebuilding"):
+        again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    assert again.n_encoded == 30
+    np.testing.assert_array_equal(np.asarray(again.X), first)
+    assert len(json.loads(manifest.read_text())["chunks"]) == 3
+
+
+def test_a_cache_without_checksums_is_read_and_gets_them(tmp_path: Path) -> None:
+    ds, first, entry = _cached(tmp_path)
+    manifest = entry / "manifest.json"
+    data = json.loads(manifest.read_text())
+    for c in data["chunks"]:
+        del c["crc32"], c["keys_crc32"]
+    manifest.write_text(json.dumps(data))
+    (view_json,) = entry.glob("views/*.json")
+    meta = json.loads(view_json.read_text())
+    del meta["crc32"], meta["dim"]
+    view_json.write_text(json.dumps(meta))
+    again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    assert again.n_encoded == 0
+    np.testing.assert_array_equal(np.asarray(again.X), first)
+    assert "crc32" in json.loads(view_json.read_text())
+    _drop_views(entry)
+    embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
+    assert all("crc32" in c for c in json.loads(manifest.read_text())["chunks"])

@@ -110,7 +110,7 @@ def test_input_errors(clip: ClipEncoder, tiny_clip_dir: Path) -> None:
         clip.encode("cat.jpg")
     with pytest.raises(TypeError, match=r"text side .*single string"):
         clip.encode_text("a photo of a cat")
-    with pytest.raises(ValueError, match=r"batch_size as a whole number >= 1"):
+    with pytest.raises(ValueError, match=r"batch_size to be a whole number >= 1"):
         ClipEncoder(str(tiny_clip_dir), batch_size=0)
     assert clip.encode_text([]).shape == (0, 16)
     assert clip.encode([]).shape == (0, 16)
@@ -129,3 +129,15 @@ def test_registry_needs_a_model_id(tmp_path: Path) -> None:
         get_encoder("clip")
     with pytest.raises(FileNotFoundError, match=r"model folder .* is missing. Check the path"):
         get_encoder(f"clip:{tmp_path / 'nope'}")
+
+
+def test_offline_hub_id_fails_at_once_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # huggingface_hub reads the variable once, at import: make sure nothing can go online
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"HF_HUB_OFFLINE is set.*minilm-int8.*"):
+        get_encoder("clip:fewlabels-test/no-such-model", device="cpu").encode_text(["a cat"])
+    assert time.perf_counter() - t0 < 5

@@ -105,7 +105,7 @@ def test_input_errors(encoder: EfficientNetLite0Encoder) -> None:
         encoder.encode("photo.jpg")
     with pytest.raises(ValueError, match=r"shape \(n, height, width\).*got shape \(4, 5\)"):
         encoder.encode(np.zeros((4, 5)))
-    with pytest.raises(ValueError, match=r"batch_size as a whole number >= 1"):
+    with pytest.raises(ValueError, match=r"batch_size to be a whole number >= 1"):
         EfficientNetLite0Encoder(batch_size=1.5)  # type: ignore[arg-type]
     assert encoder.encode([]).shape == (0, 1280)
 

@@ -103,7 +103,7 @@ def test_input_errors(dino: HFImageEncoder, tiny_dinov2_dir: Path) -> None:
         dino.encode("photo.png")
     with pytest.raises(ValueError, match=r"1, 3 or 4 channels, but got shape \(2, 8, 8, 2\)"):
         dino.encode(np.zeros((2, 8, 8, 2), dtype=np.uint8))
-    with pytest.raises(ValueError, match=r"batch_size as a whole number >= 1"):
+    with pytest.raises(ValueError, match=r"batch_size to be a whole number >= 1"):
         HFImageEncoder(str(tiny_dinov2_dir), batch_size=-1)
     with pytest.raises(ValueError, match=r"model id after 'hf-image:'"):
         get_encoder("hf-image")
@@ -119,3 +119,17 @@ def test_missing_package_names_the_extra(
     monkeypatch.setitem(sys.modules, "transformers", None)
     with pytest.raises(ImportError, match=r"image encoders .*pip install 'fewlabels\[vision\]'"):
         HFImageEncoder(str(tiny_dinov2_dir)).encode(np.zeros((1, 8, 8), dtype=np.uint8))
+
+
+def test_offline_hub_id_fails_at_once_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # huggingface_hub reads the variable once, at import: make sure nothing can go online
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"HF_HUB_OFFLINE is set.*efficientnet-lite0.*"):
+        get_encoder("hf-image:fewlabels-test/no-such-model", device="cpu").encode(
+            np.zeros((1, 8, 8, 3), dtype=np.uint8)
+        )
+    assert time.perf_counter() - t0 < 5

@@ -138,7 +138,7 @@ def test_input_errors(tiny_onnx: Path, minilm_dir: Path) -> None:
         enc.encode("hello")
     with pytest.raises(TypeError, match=r"position 0 holds int"):
         enc.encode([3])
-    with pytest.raises(ValueError, match=r"max_seq_length as a whole number >= 1"):
+    with pytest.raises(ValueError, match=r"max_seq_length to be a whole number >= 1"):
         OnnxMiniLMEncoder(max_seq_length=0)
     assert enc.encode([]).shape == (0, 8)
 

@@ -55,3 +55,30 @@ def test_unknown_encoder_lists_the_known() -> None:
         get_encoder("bert")
     with pytest.raises(ValueError, match="model id after 'clip:'"):
         get_encoder("clip")
+
+
+def test_tabular_refuses_nan_and_infinite_values_at_fit_and_encode() -> None:
+    """Issue 10, item 4: they would become NaN embeddings."""
+    from fewlabels.errors import FewlabelsError
+
+    bad = pd.DataFrame({"x": [1.0, np.inf, 2.0], "y": [np.nan, 1.0, 2.0], "k": ["a", "b", "a"]})
+    with pytest.raises(FewlabelsError, match=r"\{'y': 1\}; infinite values in \{'x': 1\}"):
+        TabularEncoder().fit(bad)
+    enc = TabularEncoder().fit(bad.fillna(0.0).replace(np.inf, 3.0))
+    with pytest.raises(FewlabelsError, match=r"infinite values in \{'x': 1\}"):
+        enc.encode(pd.DataFrame({"x": [-np.inf], "y": [0.0], "k": ["a"]}))
+    with pytest.raises(FewlabelsError, match=r"numbers in column 'x'"):
+        enc.encode(pd.DataFrame({"x": ["high"], "y": [0.0], "k": ["a"]}))
+
+
+def test_pixels_takes_its_size_from_the_first_readable_image(image_folder: Path) -> None:
+    """Issue 10, item 17: a corrupt first file is skipped, not fatal for the whole embed."""
+    from fewlabels.errors import FewlabelsError
+
+    (image_folder / "a" / "0-corrupt.png").write_bytes(b"not a png")
+    ds = from_folder(image_folder)
+    assert ds.inputs[0].endswith("0-corrupt.png")
+    out = embed(ds, get_encoder("pixels"), progress=False)
+    assert out.X.shape == (len(ds) - 1, 144) and out.skipped[0][0] == "a/0-corrupt.png"
+    with pytest.raises(FewlabelsError, match=r"none of the 1 input\(s\) could be read"):
+        PixelsEncoder().fit([str(image_folder / "a" / "0-corrupt.png")])

@@ -105,9 +105,9 @@ def test_input_errors(tiny_st_dir: Path) -> None:
         enc.encode("just one text")
     with pytest.raises(TypeError, match=r"position 1 holds float"):
         enc.encode(["fine", float("nan")])
-    with pytest.raises(ValueError, match=r"batch_size as a whole number >= 1.*got 0"):
+    with pytest.raises(ValueError, match=r"batch_size to be a whole number >= 1.*got 0"):
         SentenceTransformerEncoder(str(tiny_st_dir), batch_size=0)
-    with pytest.raises(ValueError, match=r"max_seq_length as a whole number >= 1"):
+    with pytest.raises(ValueError, match=r"max_seq_length to be a whole number >= 1"):
         SentenceTransformerEncoder(str(tiny_st_dir), max_seq_length=-3)
     with pytest.raises(FileNotFoundError, match=r"SentenceTransformerEncoder expected a model"):
         get_encoder(f"st:{tiny_st_dir / 'missing'}")
@@ -140,3 +140,68 @@ def test_packaged_minilm_semantics() -> None:
     )
     assert cat @ kitten > cat @ stocks + 0.2
     np.testing.assert_allclose(np.linalg.norm([cat, kitten, stocks], axis=1), 1.0, atol=1e-5)
+
+
+# -- no network: fail in seconds with the fix ------------------------------------------------
+_NO_SUCH_HUB_ID = "fewlabels-test/no-such-model"
+_FIX = r"local model folder.*minilm, minilm-int8, efficientnet-lite0.*HF_HUB_OFFLINE=1"
+
+
+def _closed_local_port() -> tuple[str, int]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return "127.0.0.1", s.getsockname()[1]
+
+
+def test_offline_hub_id_fails_at_once_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # huggingface_hub reads the variable once, at import: make sure nothing can go online
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"HF_HUB_OFFLINE is set.*" + _FIX) as err:
+        get_encoder(f"st:{_NO_SUCH_HUB_ID}", device="cpu").encode(["x"])
+    assert time.perf_counter() - t0 < 5
+    assert _NO_SUCH_HUB_ID in str(err.value)
+
+
+def test_unreachable_hub_fails_at_once_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from fewlabels.encode import _model_files
+
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    address = _closed_local_port()
+    monkeypatch.setattr(_model_files, "hub_address", lambda: address)
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"cannot be reached.*" + _FIX):
+        SentenceTransformerEncoder(_NO_SUCH_HUB_ID, device="cpu").identity  # noqa: B018
+    assert time.perf_counter() - t0 < 5
+
+
+def test_offline_uses_a_cached_model_without_the_network(
+    tiny_st_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fewlabels.encode import _model_files
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(_model_files, "local_model_folder", lambda *a, **k: tiny_st_dir)
+    assert _model_files.hub_load_options("org/cached", encoder="st:org/cached") == {
+        "local_files_only": True
+    }
+    monkeypatch.setattr(_model_files, "local_model_folder", lambda *a, **k: None)
+    with pytest.raises(ValueError, match="HF_HUB_OFFLINE"):
+        _model_files.hub_load_options("org/cached", encoder="st:org/cached")
+
+
+def test_hub_loading_oserror_becomes_a_fewlabels_error() -> None:
+    from fewlabels.encode._model_files import model_loading_errors
+    from fewlabels.errors import FewlabelsError
+
+    with pytest.raises(FewlabelsError, match=r"'org/m'.*We couldn't connect.*" + _FIX):
+        with model_loading_errors("org/m", encoder="st:org/m"):
+            raise OSError("We couldn't connect to 'https://huggingface.co' to load the files")

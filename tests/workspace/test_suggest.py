@@ -1,15 +1,26 @@
-"""One round of suggestions: the model's columns are aligned to every class code."""
+"""One round of suggestions: the model's columns are aligned to every class code; the previous
+round is closed and what it left is said."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from fewlabels.cli import app
+from fewlabels.store import LabelStore
 from fewlabels.typing import UNLABELED
-from fewlabels.workspace import suggest
-from fewlabels.workspace.suggest import plan_round
+from fewlabels.workspace import Workspace, suggest
+from fewlabels.workspace.suggest import close_previous_round, leftover_message, plan_round
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    r = CliRunner().invoke(app, list(args))
+    return r.exit_code, " ".join(r.output.split())
 
 
 def _pool() -> tuple[np.ndarray, np.ndarray]:
@@ -49,3 +60,36 @@ def test_columns_follow_classes_not_position(monkeypatch: pytest.MonkeyPatch) ->
     plan = plan_round(X, y, n=3, n_classes=3, strategy="random")
     assert plan.guesses == [2, 2, 2]
     assert plan.confidences == pytest.approx([0.9, 0.9, 0.9])
+
+
+def test_suggest_closes_the_previous_round_and_says_what_it_left(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "ws", data="digits")
+    first = ws.suggest(n=4)
+    assert first.metrics["previous_round"] is None
+    ws.store.add_label(first.item_ids[0], ws.config.classes[0])
+    code, out = _cli("suggest", "-w", str(ws.root), "-n", "4")
+    assert code == 0, out
+    assert "round 1 closed with 3 item(s) unlabelled: they returned to the pool" in out
+    rounds = Workspace.open(ws.root).store.rounds()
+    assert rounds[0].closed is not None and rounds[0].left_ids == first.item_ids[1:]
+    info = rounds[1].metrics["previous_round"]
+    assert info == {"round": 1, "left": 3, "left_ids": list(first.item_ids[1:])}
+    report = json.loads((ws.root / "reports" / "round-0002.json").read_text())
+    assert report["previous_round"]["left"] == 3
+
+
+def test_close_previous_round_and_its_message(tmp_path: Path) -> None:
+    store = LabelStore(tmp_path / "labels.db", classes=["a", "b"])
+    store.add_items(["x", "y"], hashes=["1", "2"])
+    assert close_previous_round(store) is None
+    store.add_round("random", ["x", "y"])
+    store.add_labels([("x", "a"), ("y", "b")])
+    done = close_previous_round(store)
+    assert done == {"round": 1, "left": 0, "left_ids": []}
+    assert leftover_message({"previous_round": done}) is None
+    assert leftover_message({}) is None
+    msg = leftover_message({"previous_round": {"round": 4, "left": 2, "left_ids": ["p", "q"]}})
+    assert msg == (
+        "round 4 closed with 2 item(s) unlabelled: they returned to the pool "
+        "(the new round may pick them again)."
+    )

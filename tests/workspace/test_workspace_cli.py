@@ -76,3 +76,51 @@ def test_commands_explain_a_missing_or_corrupt_workspace(tmp_path: Path) -> None
     code, out = _run("suggest", "-w", str(ws.root))
     assert code == 2 and "never overwrites" in out
     assert ws.store.path.read_bytes() == b"\0" * 4096
+
+
+def _ws_with_labels(tmp_path: Path) -> str:
+    src = _texts(tmp_path / "rows.csv")
+    ws = str(tmp_path / "ws")
+    args = ["init", ws, "--data", str(src), "--features", "x", "--label", "label", "--id", "id"]
+    code, out = _run(*args, "--classes", "good,bad")
+    assert code == 0, out
+    return ws
+
+
+def test_export_then_import_round_trips_through_the_cli(tmp_path: Path) -> None:
+    ws = _ws_with_labels(tmp_path)
+    other = str(tmp_path / "other")
+    src = tmp_path / "rows.csv"
+    code, out = _run(
+        "init", other, "--data", str(src), "--features", "x", "--id", "id", "--classes", "good,bad"
+    )
+    assert code == 0, out
+    for suffix in ("csv", "jsonl"):
+        target = tmp_path / f"labels.{suffix}"
+        code, out = _run("export", str(target), "-w", ws)
+        assert code == 0, out
+        code, out = _run("import", str(target), "-w", other)
+        assert code == 0, out
+    assert Workspace.open(other).store.current_labels() == {"a": "good", "b": "bad"}
+
+
+def test_import_takes_id_and_label_column_options(tmp_path: Path) -> None:
+    ws = _ws_with_labels(tmp_path)
+    f = tmp_path / "mine.csv"
+    f.write_text("name,class\nc,good\n")
+    code, out = _run("import", str(f), "-w", ws)
+    assert code == 2 and "--id-column/--label-column" in out, out
+    code, out = _run("import", str(f), "-w", ws, "--id-column", "name", "--label-column", "class")
+    assert code == 0 and "Wrote 1 label(s)" in out, out
+
+
+def test_an_import_of_only_conflicts_fails_with_the_overwrite_hint(tmp_path: Path) -> None:
+    ws = _ws_with_labels(tmp_path)
+    f = tmp_path / "flip.csv"
+    f.write_text("id,label\na,bad\nb,good\n")
+    code, out = _run("import", str(f), "-w", ws)
+    assert code == 1 and "nothing was imported" in out and "--overwrite" in out, out
+    assert Workspace.open(ws).store.current_labels() == {"a": "good", "b": "bad"}
+    code, out = _run("import", str(f), "-w", ws, "--overwrite")
+    assert code == 0 and "Wrote 2 label(s)" in out, out
+    assert Workspace.open(ws).store.current_labels() == {"a": "bad", "b": "good"}

@@ -7,16 +7,79 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from fewlabels._validation import (
-    check_batch_size,
-    check_embeddings,
-    check_labeled_mask,
-    check_pool_not_exhausted,
-    check_pool_proba,
-    check_unit_interval,
-)
+from fewlabels._validation import _preview, check_batch_size, check_embeddings, check_unit_interval
 from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD, suppress_near_duplicates
+from fewlabels.errors import FewlabelsError, InputTypeError
 from fewlabels.typing import BoolArray, FloatArray, IntArray, SeedLike
+
+
+def check_labeled_mask(labeled_mask: Any, n_samples: int) -> np.ndarray:
+    """Return a boolean mask of shape ``(n_samples,)`` marking the labelled rows.
+
+    Accepts a boolean mask, or integer positions of the labelled rows.
+    """
+    mask = np.asarray(labeled_mask)
+    if mask.dtype == np.bool_:
+        if mask.shape != (n_samples,):
+            raise FewlabelsError(
+                f"Expected labeled_mask as a boolean array of shape ({n_samples},), one entry "
+                f"per row of X, but got shape {mask.shape}."
+            )
+        return mask
+    if mask.size and not np.issubdtype(mask.dtype, np.integer):
+        raise InputTypeError(
+            f"Expected labeled_mask as a boolean array of shape ({n_samples},) (or integer "
+            f"positions of the labelled rows), but got dtype {mask.dtype}."
+        )
+    pos = mask.astype(np.int64).ravel()
+    bad = pos[(pos < 0) | (pos >= n_samples)]
+    if bad.size:
+        raise FewlabelsError(
+            f"Expected labelled positions in [0, {n_samples - 1}], "
+            f"but got {_preview(bad.tolist())}."
+        )
+    out = np.zeros(n_samples, dtype=bool)
+    out[pos] = True
+    return out
+
+
+def check_pool_proba(proba: Any, n_samples: int, *, name: str = "proba") -> np.ndarray:
+    """Return predicted probabilities of shape ``(n_samples, n_classes)`` as float64.
+
+    Rows must be finite, non-negative and sum to 1 (within 1e-3).
+    """
+    arr = np.asarray(proba)
+    if arr.ndim != 2 or arr.shape[0] != n_samples or arr.shape[1] < 1:
+        raise FewlabelsError(
+            f"Expected {name} of shape ({n_samples}, n_classes), one row of class "
+            f"probabilities per row of X, but got shape {arr.shape}. Pass "
+            "learner.predict_proba(X) for the whole pool, or None before any model exists."
+        )
+    if not np.issubdtype(arr.dtype, np.number):
+        raise InputTypeError(f"Expected numeric {name}, but got dtype {arr.dtype}.")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.isfinite(arr).all() or (arr < -1e-9).any():
+        raise FewlabelsError(f"Expected finite, non-negative probabilities in {name}.")
+    sums = arr.sum(axis=1)
+    off = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
+    if off.size:
+        raise FewlabelsError(
+            f"Expected each row of {name} to sum to 1, but {off.size} row(s) do not, e.g. row "
+            f"{int(off[0])} sums to {sums[off[0]]:.4g}. Pass probabilities "
+            "(predict_proba), not decision scores."
+        )
+    return arr
+
+
+def check_pool_not_exhausted(labeled_mask: np.ndarray) -> int:
+    """Return how many rows are unlabelled; refuse a pool where every row is labelled."""
+    n_free = int((~labeled_mask).sum())
+    if n_free == 0:
+        raise FewlabelsError(
+            f"Expected unlabelled rows to select from, but all {labeled_mask.size} rows are "
+            "already labelled: the pool is exhausted. Add unlabelled items or stop the loop."
+        )
+    return n_free
 
 
 def rank_unlabeled(

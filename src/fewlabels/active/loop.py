@@ -21,7 +21,6 @@ from fewlabels._validation import (
     check_batch_size,
     check_count,
     check_embeddings,
-    check_true_labels,
 )
 from fewlabels.active.base import Strategy
 from fewlabels.active.oracle import SimulatedOracle
@@ -29,7 +28,7 @@ from fewlabels.active.registry import get_strategy
 from fewlabels.errors import FewlabelsError, InputTypeError
 from fewlabels.learn.base import takes_unlabeled
 from fewlabels.learn.registry import get_learner
-from fewlabels.learn.targets import align_proba
+from fewlabels.learn.targets import align_proba, encode_targets
 from fewlabels.typing import UNLABELED, BoolArray, FloatArray, IntArray
 
 
@@ -149,6 +148,38 @@ def fit_predict(
     return proba, y_pred.astype(np.int64), fit_s, pred_s
 
 
+def _true_labels(y_pool: Any, y_test: Any, n_pool: int, n_test: int) -> tuple[IntArray, IntArray]:
+    """Codes of the true labels of both splits (any label values).
+
+    Non-negative integers are taken as class codes as they are; other labels (strings,
+    1..K with gaps, ...) are coded by their sorted values.
+    """
+    arrays = []
+    for y, n, name, x_name in (
+        (y_pool, n_pool, "y_pool", "X_pool"),
+        (y_test, n_test, "y_test", "X_test"),
+    ):
+        arr = np.asarray(y)
+        if arr.ndim != 1 or arr.shape[0] != n:
+            raise FewlabelsError(
+                f"Expected {name} of shape ({n},), one label per row of {x_name}, but got "
+                f"shape {arr.shape}."
+            )
+        arrays.append(arr)
+    codes, values = encode_targets(np.concatenate(arrays), learner="simulate")
+    if (codes == UNLABELED).any():
+        raise FewlabelsError(
+            "Expected fully labelled splits to simulate on (the true labels are the oracle), "
+            f"but {int((codes == UNLABELED).sum())} label(s) mark unlabelled rows (-1 or "
+            "None). Simulate on load_builtin(...).train / .test labels."
+        )
+    if np.issubdtype(values.dtype, np.integer) and values.min() >= 0:
+        # Class codes already (a Dataset's labels): keep them, so that a class missing
+        # from both splits keeps its place among n_classes.
+        codes = values[codes].astype(np.int64)
+    return codes[:n_pool], codes[n_pool:]
+
+
 def simulate(
     X_pool: Any,
     y_pool: Any,
@@ -177,7 +208,8 @@ def simulate(
     X_pool : array-like of shape (n_pool, n_features)
         Embeddings of the pool.
     y_pool : array-like of shape (n_pool,)
-        True class codes of the pool (the oracle's answers).
+        True labels of the pool (the oracle's answers): class codes ``0 .. K-1`` or any
+        label values (strings too), coded by their sorted order.
     X_test : array-like of shape (n_test, n_features)
     y_test : array-like of shape (n_test,)
     strategy : str or Strategy, default="random"
@@ -211,8 +243,7 @@ def simulate(
             f"Expected X_test with the pool's {Xp.shape[1]} features, but it has "
             f"{Xt.shape[1]}. Embed both with the same encoder."
         )
-    yp = check_true_labels(y_pool, Xp.shape[0], name="y_pool", x_name="X_pool")
-    yt = check_true_labels(y_test, Xt.shape[0], name="y_test", x_name="X_test")
+    yp, yt = _true_labels(y_pool, y_test, Xp.shape[0], Xt.shape[0])
     batch = check_batch_size(batch, name="batch")
     rounds = check_count(rounds, name="rounds", what="selection rounds")
     start = check_count(

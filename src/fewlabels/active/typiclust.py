@@ -21,8 +21,6 @@ from fewlabels.typing import BoolArray, FloatArray, IntArray, SeedLike
 
 #: Neighbours used for typicality (the paper uses 20).
 DEFAULT_K: int = 20
-#: Clusters smaller than this are visited last (the paper skips clusters under 5).
-MIN_CLUSTER_SIZE: int = 5
 
 
 def typicality(X: FloatArray, *, k: int = DEFAULT_K) -> FloatArray:
@@ -101,8 +99,9 @@ def typiclust_select(
 
     Hacohen et al. (2022), TypiClust: cluster the pool into
     ``min(n_labeled + n, max_clusters)`` k-means clusters; repeatedly visit the cluster
-    with the fewest labelled-or-chosen points (ties: clusters of at least
-    ``MIN_CLUSTER_SIZE`` first, then the largest) and take its most typical
+    with the fewest labelled-or-chosen points (ties: the largest first, so a tiny cluster,
+    which the paper skips below 5 points, comes after every larger one with as few labels)
+    and take its most typical
     unlabelled point. When every cluster is used up, the most typical remaining points
     fill the batch. Assumes valid input.
 
@@ -134,8 +133,8 @@ def typiclust_select(
     typ_cache: dict[int, tuple[IntArray, FloatArray]] = {}
     alive = sizes > 0
     while len(picked) < n and alive.any():
-        # Fewest labels first, then clusters big enough, then the largest.
-        key = np.lexsort((-sizes, sizes < MIN_CLUSTER_SIZE, used))
+        # Fewest labels first, then the largest.
+        key = np.lexsort((-sizes, used))
         c = next(int(i) for i in key if alive[i])
         if c not in typ_cache:
             rows = np.flatnonzero(assign == c)

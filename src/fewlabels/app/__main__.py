@@ -17,6 +17,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument(
+        "--busy-timeout",
+        type=float,
+        default=5.0,
+        help="Seconds a request waits for another writer's lock on labels.db (then 503, retried).",
+    )
     args = parser.parse_args(argv)
     ws = Workspace.open(args.workspace)
     serve(
@@ -25,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         open_browser=not args.no_browser,
         echo=functools.partial(print, flush=True),
+        busy_timeout_s=args.busy_timeout,
     )
 
 

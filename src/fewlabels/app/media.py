@@ -67,18 +67,29 @@ def array_to_png(image: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def image_bytes(dataset: Dataset, position: int) -> tuple[bytes, str]:
+def image_bytes(
+    dataset: Dataset, position: int, *, root: str | Path | None = None
+) -> tuple[bytes, str]:
     """The image of the item at ``position`` and its media type.
 
     The file read is the one registered for the item in the dataset, never a path from a
     request.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    position : int
+    root : path-like, optional
+        The data folder: the file must resolve (symbolic links followed) to a file inside it,
+        so a link to ``/etc/passwd`` put into the folder is never served.
 
     Raises
     ------
     FileNotFoundError
         When the registered file cannot be read (moved since the workspace was opened).
     ValueError
-        When the item is not an image, or its file type is not one the page serves.
+        When the item is not an image, its file type is not one the page serves, or it
+        resolves outside ``root``.
     """
     if dataset.modality != "image":
         raise FewlabelsError(
@@ -93,4 +104,12 @@ def image_bytes(dataset: Dataset, position: int) -> tuple[bytes, str]:
         raise FewlabelsError(
             f"Expected an image file ({sorted(_IMAGE_TYPES)}), but got {path.suffix!r}."
         )
+    if root is not None:
+        real = path.resolve()
+        if not real.is_relative_to(Path(root).resolve()):
+            raise FewlabelsError(
+                f"Expected the image of item {position} inside the data folder {str(root)!r}, "
+                f"but {str(path)!r} resolves to {str(real)!r}, outside it."
+            )
+        path = real
     return path.read_bytes(), media

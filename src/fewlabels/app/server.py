@@ -5,24 +5,43 @@ Security model
 * It binds 127.0.0.1 unless told otherwise; it then only answers requests whose ``Host`` is
   that address (or ``localhost``), which stops DNS-rebinding pages from reading it.
 * Bound to any other address, viewing needs the session token in the URL (``?token=...``).
-* Every write (label, skip, undo) needs the per-session token, sent in the
+* Every write (label, skip, undo, close round) needs the per-session token, sent in the
   ``X-Fewlabels-Token`` header (or a ``token`` field of the JSON body); the page carries it.
+  The token is checked before anything else: a missing or wrong one is a 403 whatever the
+  body holds. A write body is read under a 64 KiB cap (413 past it, without reading the rest)
+  and checked for shape (a JSON object with the expected fields and types: 400 otherwise);
+  see :mod:`fewlabels.app.body`.
 * Only items registered in the store are served, looked up by id; the file read is the one
-  registered for the item, never a path from the request. Any other path is a 404.
+  registered for the item, never a path from the request, and only when it resolves (links
+  followed) inside the data folder. Any other path is a 404.
 * Text is escaped by Jinja2's autoescape; a Content-Security-Policy allows only the page's
   own script and style.
 * Each label is committed to SQLite (WAL, synchronous=FULL) before the response returns,
   so the next item never shows before the label is on disk.
+* Store calls run in worker threads, never in the event loop, so a slow or locked
+  ``labels.db`` (an import in another process) never delays other requests (the page's own
+  script and style are served from memory). A call that waits longer than
+  ``AppSettings.busy_timeout_s`` for another writer's lock is answered 503 with
+  ``Retry-After``; the page keeps the label queued and retries it.
 """
 
 import hmac
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fewlabels.app.body import (
+    BodyError,
+    body_token,
+    check_body,
+    declared_length,
+    parse_json,
+    read_capped,
+)
 from fewlabels.errors import MissingExtraError
-from fewlabels.store import LabelStore, UndoConflictError
+from fewlabels.store import LabelStore, UndoConflictError, is_locked_error
 from fewlabels.workspace import Workspace
 
 _HERE = Path(__file__).parent
@@ -31,6 +50,14 @@ _CLIENT_COOKIE = "fewlabels_client"
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+_TOKEN_REFUSED = "writes need the session token (reload the page from `fewlabels label`)"
+_RETRY_AFTER_S = 1
+_BUSY_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    f'<meta http-equiv="refresh" content="{_RETRY_AFTER_S + 1}"><title>fewlabels: busy</title>'
+    "</head><body><p>labels.db is busy (another process is writing to it). "
+    "This page reloads by itself in a moment.</p></body></html>"
 )
 
 
@@ -46,11 +73,23 @@ class AppSettings:
         Require ``?token=`` to view too (set when bound to an address other than loopback).
     allowed_hosts : tuple of str or None
         Accepted ``Host`` header values; None accepts any.
+    busy_timeout_s : float, default 5
+        How long a request waits for another writer's lock on ``labels.db`` before it is
+        answered 503 (the page then retries).
     """
 
     token: str
     view_token: bool = False
     allowed_hosts: tuple[str, ...] | None = None
+    busy_timeout_s: float = 5.0
+
+
+def _data_root(workspace: Workspace) -> Path | None:
+    """The folder image files must resolve into (the data folder), None for other sources."""
+    data = workspace.config.data
+    if data.kind != "folder":
+        return None
+    return Path(data.source).expanduser().resolve()
 
 
 def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> Any:
@@ -71,16 +110,19 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
         from fastapi import FastAPI, Request
         from fastapi.responses import HTMLResponse, JSONResponse, Response
         from jinja2 import Environment, FileSystemLoader, select_autoescape
+        from starlette.concurrency import run_in_threadpool
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise MissingExtraError(
             "The labelling page needs fastapi, uvicorn and jinja2: pip install 'fewlabels[app]'"
         ) from exc
 
     cfg = settings or AppSettings(token=secrets.token_urlsafe(24))
-    store: LabelStore = workspace.store
+    store: LabelStore = workspace.store.with_busy_timeout(cfg.busy_timeout_s)
     dataset = workspace.source_dataset()
+    data_root = _data_root(workspace)
     positions = {str(i): k for k, i in enumerate(dataset.ids)}
     classes = list(workspace.config.classes)
+    static_files = {name: (_HERE / "static" / name).read_bytes() for name in _STATIC}
     env = Environment(
         loader=FileSystemLoader(str(_HERE / "templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -117,32 +159,60 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    @app.exception_handler(BodyError)
+    async def refused(request: Request, exc: BodyError) -> Any:
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(sqlite3.OperationalError)
+    async def busy(request: Request, exc: sqlite3.OperationalError) -> Any:
+        if not is_locked_error(exc):
+            raise exc
+        if request.method == "GET":  # the page itself: say so, and reload (no script needed)
+            return HTMLResponse(
+                _BUSY_PAGE, status_code=503, headers={"Retry-After": str(_RETRY_AFTER_S)}
+            )
+        return JSONResponse(
+            {
+                "error": "labels.db is busy (another process is writing to it); "
+                "nothing was saved by this request: send it again",
+                "retry": True,
+            },
+            status_code=503,
+            headers={"Retry-After": str(_RETRY_AFTER_S)},
+        )
+
     def _client(request: Request) -> tuple[str, bool]:
         cid = request.cookies.get(_CLIENT_COOKIE, "")
         if len(cid) == 32 and all(c in "0123456789abcdef" for c in cid):
             return cid, False
         return secrets.token_hex(16), True
 
-    async def _body(request: Request) -> dict[str, Any]:
+    async def _write_body(
+        request: Request, *, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """The checked body of a write, after its token (header first, else the body's)."""
+        header = request.headers.get("x-fewlabels-token")
+        if header is not None and not _token_ok(header):
+            raise BodyError(403, _TOKEN_REFUSED)
         try:
-            data = await request.json()
-        except ValueError:
-            data = None
-        return data if isinstance(data, dict) else {}
+            raw = await read_capped(request.stream(), declared=declared_length(request.headers))
+        except BodyError:
+            if header is None:  # no token seen: refused as unauthorised, unread
+                raise BodyError(403, _TOKEN_REFUSED) from None
+            raise
+        data = parse_json(raw)
+        if header is None and not _token_ok(body_token(data)):
+            raise BodyError(403, _TOKEN_REFUSED)
+        return check_body(data, required=required, optional=optional)
 
-    def _write_refused(request: Request, body: dict[str, Any]) -> Any:
-        if _token_ok(request.headers.get("x-fewlabels-token")) or _token_ok(body.get("token")):
-            return None
-        return JSONResponse(
-            {"error": "writes need the session token (reload the page from `fewlabels label`)"},
-            status_code=403,
-        )
+    def _known(item_id: str) -> bool:
+        return item_id in positions and store.has_item(item_id)
 
-    def _known(item_id: Any) -> bool:
-        return isinstance(item_id, str) and item_id in positions and store.has_item(item_id)
+    def _not_an_item() -> Any:
+        return JSONResponse({"error": "not an item of this workspace"}, status_code=404)
 
     @app.get("/", response_class=HTMLResponse)
-    def index(request: Request) -> Any:
+    def index(request: Request) -> Any:  # a plain def: FastAPI runs it in a worker thread
         client, new = _client(request)
         rnd = store.latest_round()
         item_id = store.next_item(client=client) if rnd is not None else None
@@ -174,67 +244,76 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
         return response
 
     @app.get("/media")
-    def media(id: str = "") -> Any:
+    def media(id: str = "") -> Any:  # a plain def: FastAPI runs it in a worker thread
         if not _known(id):
-            return JSONResponse({"error": "not an item of this workspace"}, status_code=404)
+            return _not_an_item()
         from fewlabels.app.media import image_bytes
 
         try:
-            data, media_type = image_bytes(dataset, positions[id])
+            data, media_type = image_bytes(dataset, positions[id], root=data_root)
         except (OSError, ValueError):
             return JSONResponse({"error": "this item has no readable image"}, status_code=404)
         return Response(data, media_type=media_type)
 
     @app.get("/static/{name}")
-    def static(name: str) -> Any:
+    async def static(name: str) -> Any:  # from memory: never waits for a worker thread
         if name not in _STATIC:
             return JSONResponse({"error": "not found"}, status_code=404)
-        return Response((_HERE / "static" / name).read_bytes(), media_type=_STATIC[name])
+        return Response(static_files[name], media_type=_STATIC[name])
 
     @app.post("/api/label")
     async def label(request: Request) -> Any:
-        body = await _body(request)
-        refused = _write_refused(request, body)
-        if refused is not None:
-            return refused
-        item_id, value = body.get("item_id"), body.get("label")
-        if not _known(item_id):
-            return JSONResponse({"error": "not an item of this workspace"}, status_code=404)
+        body = await _write_body(request, required=("item_id", "label"))
+        item_id, value = body["item_id"], body["label"]
+        if not await run_in_threadpool(_known, item_id):
+            return _not_an_item()
         if value not in classes:
             return JSONResponse({"error": f"label must be one of {classes}"}, status_code=422)
         client, _ = _client(request)
-        seq = store.add_label(str(item_id), str(value), who=f"page:{client[:8]}", source="human")
+        seq = await run_in_threadpool(
+            lambda: store.add_label(item_id, value, who=f"page:{client[:8]}", source="human")
+        )
         return {"seq": seq, "item_id": item_id, "label": value}
 
     @app.post("/api/skip")
     async def skip(request: Request) -> Any:
-        body = await _body(request)
-        refused = _write_refused(request, body)
-        if refused is not None:
-            return refused
-        item_id = body.get("item_id")
-        rnd = store.latest_round()
-        if not _known(item_id) or rnd is None or item_id not in rnd.item_ids:
+        body = await _write_body(request, required=("item_id",))
+        item_id = body["item_id"]
+        rnd = await run_in_threadpool(store.latest_round)
+        if (
+            rnd is None
+            or item_id not in rnd.item_ids
+            or not await run_in_threadpool(_known, item_id)
+        ):
             return JSONResponse({"error": "not an item of the current round"}, status_code=404)
-        store.skip(rnd.id, str(item_id))
+        await run_in_threadpool(store.skip, rnd.id, item_id)
         return {"skipped": item_id}
 
     @app.post("/api/undo")
     async def undo(request: Request) -> Any:
-        body = await _body(request)
-        refused = _write_refused(request, body)
-        if refused is not None:
-            return refused
+        body = await _write_body(request, optional=("seq",))
         client, _ = _client(request)
         seq = body.get("seq")
-        if seq is not None and not isinstance(seq, int):
-            return JSONResponse({"error": "seq must be an integer"}, status_code=422)
         try:
-            ev = store.undo(seq, who=None if seq is not None else f"page:{client[:8]}")
+            ev = await run_in_threadpool(
+                lambda: store.undo(seq, who=None if seq is not None else f"page:{client[:8]}")
+            )
         except UndoConflictError as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
-        store.lease(ev.item_id, client)
+        await run_in_threadpool(store.lease, ev.item_id, client)
         return {"item_id": ev.item_id, "label": ev.label, "seq": ev.seq}
+
+    @app.post("/api/close-round")
+    async def close_round(request: Request) -> Any:
+        body = await _write_body(request, required=("round_id",))
+        rnd = await run_in_threadpool(store.latest_round)
+        if rnd is None or rnd.id != body["round_id"]:
+            return JSONResponse(
+                {"error": "only the current round can be closed (reload the page)"},
+                status_code=409,
+            )
+        left = await run_in_threadpool(store.close_round, rnd.id)
+        return {"round_id": rnd.id, "left": len(left)}
 
     return app
 
@@ -250,6 +329,14 @@ def _has_display() -> bool:
     return True
 
 
+def page_url(host: str, port: int, *, token: str | None = None) -> str:
+    """The page's address: an IPv6 host in brackets (``http://[::1]:8000/``)."""
+    shown = "127.0.0.1" if host == "localhost" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/" + ("" if token is None else f"?token={token}")
+
+
 def serve(
     workspace: Workspace,
     *,
@@ -257,6 +344,7 @@ def serve(
     port: int = 0,
     open_browser: bool = True,
     echo: Any = print,
+    busy_timeout_s: float = 5.0,
 ) -> None:
     """Run the labelling page until interrupted.
 
@@ -267,6 +355,8 @@ def serve(
         Bind address. Anything but loopback requires the token in the URL to view.
     port : int, default 0
         0 picks a free port. The URL is printed (``echo``) and opened in a browser when one exists.
+    busy_timeout_s : float, default 5
+        How long a request waits for another writer's lock (see :class:`AppSettings`).
     """
     import socket
     import webbrowser
@@ -285,10 +375,11 @@ def serve(
         if loopback
         else None
     )
-    settings = AppSettings(token=token, view_token=not loopback, allowed_hosts=hosts)
+    settings = AppSettings(
+        token=token, view_token=not loopback, allowed_hosts=hosts, busy_timeout_s=busy_timeout_s
+    )
     app = create_app(workspace, settings=settings)
-    shown = "127.0.0.1" if host == "localhost" else host
-    url = f"http://{shown}:{real_port}/" + ("" if loopback else f"?token={token}")
+    url = page_url(host, real_port, token=None if loopback else token)
     echo(f"fewlabels: labelling page at {url}")
     echo("Press Ctrl+C to stop. Every label is saved as you go.")
     if open_browser and _has_display():

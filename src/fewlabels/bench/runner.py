@@ -21,17 +21,13 @@ Run folder layout::
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-import platform
-import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -41,40 +37,33 @@ import pandas as pd
 
 from fewlabels._atomic import atomic_write_text
 from fewlabels.bench import results as res
-from fewlabels.bench.methods import MethodContext, expand_methods, get_method
-from fewlabels.bench.protocol import Budget, DatasetEntry, Protocol, protocol_differences
-from fewlabels.errors import FewlabelsError, MissingFileError
+from fewlabels.bench.methods import MethodContext, get_method
+from fewlabels.bench.plan import ALL_LABELS, Cell, PlannedDataset, plan, with_encoder
+from fewlabels.bench.protocol import Budget, Protocol, protocol_differences
+from fewlabels.bench.session import (
+    RUN_FILE,
+    cpu_seconds,
+    machine_info,
+    peak_rss,
+    record_session,
+)
+from fewlabels.errors import FewlabelsError
 from fewlabels.typing import UNLABELED
 
+__all__ = [
+    "ALL_LABELS",
+    "PROTOCOL_FILE",
+    "RUN_FILE",
+    "Cell",
+    "PlannedDataset",
+    "RunResult",
+    "machine_info",
+    "plan",
+    "run_protocol",
+    "with_encoder",
+]
+
 PROTOCOL_FILE = "protocol.json"
-#: The budget of methods that see every training label (the ceiling): one cell per seed.
-ALL_LABELS = Budget(fraction=1.0)
-RUN_FILE = "run.json"
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One unit of work: a method on one labelled subset of one embedded dataset."""
-
-    dataset: str
-    encoder: str
-    budget: Budget
-    seed: int
-    method: str
-
-    @property
-    def cell_id(self) -> str:
-        return f"{self.dataset}|{self.encoder}|{self.budget.label}|seed={self.seed}|{self.method}"
-
-
-@dataclass
-class PlannedDataset:
-    """A protocol dataset entry, loaded, with its cells."""
-
-    entry: DatasetEntry
-    train: Any
-    test: Any
-    cells: list[Cell] = field(default_factory=list)
 
 
 @dataclass
@@ -90,131 +79,6 @@ class RunResult:
 
 
 # -- planning and validation (before any work) -------------------------------------------------
-def _load_dataset(entry: DatasetEntry, data_root: str | os.PathLike[str] | None) -> tuple[Any, Any]:
-    """The entry's train and test splits, through :func:`fewlabels.data.load_source`."""
-    from fewlabels.data.source import builtin_names, load_source
-
-    if entry.folder is None:
-        known = builtin_names()
-        if entry.name not in known:
-            raise FewlabelsError(
-                f"Unknown dataset {entry.name!r}. Built-in datasets: {', '.join(known)}; for "
-                "an image folder add folder = '<path>' to the dataset entry."
-            )
-        return (
-            load_source(entry.name, kind="builtin", split="train"),
-            load_source(entry.name, kind="builtin", split="test"),
-        )
-    root = Path(entry.folder).expanduser()
-    if not root.is_absolute():
-        if data_root is None:
-            raise FewlabelsError(
-                f"Dataset {entry.name!r} reads the image folder {entry.folder!r} relative to a "
-                "data root, but none was given. Pass --data-root DIR (the folder holding "
-                f"{entry.folder}/train and {entry.folder}/test)."
-            )
-        root = Path(data_root).expanduser() / root
-    for part in ("train", "test"):
-        if not (root / part).is_dir():
-            raise MissingFileError(
-                f"Expected the image folder of dataset {entry.name!r} at {str(root)!r} with "
-                f"sub-folders train/<class>/ and test/<class>/, but {part}/ is missing."
-            )
-    train = load_source(str(root / "train"), kind="folder", name=entry.name)
-    test = load_source(str(root / "test"), kind="folder", classes=train.classes, name=entry.name)
-    return train, test
-
-
-def _check_encoder(entry: DatasetEntry, modality: str) -> None:
-    from fewlabels.encode import list_encoders
-
-    infos = {info.name.split(":")[0]: info for info in list_encoders()}
-    key = entry.encoder.split(":")[0]
-    if key not in infos:
-        known = ", ".join(info.name for info in list_encoders())
-        raise FewlabelsError(
-            f"Unknown encoder {entry.encoder!r} for dataset {entry.name!r}. Known encoders: "
-            f"{known}."
-        )
-    enc_modality = infos[key].modality
-    if enc_modality != modality:
-        fitting = [i.name for i in list_encoders() if i.modality == modality]
-        raise FewlabelsError(
-            f"Encoder {entry.encoder!r} embeds {enc_modality} data, but dataset {entry.name!r} "
-            f"holds {modality} data. Pick one of: {', '.join(fitting)}."
-        )
-
-
-def _check_budgets(entry: DatasetEntry, budgets: tuple[Budget, ...], train: Any) -> None:
-    counts = train.class_counts()
-    smallest = min(counts.values())
-    too_big = [b.per_class for b in budgets if b.per_class is not None and b.per_class > smallest]
-    if too_big:
-        small = {c: n for c, n in counts.items() if n == smallest}
-        raise FewlabelsError(
-            f"Budget(s) {too_big} labels per class exceed the smallest class of dataset "
-            f"{entry.name!r} ({small}). Use budgets of at most {smallest} per class there "
-            "(set budgets in its datasets entry) or a fraction."
-        )
-
-
-def _check_limits(protocol: Protocol, methods_used: set[str]) -> None:
-    stray = sorted(set(protocol.limits) - methods_used)
-    if stray:
-        raise FewlabelsError(
-            f"Protocol {protocol.name!r} has limits for method(s) {stray} that it does not "
-            f"run. Its methods: {sorted(methods_used)}."
-        )
-
-
-def plan(
-    protocol: Protocol, *, data_root: str | os.PathLike[str] | None = None
-) -> list[PlannedDataset]:
-    """Check every name, load every dataset and list the cells, before any work starts.
-
-    Raises a ValueError (or FileNotFoundError) for unknown dataset, encoder or method names,
-    an encoder of the wrong modality, a budget larger than a dataset's smallest class, or
-    limits on methods the protocol does not run.
-    """
-    methods_used: set[str] = set()
-    expanded: dict[str, list[str]] = {}
-    for entry in protocol.datasets:
-        expanded[entry.key] = expand_methods(protocol.methods_for(entry))
-        methods_used.update(expanded[entry.key])
-    _check_limits(protocol, methods_used)
-    planned = []
-    for entry in protocol.datasets:
-        train, test = _load_dataset(entry, data_root)
-        _check_encoder(entry, train.modality)
-        budgets = protocol.budgets_for(entry)
-        _check_budgets(entry, budgets, train)
-        item = PlannedDataset(entry=entry, train=train, test=test)
-        for budget in budgets:
-            for seed in protocol.seeds:
-                for method in expanded[entry.key]:
-                    limit = protocol.limits.get(method)
-                    if limit is not None and not limit.allows(
-                        dataset=entry.name, budget=budget, seed=seed
-                    ):
-                        continue
-                    if get_method(method).labels == "all":
-                        continue  # the ceiling ignores the budget: one cell per seed, below
-                    item.cells.append(Cell(entry.name, entry.encoder, budget, seed, method))
-        for seed in protocol.seeds:
-            for method in expanded[entry.key]:
-                limit = protocol.limits.get(method)
-                if get_method(method).labels == "all" and (
-                    limit is None or limit.seeds is None or seed in limit.seeds
-                ):
-                    item.cells.append(Cell(entry.name, entry.encoder, ALL_LABELS, seed, method))
-        planned.append(item)
-    return planned
-
-
-def with_encoder(protocol: Protocol, encoder: str) -> Protocol:
-    """The protocol with every dataset embedded by ``encoder`` (a CLI override)."""
-    entries = tuple(dataclasses.replace(d, encoder=encoder) for d in protocol.datasets)
-    return dataclasses.replace(protocol, datasets=entries)
 
 
 # -- the run folder -------------------------------------------------------------------------------
@@ -233,102 +97,7 @@ def _check_run_dir(run_dir: Path, protocol: Protocol) -> None:
         )
 
 
-def machine_info() -> dict[str, Any]:
-    """The machine a run is measured on: CPU count, memory, platform, library versions."""
-    import psutil
-    import sklearn
-
-    try:
-        load = os.getloadavg()
-    except OSError:  # pragma: no cover - not on Windows
-        load = (float("nan"),) * 3
-    info: dict[str, Any] = {
-        "host": platform.node(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scikit-learn": sklearn.__version__,
-        "load_average_at_start": [round(x, 2) for x in load],
-    }
-    try:
-        import torch
-
-        info["torch"] = torch.__version__
-        info["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    except ImportError:  # pragma: no cover - torch is an extra
-        info["gpu"] = None
-    return info
-
-
-def _cpu_seconds() -> float:
-    """User + system CPU time of this process and its finished children."""
-    import psutil
-
-    t = psutil.Process().cpu_times()
-    return float(t.user + t.system + t.children_user + t.children_system)
-
-
-def _record_session(
-    run_dir: Path,
-    started: str,
-    seconds: float,
-    ran: int,
-    skipped: int,
-    machine: dict[str, Any],
-    cpu_seconds: float,
-) -> None:
-    path = run_dir / RUN_FILE
-    data: dict[str, Any] = (
-        json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"sessions": []}
-    )
-    try:
-        end_load = [round(x, 2) for x in os.getloadavg()]
-    except OSError:  # pragma: no cover
-        end_load = []
-    data["sessions"].append(
-        {
-            "started_at": started,
-            "seconds": round(seconds, 2),
-            "cpu_seconds": round(cpu_seconds, 2),
-            "cells_run": ran,
-            "cells_skipped": skipped,
-            "machine": machine,
-            "load_average_at_end": end_load,
-        }
-    )
-    data["total_seconds"] = round(sum(s["seconds"] for s in data["sessions"]), 2)
-    data["total_cpu_seconds"] = round(sum(s.get("cpu_seconds", 0) for s in data["sessions"]), 2)
-    atomic_write_text(path, json.dumps(data, indent=1))
-
-
 # -- measuring one cell ---------------------------------------------------------------------------
-@contextmanager
-def _peak_rss() -> Iterator[list[float]]:
-    """Yield a one-item list that ends up holding the peak RSS rise (MiB) inside the block."""
-    import psutil
-
-    proc = psutil.Process()
-    base = proc.memory_info().rss
-    peak = [base]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.wait(0.005):
-            peak[0] = max(peak[0], proc.memory_info().rss)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    out = [0.0]
-    try:
-        yield out
-    finally:
-        stop.set()
-        thread.join()
-        peak[0] = max(peak[0], proc.memory_info().rss)
-        out[0] = (peak[0] - base) / 2**20
 
 
 def _metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
@@ -439,7 +208,7 @@ def _run_cell(
         row.update(status="n/a", error=reason)
         return res.make_row(**row)
     try:
-        with _peak_rss() as peak, warnings.catch_warnings():
+        with peak_rss() as peak, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter would break the progress bar
             estimator = spec.factory(ctx)
             raw = spec.inputs == "raw"
@@ -500,7 +269,7 @@ def run_protocol(
     start_wall = time.perf_counter()
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     machine = machine_info()
-    cpu_start = _cpu_seconds()
+    cpu_start = cpu_seconds()
     planned = plan(protocol, data_root=data_root)  # every check before any work
     run_dir = Path(out)
     _check_run_dir(run_dir, protocol)
@@ -572,7 +341,7 @@ def run_protocol(
                 log(f"{name}: {len(cells)} cell(s) done")
     frame = res.finalize_run(run_dir)
     seconds = time.perf_counter() - start_wall
-    _record_session(run_dir, started, seconds, ran, skipped, machine, _cpu_seconds() - cpu_start)
+    record_session(run_dir, started, seconds, ran, skipped, machine, cpu_seconds() - cpu_start)
     counts = res.summary_counts(frame)
     if log is not None:
         log(f"{ran} cell(s) run, {skipped} already done, in {seconds:.1f} s: {counts}")

@@ -14,10 +14,39 @@ from pathlib import Path
 import numpy as np
 
 from fewlabels._atomic import atomic_write_text
-from fewlabels._validation import check_budget
 from fewlabels.data.dataset import Dataset
 from fewlabels.errors import FewlabelsError
 from fewlabels.typing import UNLABELED
+
+
+def check_budget(
+    per_class: int | None, fraction: float | None, class_counts: dict[str, int]
+) -> None:
+    """Check a label budget against the labelled rows each class has."""
+    if not class_counts:
+        raise FewlabelsError(
+            "Expected a dataset with classes to draw a label budget from, but it has none (no "
+            "item is labelled). Load the dataset with its label column or class sub-folders."
+        )
+    if (per_class is None) == (fraction is None):
+        raise FewlabelsError(
+            "Expected exactly one of per_class=k or fraction=f, but got "
+            f"per_class={per_class!r} and fraction={fraction!r}."
+        )
+    if per_class is not None:
+        if int(per_class) != per_class or per_class < 1:
+            raise FewlabelsError(
+                f"Expected per_class to be a whole number >= 1, but got {per_class!r}."
+            )
+        short = {c: n for c, n in class_counts.items() if n < per_class}
+        if short:
+            raise FewlabelsError(
+                f"Expected at least {per_class} labelled rows in every class for per_class="
+                f"{per_class}, but these classes have fewer: {short}. "
+                f"Lower per_class to at most {min(class_counts.values())} or use fraction=."
+            )
+    if fraction is not None and not 0.0 < fraction <= 1.0:
+        raise FewlabelsError(f"Expected fraction in (0, 1], but got {fraction!r}.")
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from fewlabels._atomic import atomic_folder
-from fewlabels._validation import encode_labels
 from fewlabels.data.dataset import Dataset
 from fewlabels.data.folder import from_folder
+from fewlabels.data.labels import encode_labels
 from fewlabels.errors import FewlabelsError, MissingExtraError
 from fewlabels.typing import Modality
 

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fewlabels._validation import check_class_names, check_label_codes, check_unique_ids
-from fewlabels.errors import FewlabelsError, MissingKeyError
+from fewlabels._validation import _preview
+from fewlabels.data.labels import check_dataset_classes
+from fewlabels.errors import FewlabelsError, InputTypeError, MissingKeyError
 from fewlabels.typing import UNLABELED, Modality
 
 #: What a Dataset's inputs can be: texts or file paths (list of str), a table
@@ -18,6 +19,51 @@ from fewlabels.typing import UNLABELED, Modality
 Inputs = list[str] | pd.DataFrame | np.ndarray
 
 _MODALITIES = ("text", "image", "tabular")
+
+
+def check_unique_ids(ids: Sequence[str]) -> np.ndarray:
+    """Return ``ids`` as an array of str, refusing duplicates and empty datasets."""
+    arr = np.asarray([str(i) for i in ids], dtype=object)
+    if arr.size == 0:
+        raise FewlabelsError(
+            "Expected a dataset with at least one item, but it is empty. "
+            "Check the path, the folder layout or the table you passed."
+        )
+    uniq, counts = np.unique(arr.astype(str), return_counts=True)
+    dup = uniq[counts > 1]
+    if dup.size:
+        raise FewlabelsError(
+            f"Expected unique ids, but {dup.size} id(s) occur more than once: "
+            f"{_preview(dup.tolist())}. "
+            "Give every item its own id (or leave the id column out to number rows)."
+        )
+    return arr
+
+
+def check_label_codes(labels: Any, n_samples: int, n_classes: int) -> np.ndarray:
+    """Check integer label codes in ``[-1, n_classes)`` of length ``n_samples``."""
+    y = np.asarray(labels)
+    if y.shape != (n_samples,):
+        raise FewlabelsError(
+            f"Expected labels of shape ({n_samples},), one per item, but got shape {y.shape}."
+        )
+    if y.size and not np.issubdtype(y.dtype, np.integer):
+        raise InputTypeError(
+            f"Expected integer label codes (-1 = unlabelled), but got dtype {y.dtype}. "
+            "Map class names to codes with fewlabels.data.encode_labels."
+        )
+    bad = np.unique(y[(y < UNLABELED) | (y >= n_classes)])
+    if bad.size and n_classes == 0:
+        raise FewlabelsError(
+            f"Expected no labels (every code -1) in a dataset without classes, but found the "
+            f"codes {_preview(bad.tolist())}. Pass the class names the codes index into."
+        )
+    if bad.size:
+        raise FewlabelsError(
+            f"Expected label codes in [-1, {n_classes - 1}] for {n_classes} classes, "
+            f"but found {_preview(bad.tolist())}."
+        )
+    return y.astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,7 +81,9 @@ class Dataset:
     labels : ndarray of shape (n_samples,)
         Integer codes into ``classes``; ``-1`` marks an unlabelled item.
     classes : sequence of str
-        Class names; ``labels`` index into them.
+        Class names; ``labels`` index into them. Any number, none included: a pool nobody
+        has labelled yet has no classes (every label -1), and embedding needs none. Learners
+        and workspaces check that they get two or more.
     modality : {"text", "image", "tabular"}
     name : str
         A short name for reports and caches.
@@ -59,7 +107,7 @@ class Dataset:
             raise FewlabelsError(
                 f"Expected one input per id, but got {n} ids and {n_inputs} inputs."
             )
-        classes = check_class_names(self.classes)
+        classes = check_dataset_classes(self.classes)
         labels = check_label_codes(self.labels, n, len(classes))
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "classes", classes)

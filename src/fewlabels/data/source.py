@@ -40,7 +40,7 @@ def detect_kind(source: str) -> str:
     Raises
     ------
     FileNotFoundError
-        When ``source`` is none of these.
+        When ``source`` is no built-in name and no file or folder exists there.
     """
     if source in _BUILTIN:
         return "builtin"
@@ -49,9 +49,11 @@ def detect_kind(source: str) -> str:
         return "folder"
     if path.is_file():
         return "table"
+    what = "is not a file or a folder" if path.exists() else "does not exist"
     raise MissingFileError(
         f"Expected a built-in dataset name ({', '.join(_BUILTIN)}), an image folder or a table "
-        f"file ({', '.join(TABLE_SUFFIXES)}), but {source!r} is none of these."
+        f"file ({', '.join(TABLE_SUFFIXES)}), but {source!r} {what}. Check the path, or see "
+        "`fewlabels datasets` for the built-in names."
     )
 
 
@@ -125,17 +127,18 @@ def load_source(
     if chosen == "folder":
         if not path.is_dir():
             raise MissingFileError(
-                f"Expected an image folder at {str(path)!r}, but there is none. Check the path."
+                f"Expected an image folder at {str(path)!r}, but it does not exist. Check the path."
             )
         return from_folder(path, classes=list(classes) if classes else None, name=name)
     if not path.is_file():
         raise MissingFileError(
-            f"Expected a table file at {str(path)!r}, but there is none. Check the path."
+            f"Expected a table file at {str(path)!r}, but it does not exist. Check the path."
         )
     if text is None and features is None:
         raise FewlabelsError(
-            f"Expected --text COLUMN (texts) or --features A,B,... (table rows) for the table "
-            f"{source!r}, but got neither."
+            f"Expected the text column or the feature columns of the table {source!r} (--text "
+            "COLUMN for texts, or --features A,B for table rows, on the command line; text= or "
+            "features=[...] in Python), but got neither."
         )
     return from_table(
         path,

@@ -3,39 +3,86 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from fewlabels._validation import check_columns, encode_labels
+from fewlabels._validation import _preview
 from fewlabels.data.dataset import Dataset
-from fewlabels.errors import FewlabelsError, MissingFileError
+from fewlabels.data.labels import as_written, encode_labels
+from fewlabels.errors import FewlabelsError, MissingFileError, MissingKeyError
 
-_READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
-    ".csv": pd.read_csv,
-    ".tsv": lambda p: pd.read_csv(p, sep="\t"),
-    ".parquet": pd.read_parquet,
-    ".pq": pd.read_parquet,
-    ".jsonl": lambda p: pd.read_json(p, lines=True),
-    ".ndjson": lambda p: pd.read_json(p, lines=True),
-}
+_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson")
+
+try:  # the cells pandas reads as missing by default (documented under read_csv's na_values)
+    from pandas._libs.parsers import STR_NA_VALUES as _PANDAS_NA
+except ImportError:  # pragma: no cover - a pandas that moved it
+    _PANDAS_NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan"}
+    _PANDAS_NA |= {"1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a"}
+    _PANDAS_NA |= {"nan", "null"}
 
 
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV, TSV, Parquet or JSONL file into a DataFrame."""
+def _read(p: Path, as_written: Sequence[str]) -> pd.DataFrame:
+    """Read ``p`` by its suffix; the ``as_written`` columns keep their cells' text."""
+    suffix = p.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        sep = "\t" if suffix == ".tsv" else ","
+        if not as_written:
+            return pd.read_csv(p, sep=sep)
+        header = [str(c) for c in pd.read_csv(p, sep=sep, nrows=0).columns]
+        keep = [c for c in header if c in as_written]
+        # No default NA values in the kept columns ("NA", "null" and "" stay text there);
+        # every other column reads missing cells as usual.
+        na = {c: sorted(_PANDAS_NA) for c in header if c not in keep}
+        return pd.read_csv(
+            p, sep=sep, dtype={c: str for c in keep}, keep_default_na=False, na_values=na
+        )
+    if suffix in (".jsonl", ".ndjson"):
+        # No inference in the kept columns: the string "007" stays a string, 7 stays a number.
+        return pd.read_json(p, lines=True, dtype={c: object for c in as_written})
+    return pd.read_parquet(p)
+
+
+def check_columns(present: Sequence[str], wanted: Sequence[str], *, role: str) -> None:
+    """Refuse a table that lacks a column the caller named."""
+    missing = [c for c in wanted if c not in present]
+    if missing:
+        raise MissingKeyError(
+            f"Expected {role} column(s) {missing} in the table, but it has only the columns "
+            f"{list(present)}. Pass the right column name."
+        )
+
+
+def read_table(path: str | os.PathLike[str], *, as_written: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a CSV, TSV, Parquet or JSONL file into a DataFrame.
+
+    Parameters
+    ----------
+    path : path-like
+    as_written : sequence of str, default ()
+        Columns to read without type inference (ids, labels): a CSV/TSV cell keeps its exact
+        text (``001`` stays ``"001"``, a blank cell is ``""``); a JSONL value keeps its JSON
+        type (``"007"`` a string, ``7`` a number). Parquet keeps its stored types anyway.
+
+    Raises
+    ------
+    FewlabelsError
+        A file of another type, an empty, non-UTF-8 or unparsable file (naming the file).
+    FileNotFoundError
+        When there is no file at ``path``.
+    """
     p = Path(path).expanduser()
-    reader = _READERS.get(p.suffix.lower())
-    if reader is None:
+    if p.suffix.lower() not in _SUFFIXES:
         raise FewlabelsError(
-            f"Expected a table file ending in {sorted(_READERS)}, but got {p.name!r}. "
+            f"Expected a table file ending in {sorted(_SUFFIXES)}, but got {p.name!r}. "
             "Convert it, or pass a pandas DataFrame."
         )
     if not p.is_file():
-        raise MissingFileError(f"Expected a table file at {str(p)!r}, but there is none.")
+        raise MissingFileError(f"Expected a table file at {str(p)!r}, but it does not exist.")
     try:
-        return reader(p)
+        return _read(p, as_written)
     except pd.errors.EmptyDataError:
         raise FewlabelsError(
             f"Expected a table with a header row and data in {str(p)!r}, but the file is empty."
@@ -75,11 +122,14 @@ def from_table(
     features : list of str, optional
         Feature columns, numeric or categorical (a tabular dataset).
     label : str, optional
-        The label column; a blank cell means unlabelled.
+        The label column, read as written (``007`` and ``7`` are two classes; ``NA`` is a
+        label); a blank cell means unlabelled.
     id : str, optional
-        The id column; rows are numbered ``"0", "1", ...`` when absent.
+        The id column, read as written (``001`` stays ``"001"``); a blank id is refused.
+        Rows are numbered ``"0", "1", ...`` when absent.
     classes : list of str, optional
-        Class names in order; the sorted distinct labels by default.
+        Class names in order; the sorted distinct labels by default (none for a table
+        without labels: embedding needs no classes).
     name : str, optional
         Dataset name (the file's stem by default).
     """
@@ -87,13 +137,14 @@ def from_table(
         frame = source.reset_index(drop=True)
         default_name = "table"
     else:
-        frame = read_table(source)
+        frame = read_table(source, as_written=[c for c in (id, label) if c is not None])
         default_name = Path(source).stem
     if (text is None) == (features is None):
         raise FewlabelsError(
-            "Expected exactly one of text='column' (a text dataset) or features=[...] (a "
-            f"tabular dataset), but got text={text!r} and features={features!r}. "
-            f"The table's columns are {list(frame.columns)}."
+            "Expected exactly one of text=COLUMN (a text dataset; --text COLUMN on the command "
+            "line) or features=[...] (a tabular dataset; --features A,B,...), but got "
+            f"text={text!r} and features={features!r}. The table's columns are "
+            f"{list(frame.columns)}."
         )
     if len(frame) == 0:
         raise FewlabelsError("Expected a table with at least one row, but it is empty.")
@@ -109,7 +160,7 @@ def from_table(
         check_columns(columns, [id], role="id")
 
     ids = (
-        frame[id].astype(str).to_numpy(dtype=object)
+        _ids_as_written(frame[id])
         if id is not None
         else np.array([str(i) for i in range(len(frame))], dtype=object)
     )
@@ -133,13 +184,7 @@ def from_table(
             name=name or default_name,
         )
     table = frame[list(features or [])].reset_index(drop=True)
-    nan_cols = [c for c in table.columns if table[c].isna().any()]
-    if nan_cols:
-        counts = {c: int(table[c].isna().sum()) for c in nan_cols}
-        raise FewlabelsError(
-            f"Expected no missing values (NaN) in the features, but these columns have some "
-            f"(count per column): {counts}. Impute or drop them before loading."
-        )
+    check_finite_features(table)
     return Dataset(
         ids=ids,
         inputs=table,
@@ -148,3 +193,45 @@ def from_table(
         modality="tabular",
         name=name or default_name,
     )
+
+
+def _ids_as_written(column: pd.Series) -> np.ndarray:
+    """The id cells as text (see :func:`as_written`), refusing blank ones by row number."""
+    ids = [as_written(v) for v in column.tolist()]
+    blank = [k + 1 for k, v in enumerate(ids) if v is None or not v.strip()]
+    if blank:
+        raise FewlabelsError(
+            f"Expected an id in every row of the id column {column.name!r}, but {len(blank)} "
+            f"row(s) have none: rows {_preview(blank)} (1 = the first row after the header). "
+            "Fill them in, or leave the id column out to number the rows."
+        )
+    return np.asarray(ids, dtype=object)
+
+
+def check_finite_features(table: pd.DataFrame) -> None:
+    """Refuse missing (NaN) and infinite feature values, naming the columns and counts.
+
+    Both would turn into NaN embeddings. Non-numeric columns are checked for missing cells
+    only.
+    """
+    missing: dict[str, int] = {}
+    infinite: dict[str, int] = {}
+    for col in table.columns:
+        s = table[col]
+        n_missing = int(s.isna().sum())
+        if n_missing:
+            missing[str(col)] = n_missing
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            n_inf = int(np.isinf(s.to_numpy(dtype=np.float64, na_value=0.0)).sum())
+            if n_inf:
+                infinite[str(col)] = n_inf
+    if missing or infinite:
+        found = "; ".join(
+            f"{what} values in {counts}"
+            for what, counts in (("missing (NaN)", missing), ("infinite", infinite))
+            if counts
+        )
+        raise FewlabelsError(
+            "Expected finite values in every feature column, but found (count per column) "
+            f"{found}. Impute, clip or drop them first."
+        )

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fewlabels._validation import check_known_keys
 from fewlabels.distill.weighting import Weighting
 from fewlabels.errors import FewlabelsError, InputTypeError
 
@@ -64,7 +65,12 @@ class DistillConfig:
     device : str or None
         Torch device; ``"auto"`` (or None) picks CUDA when present.
     progress : bool
-        Show a progress bar (rich).
+        Show progress (rich bars for teacher labelling and epochs, one line per stage of
+        :func:`fewlabels.distill.distill_workspace`) on stderr.
+    holdout_fraction : float in [0, 0.5]
+        :func:`fewlabels.distill.distill_workspace` only: share of each class's human labels
+        hidden from teacher and student to score both (when every class has >= 2 labels;
+        at least one per class, never a class's last). 0 uses every label for training.
 
     Examples
     --------
@@ -92,6 +98,7 @@ class DistillConfig:
     random_state: int = 0
     device: str | None = "auto"
     progress: bool = True
+    holdout_fraction: float = 0.2
 
     def __post_init__(self) -> None:
         for name, low in (("epochs", 1), ("batch_size", 1), ("patience", 1)):
@@ -122,6 +129,11 @@ class DistillConfig:
                 )
         if self.weighting not in WEIGHTINGS:
             raise FewlabelsError(f"Expected weighting in {WEIGHTINGS}, but got {self.weighting!r}.")
+        if not _is_number(self.holdout_fraction) or not 0.0 <= self.holdout_fraction <= 0.5:
+            raise FewlabelsError(
+                "Expected holdout_fraction in [0, 0.5] (share of each class's human labels "
+                f"held out to score teacher and student), but got {self.holdout_fraction!r}."
+            )
         if not _is_number(self.drop_fraction) or not 0.0 <= self.drop_fraction < 1.0:
             raise FewlabelsError(
                 "Expected drop_fraction in [0, 1) (share of least confident teacher rows to "
@@ -164,13 +176,7 @@ class DistillConfig:
                 f"Expected a mapping of distill settings in {source}, but got "
                 f"{type(data).__name__}."
             )
-        known = cls.fields()
-        unknown = sorted(str(k) for k in data if k not in known)
-        if unknown:
-            raise FewlabelsError(
-                f"Unknown distill setting(s) {unknown} in {source}. Known settings: "
-                f"{', '.join(known)}."
-            )
+        check_known_keys(data, cls.fields(), where=source, what="distill setting")
         return cls(**dict(data))
 
     def to_dict(self) -> dict[str, Any]:

@@ -10,12 +10,21 @@ import numpy as np
 from fewlabels.data.dataset import Dataset
 from fewlabels.distill.config import DistillConfig
 from fewlabels.distill.students import check_student_kind, list_students, make_student
-from fewlabels.distill.teacher import Teacher, override_with_human
+from fewlabels.distill.teacher import Teacher, check_soft_labels, override_with_human
 from fewlabels.distill.weighting import trust_weights
-from fewlabels.errors import InputTypeError
+from fewlabels.errors import FewlabelsError, InputTypeError
 from fewlabels.typing import UNLABELED
 
 __all__ = ["distill", "list_students", "make_student"]
+
+
+def check_has_human_labels(dataset: Any) -> None:
+    """Refuse training on labelled rows only when there are none."""
+    if int((dataset.labels != UNLABELED).sum()) == 0:
+        raise FewlabelsError(
+            "Expected some human-labelled rows for labelled_only=True, but every row is "
+            "unlabelled. Label a few rows per class first."
+        )
 
 
 def _config(config: DistillConfig | Mapping[str, Any] | None, student: Any) -> DistillConfig:
@@ -87,11 +96,11 @@ def distill(
         Fitted; ``config_`` is the config it was trained with, ``teacher_`` names the teacher
         and ``n_dropped_`` counts dropped rows. ``student.export(path)`` writes the ONNX file.
     """
-    from fewlabels._validation import check_has_human_labels, check_soft_labels
 
     cfg = _config(config, student)
     _check_dataset(dataset)
     model = _new_student(student, dataset.modality, cfg, student_params)
+    model.check_inputs(dataset.inputs)  # cheap (image headers), before the teacher's work
 
     if isinstance(teacher, Teacher):
         soft = teacher.soft_labels(dataset)

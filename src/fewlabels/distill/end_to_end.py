@@ -8,11 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from fewlabels.data.dataset import Dataset
 from fewlabels.distill.comparison import Comparison, compare
 from fewlabels.distill.config import DistillConfig
 from fewlabels.distill.distillation import distill
+from fewlabels.distill.holdout import HeldOut, Stages, holdout_rows
 from fewlabels.distill.teacher import Teacher
+from fewlabels.typing import UNLABELED
 
 
 @dataclass
@@ -34,6 +38,9 @@ class DistillReport:
         Test-split accuracy and speed (built-in datasets only).
     seconds : float
         Wall time of fitting the teacher, distilling and exporting.
+    held_out : HeldOut or None
+        Student and teacher accuracy on human labels hidden from both (workspaces with at
+        least two labels per class; ``DistillConfig.holdout_fraction``).
     """
 
     student: Any
@@ -44,6 +51,7 @@ class DistillReport:
     pool_agreement: float
     comparison: Comparison | None
     seconds: float
+    held_out: HeldOut | None = None
 
 
 def default_teacher_encoder(dataset: Dataset) -> str:
@@ -70,25 +78,55 @@ def _run(
     student_params: dict[str, Any] | None,
     extra: dict[str, Any],
     fit_teacher: bool = True,
-) -> tuple[Any, Path, float]:
-    from fewlabels.distill.students import check_student_kind
+    hold_out: bool = False,
+) -> tuple[Any, Path, float, HeldOut | None]:
+    """Check, fit the teacher, distil, score, and only then export (no file when one fails)."""
+    from fewlabels.distill.students import check_student_kind, make_student
 
-    check_student_kind(student, pool.modality)  # before the costly part
+    cfg = config or DistillConfig()
+    say = Stages(cfg.progress)
+    kind = check_student_kind(student, pool.modality)  # before the costly part
+    make_student(kind, pool.modality, config=cfg, **(student_params or {})).check_inputs(
+        pool.inputs
+    )
+    hidden = (
+        holdout_rows(pool.labels, fraction=cfg.holdout_fraction, random_state=cfg.random_state)
+        if hold_out
+        else np.zeros(0, dtype=np.int64)
+    )
+    train_pool = pool
+    if hidden.size:
+        labels = pool.labels.copy()
+        labels[hidden] = UNLABELED
+        train_pool = pool.with_labels(labels)
+        say(f"holding out {hidden.size} human label(s) from teacher and student, to score both")
     if fit_teacher:
-        teacher.fit(pool)
+        say(f"fitting the teacher {teacher.name} on {len(train_pool)} rows")
+        teacher.fit(train_pool)
+    say("the teacher labels the pool, then the student trains")
     model = distill(
         teacher,
-        pool,
-        student=student,
-        config=config,
+        train_pool,
+        student=kind,
+        config=cfg,
         student_params=student_params,
     )
+    say(f"scoring the student ({model.best_epoch_} epoch(s) kept: {model.stop_reason_})")
+    soft = teacher.soft_labels(train_pool)
+    student_codes = model.predict_proba(soft.dataset.inputs).argmax(1)
+    teacher_codes = soft.teacher_proba.argmax(1)
+    agreement = float((student_codes == teacher_codes).mean())
+    held_out = None
+    if hidden.size:
+        kept = np.isin(soft.dataset.ids, pool.ids[hidden])
+        truth = pool.subset(hidden)
+        order = {i: c for i, c in zip(truth.ids.tolist(), truth.labels.tolist(), strict=True)}
+        codes = np.array([order[i] for i in soft.dataset.ids[kept].tolist()], dtype=np.int64)
+        if codes.size:
+            held_out = HeldOut.score(student_codes[kept], teacher_codes[kept], codes)
     path = model.export(out, extra={"teacher": teacher.name, **extra})
-    soft = teacher.soft_labels(pool)
-    agreement = float(
-        (model.predict_proba(soft.dataset.inputs).argmax(1) == soft.teacher_proba.argmax(1)).mean()
-    )
-    return model, path, agreement
+    say(f"wrote {path}")
+    return model, path, agreement, held_out
 
 
 def distill_and_compare(
@@ -129,7 +167,7 @@ def distill_and_compare(
     from fewlabels.distill.predict import load_student
 
     start = time.perf_counter()
-    model, path, agreement = _run(
+    model, path, agreement, _ = _run(
         pool,
         teacher,
         out,
@@ -166,6 +204,7 @@ def distill_builtin(
     student_params: dict[str, Any] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    resize: bool = False,
 ) -> DistillReport:
     """Label ``per_class`` rows of a built-in train split, fit a teacher, distil, compare on test.
 
@@ -199,7 +238,11 @@ def distill_builtin(
         out=out,
         student=student,
         config=config or DistillConfig(random_state=seed, progress=progress),
-        student_params=student_params,
+        student_params=(
+            {**(student_params or {}), "resize": True}
+            if resize and pool.modality == "image"
+            else student_params
+        ),
         extra={"dataset": name, "per_class": per_class, "seed": seed},
     )
 
@@ -212,6 +255,7 @@ def distill_workspace(
     config: DistillConfig | None = None,
     student_params: dict[str, Any] | None = None,
     progress: bool = True,
+    resize: bool = False,
 ) -> DistillReport:
     """Distil a workspace's model: its current labels are the human labels.
 
@@ -222,6 +266,15 @@ def distill_workspace(
         its cache folder.
     out : path-like, optional
         Default ``<workspace>/models/student.onnx``.
+    resize : bool
+        Image workspaces: resize image files of other sizes to the most common size (and
+        convert colour to grey for a grey student); without it mixed sizes are refused
+        before the teacher is fitted.
+
+    When every class has at least two human labels, ``config.holdout_fraction`` of them
+    (at least one per class) are hidden from the teacher and the student, and both are
+    scored on them (``DistillReport.held_out``); the exported student is trained without
+    them. Image files are checked (sizes, from their headers) before the teacher is fitted.
     """
     start = time.perf_counter()
     ws_cfg = workspace.config
@@ -233,12 +286,14 @@ def distill_workspace(
         progress=progress,
     )
     params = dict(student_params or {})
+    if resize and pool.modality == "image":
+        params.setdefault("resize", True)
     text_column = getattr(ws_cfg.data, "text", None)
     if pool.modality == "text" and text_column and "text_column" not in params:
         params["text_column"] = text_column
     cfg = config or DistillConfig(random_state=int(getattr(ws_cfg, "seed", 0)), progress=progress)
     target = out if out is not None else Path(workspace.root) / "models" / "student.onnx"
-    model, path, agreement = _run(
+    model, path, agreement, held_out = _run(
         pool,
         teacher,
         target,
@@ -246,6 +301,7 @@ def distill_workspace(
         config=cfg,
         student_params=params,
         extra={"workspace": str(Path(workspace.root).resolve())},
+        hold_out=True,
     )
     return DistillReport(
         model,
@@ -256,4 +312,5 @@ def distill_workspace(
         agreement,
         None,
         time.perf_counter() - start,
+        held_out,
     )

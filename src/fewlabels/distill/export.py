@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fewlabels.errors import FewlabelsError, MissingFileError
+from fewlabels.distill.export_schema import NotAStudentError, parse_metadata
+from fewlabels.errors import MissingFileError
 
 if TYPE_CHECKING:
     from torch import nn
@@ -34,8 +35,7 @@ KEY_STUDENT = "fewlabels.student"
 OUTPUT_NAME = "probabilities"
 
 
-class NotAStudentError(FewlabelsError):
-    """The file is not a fewlabels student export."""
+__all__ = ["FORMAT", "FORMAT_VERSION", "NotAStudentError", "export_onnx", "read_export"]
 
 
 def export_onnx(
@@ -68,35 +68,39 @@ def export_onnx(
     import onnx
     import torch
 
+    from fewlabels._atomic import atomic_path
+
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     names = list(example)
     args = tuple(torch.from_numpy(example[k]) for k in names)
     module = module.cpu().eval()
     axes = {**dynamic_axes, OUTPUT_NAME: {0: "n"}}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            module,
-            args,
-            str(out),
-            input_names=names,
-            output_names=[OUTPUT_NAME],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
-    model = onnx.load(str(out))
-    props = {
-        KEY_FORMAT: FORMAT,
-        KEY_VERSION: str(FORMAT_VERSION),
-        KEY_STUDENT: json.dumps(metadata, sort_keys=True),
-    }
-    for key, value in props.items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, value
-    model.producer_name = "fewlabels"
-    onnx.save(model, str(out))
+    # Written beside the target and renamed when complete: a failed export leaves no file.
+    with atomic_path(out) as tmp:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                module,
+                args,
+                str(tmp),
+                input_names=names,
+                output_names=[OUTPUT_NAME],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        model = onnx.load(str(tmp))
+        props = {
+            KEY_FORMAT: FORMAT,
+            KEY_VERSION: str(FORMAT_VERSION),
+            KEY_STUDENT: json.dumps(metadata, sort_keys=True),
+        }
+        for key, value in props.items():
+            entry = model.metadata_props.add()
+            entry.key, entry.value = key, value
+        model.producer_name = "fewlabels"
+        onnx.save(model, str(tmp))
     return out
 
 
@@ -193,4 +197,27 @@ def read_export(
             f"Expected fewlabels export format version 1 to {FORMAT_VERSION}, but {str(p)!r} has "
             f"version {props.get(KEY_VERSION)!r}. Upgrade fewlabels or re-export the student."
         )
-    return session, json.loads(props[KEY_STUDENT])
+    meta = parse_metadata(props.get(KEY_STUDENT, ""), str(p))
+    _check_graph(session, meta, str(p))
+    return session, meta
+
+
+def _check_graph(session: Any, meta: dict[str, Any], path: str) -> None:
+    """Refuse a network whose inputs or output do not fit its metadata."""
+    names = [i.name for i in session.get_inputs()]
+    outputs = session.get_outputs()
+    problem = ""
+    if names != meta["inputs"]:
+        problem = f"its network takes the inputs {names}, but its metadata says {meta['inputs']}"
+    elif [o.name for o in outputs] != [OUTPUT_NAME]:
+        problem = f"its network's outputs are {[o.name for o in outputs]}, not [{OUTPUT_NAME!r}]"
+    else:
+        shape = outputs[0].shape
+        n = len(meta["classes"])
+        if len(shape) != 2 or (isinstance(shape[1], int) and shape[1] != n):
+            problem = f"its network outputs shape {shape}, but its metadata names {n} classes"
+    if problem:
+        raise NotAStudentError(
+            f"Expected a fewlabels student export, but {path!r} is damaged or foreign: "
+            f"{problem}. Export the student again (`fewlabels distill`)."
+        )

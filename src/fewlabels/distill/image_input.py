@@ -1,11 +1,21 @@
-"""How the image student reads pixels: size, channels and normalisation, stored as JSON."""
+"""How the image student reads pixels: size, channels and normalisation, stored as JSON.
+
+Colour modes are converted where nothing is lost, without being asked: a grey image (modes
+``1``, ``L``, ``I``...) for a colour student becomes RGB by repeating its channel, a palette
+(``P``) image is expanded, an alpha channel is dropped; an RGB image whose three channels are
+equal becomes grey for a grey student. Only a real colour image for a grey student (which
+loses its colour) and an image of another size need ``resize=True`` (``--resize``).
+:func:`survey_images` reads only the image headers (Pillow opens lazily), so the sizes and
+modes of a whole folder are checked in seconds, before any long work starts.
+"""
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -88,6 +98,12 @@ class ImageInput:
         """
         if isinstance(inputs, np.ndarray):
             arr = as_uint8_images(inputs)
+            if arr.shape[1:3] == (self.height, self.width) and arr.shape[-1] != self.channels:
+                if arr.shape[-1] == 1 and self.channels == 3:  # grey -> RGB: lossless
+                    arr = np.repeat(arr, 3, axis=-1)
+                elif arr.shape[-1] == 3 and self.channels == 1 and not resize:
+                    if (arr == arr[..., :1]).all():  # RGB with equal channels: lossless
+                        arr = arr[..., :1]
             got = arr.shape[1:]
             if got != (self.height, self.width, self.channels):
                 if not resize:
@@ -100,32 +116,64 @@ class ImageInput:
                 return np.stack([self._from_pil(_array_to_pil(a)) for a in arr])
             return arr
         paths = [os.fspath(p) for p in inputs]
+        if not resize:
+            self.check_sizes(survey_images(paths))
         workers = max(1, min(8, os.cpu_count() or 2))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            arrays = list(pool.map(lambda p: self._read(p, resize=resize), paths))
+            results = list(pool.map(lambda p: self._read(p, resize=resize), paths))
+        bad = [k for k, r in enumerate(results) if isinstance(r, str)]
+        if bad:
+            from fewlabels.encode.images import UnreadableInputError
+
+            raise UnreadableInputError(bad, [str(results[k]) for k in bad])
+        arrays = [r for r in results if isinstance(r, np.ndarray)]
         if not arrays:
             return np.zeros((0, self.height, self.width, self.channels), dtype=np.uint8)
         return np.stack(arrays)
 
-    def _read(self, path: str, *, resize: bool) -> np.ndarray:
+    def check_sizes(self, survey: ImageSurvey) -> None:
+        """Refuse images of another size than the student's, counting them (headers only)."""
+        other = {s: n for s, n in survey.sizes.items() if s != (self.width, self.height)}
+        if other:
+            n = sum(other.values())
+            ranked = sorted(other.items(), key=lambda kv: -kv[1])
+            (w0, h0), _ = ranked[0]
+            path0, mode0 = survey.example[(w0, h0)]
+            counts = ", ".join(f"{n_s} of {w}x{h}" for (w, h), n_s in ranked[:3])
+            raise FewlabelsError(
+                f"Expected images of {self.describe} pixels as the student was trained, but "
+                f"{n} of {survey.n_readable} image(s) have another size ({counts}), e.g. "
+                f"{path0!r} is {w0}x{h0} in mode {mode0}. Pass resize=True (--resize) to resize "
+                f"them to {self.width}x{self.height}."
+            )
+
+    def _read(self, path: str, *, resize: bool) -> np.ndarray | str:
+        """One image as uint8 (height, width, channels), or why it cannot be read."""
         from PIL import Image
 
-        with Image.open(path) as im:
-            im.load()
-            mode = "L" if self.channels == 1 else "RGB"
-            same_mode = im.mode == mode or (self.channels == 1 and im.mode in ("L", "I", "I;16"))
-            if (im.size != (self.width, self.height) or not same_mode) and not resize:
-                raise FewlabelsError(
-                    f"Expected images of {self.describe} pixels as the student was trained, but "
-                    f"{path!r} is {im.size[0]}x{im.size[1]} in mode {im.mode}. Pass resize=True "
-                    "(--resize) to resize and convert, or use a student trained at this size."
-                )
-            return self._from_pil(im)
+        try:
+            with Image.open(path) as im:
+                im.load()
+                size_ok = im.size == (self.width, self.height)
+                converted = to_channels(im, self.channels, lossy=resize)
+                if converted is None or (not size_ok and not resize):
+                    raise FewlabelsError(
+                        f"Expected images of {self.describe} pixels as the student was trained, "
+                        f"but {path!r} is {im.size[0]}x{im.size[1]} in mode {im.mode}"
+                        + ("" if converted is not None else " (a colour image)")
+                        + ". Pass resize=True (--resize) to resize and convert, or use a "
+                        "student trained at this size."
+                    )
+                return self._from_pil(converted)
+        except FewlabelsError:
+            raise
+        except Exception as exc:  # corrupt, truncated or missing: skipped by the caller
+            return f"{type(exc).__name__}: {exc}"
 
     def _from_pil(self, im: Any) -> np.ndarray:
         from PIL import Image
 
-        im = im.convert("L" if self.channels == 1 else "RGB")
+        im = to_channels(im, self.channels, lossy=True)
         if im.size != (self.width, self.height):
             im = im.resize((self.width, self.height), Image.Resampling.BILINEAR)
         a = np.asarray(im, dtype=np.uint8)
@@ -163,3 +211,76 @@ def _array_to_pil(arr: np.ndarray) -> Any:
     from PIL import Image
 
     return Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr)
+
+
+#: Pillow modes of grey images (one channel, with or without alpha).
+GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F", "La")
+
+
+def to_channels(im: Any, channels: int, *, lossy: bool) -> Any:
+    """``im`` as mode ``L`` (channels 1) or ``RGB`` (channels 3), or None when that loses colour.
+
+    Grey to RGB repeats the channel; a palette is expanded; alpha is dropped. RGB to grey is
+    lossless only when the three channels are equal; otherwise it is done (ITU-R 601-2 luma,
+    Pillow's ``convert("L")``) only when ``lossy``, else None.
+    """
+    if channels == 3:
+        return im if im.mode == "RGB" else im.convert("RGB")
+    if im.mode == "L":
+        return im
+    if im.mode in GREY_MODES:
+        return im.convert("L")
+    rgb = im if im.mode == "RGB" else im.convert("RGB")
+    r, g, b = (np.asarray(c) for c in rgb.split())
+    if lossy or (np.array_equal(r, g) and np.array_equal(g, b)):
+        return rgb.convert("L")
+    return None
+
+
+@dataclass
+class ImageSurvey:
+    """Sizes and modes of image files, read from their headers only.
+
+    Attributes
+    ----------
+    sizes : Counter of (width, height)
+    example : dict of (width, height) to (str, str)
+        The first file of each size, and its mode.
+    colour : int
+        Files in a colour mode (RGB, RGBA, P, CMYK...).
+    unreadable : list of (position, reason)
+        Files whose header cannot be read (they are skipped later, and reported).
+    """
+
+    sizes: Counter[tuple[int, int]] = field(default_factory=Counter)
+    example: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    colour: int = 0
+    unreadable: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def n_readable(self) -> int:
+        return sum(self.sizes.values())
+
+    @property
+    def common_size(self) -> tuple[int, int]:
+        """The most frequent size (the first file's among ties)."""
+        best = max(self.sizes.values())
+        return next(s for s in self.example if self.sizes[s] == best)
+
+
+def survey_images(paths: Sequence[Any]) -> ImageSurvey:
+    """Read the header (size, mode) of each image file; nothing is decoded."""
+    from PIL import Image
+
+    survey = ImageSurvey()
+    for k, path in enumerate(paths):
+        try:
+            with Image.open(path) as im:
+                size, mode = (int(im.size[0]), int(im.size[1])), im.mode
+        except Exception as exc:
+            survey.unreadable.append((k, f"{type(exc).__name__}: {exc}"))
+            continue
+        survey.sizes[size] += 1
+        survey.example.setdefault(size, (os.fspath(path), mode))
+        survey.colour += mode not in GREY_MODES
+    return survey

@@ -9,9 +9,10 @@ import torch
 from torch import nn
 
 from fewlabels.distill.config import DistillConfig
-from fewlabels.distill.image_input import ImageInput
+from fewlabels.distill.image_input import ImageInput, survey_images
 from fewlabels.distill.student import Student
 from fewlabels.distill.trainer import Trainer
+from fewlabels.errors import FewlabelsError
 
 
 class SmallCNN(nn.Module):
@@ -90,8 +91,17 @@ class ImageStudent(Student):
     flip : bool, default False
         Random horizontal flips: only where a mirrored image keeps its class (photos of
         objects, not digits or text).
+    resize : bool, default False
+        Image files of mixed sizes are resized to the most common size (bilinear), and colour
+        images converted to grey for a grey student. Without it, :meth:`check_inputs` (run by
+        :func:`fewlabels.distill.distill` before the teacher labels anything) refuses mixed
+        sizes. Lossless mode changes (grey to RGB, a palette, alpha) never need it.
     config : DistillConfig, optional
         Training options.
+
+    The student reads RGB when any image file is in a colour mode, else grey; its size is the
+    most common size of the files (headers only, see
+    :func:`fewlabels.distill.image_input.survey_images`).
     """
 
     kind = "cnn"
@@ -103,28 +113,48 @@ class ImageStudent(Student):
         width: int = 16,
         shift: int = 2,
         flip: bool = False,
+        resize: bool = False,
         config: DistillConfig | None = None,
     ) -> None:
         self.width = width
         self.shift = shift
         self.flip = flip
+        self.resize = resize
         self.config = config
+
+    def check_inputs(self, inputs: Any) -> None:
+        """Refuse image files of mixed sizes (unless ``resize``) before any long work.
+
+        Reads only the headers. Raises :class:`~fewlabels.errors.FewlabelsError` counting the
+        files of each other size and naming one, with the ``--resize`` hint.
+        """
+        if isinstance(inputs, np.ndarray) or not len(inputs):
+            return
+        if not self.resize:
+            self._probe(inputs).check_sizes(survey_images(list(inputs)))
+
+    def _probe(self, paths: Any) -> ImageInput:
+        """The student's input (size, channels) from the files' headers."""
+        survey = survey_images(list(paths))
+        if not survey.sizes:
+            reason = survey.unreadable[0][1] if survey.unreadable else "no files"
+            raise FewlabelsError(
+                f"Expected readable image files to train the image student, but none of the "
+                f"{len(paths)} can be opened (e.g. {reason})."
+            )
+        w, h = survey.common_size
+        return ImageInput(h, w, 3 if survey.colour else 1, (0.0,), (1.0,))
 
     def _fit_spec(self, inputs: Any) -> ImageInput:
         from fewlabels.distill.image_input import as_uint8_images
 
         if isinstance(inputs, np.ndarray):
             return ImageInput.from_images(as_uint8_images(inputs))
-        from PIL import Image
-
-        paths = list(inputs)
-        with Image.open(paths[0]) as im:
-            w, h = im.size
-        probe = ImageInput(h, w, 1 if _all_grey(paths[:16]) else 3, (0.0,), (1.0,))
-        return ImageInput.from_images(probe.load(paths, resize=True))
+        probe = self._probe(inputs)
+        return ImageInput.from_images(probe.load(list(inputs), resize=bool(self.resize)))
 
     def _features(self, inputs: Any, spec: ImageInput, *, training: bool) -> np.ndarray:
-        return spec.normalise(spec.load(inputs, resize=training))
+        return spec.normalise(spec.load(inputs, resize=bool(self.resize)))
 
     def _build(self, spec: ImageInput, n_classes: int) -> nn.Module:
         return SmallCNN(spec.channels, n_classes, width=int(self.width))
@@ -137,13 +167,3 @@ class ImageStudent(Student):
         return {"pixels": np.zeros((2, s.channels, s.height, s.width), np.float32)}, {
             "pixels": {0: "n"}
         }
-
-
-def _all_grey(paths: list[Any]) -> bool:
-    from PIL import Image
-
-    for p in paths:
-        with Image.open(p) as im:
-            if im.mode not in ("L", "1", "I", "I;16"):
-                return False
-    return True

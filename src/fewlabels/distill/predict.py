@@ -3,7 +3,11 @@
 ``load_student(path)`` opens a fewlabels export (refusing anything else, see
 :mod:`fewlabels.distill.export`); ``predict_file(model, data)`` reads raw data (a folder of
 images, a CSV/TSV/JSONL/Parquet table, or a text file with one text per line) and returns
-a table of id, label and probability.
+a table of id, label and probability (and, when asked, one probability column per class).
+
+Unreadable images (missing, corrupt or truncated files) are skipped, counted and listed, as
+``embed`` does; every other row keeps its id. Tabular rows with missing, infinite or unseen
+values are refused, as ``fewlabels init`` refuses them (see ``TableInput.check_values``).
 """
 
 from __future__ import annotations
@@ -78,21 +82,62 @@ class ExportedStudent:
         Returns
         -------
         ndarray of shape (n_samples, n_classes), float32
+
+        Raises
+        ------
+        UnreadableInputError
+            When image files cannot be read (:meth:`predict_readable` skips them instead).
         """
+        _, proba, failures = self.predict_readable(inputs, batch_size=batch_size, resize=resize)
+        if failures:
+            from fewlabels.encode.images import UnreadableInputError
+
+            raise UnreadableInputError([p for p, _ in failures], [r for _, r in failures])
+        return proba
+
+    def predict_readable(
+        self, inputs: Any, *, batch_size: int = 1024, resize: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
+        """Like :meth:`predict_proba`, skipping unreadable image files.
+
+        Returns
+        -------
+        kept : ndarray of int
+            Positions of the inputs that were read, in order.
+        proba : ndarray of shape (len(kept), n_classes), float32
+        failures : list of (position, reason)
+        """
+        from fewlabels.encode.images import UnreadableInputError
+
         n = len(inputs)
         if self.modality == "text":
-            return self._text_proba([str(t) for t in _take(inputs, slice(0, n))], batch_size)
-        out = []
+            proba = self._text_proba([str(t) for t in _take(inputs, slice(0, n))], batch_size)
+            return np.arange(n), proba, []
+        out, kept, failures = [], [], []
         for start in range(0, n, batch_size):
             part = _take(inputs, slice(start, start + batch_size))
+            rows = np.arange(start, min(start + batch_size, n))
             if self.modality == "image":
-                feeds = self.spec.feeds(part, resize=resize)
+                try:
+                    feeds = self.spec.feeds(part, resize=resize)
+                except UnreadableInputError as exc:
+                    bad = set(exc.positions)
+                    failures += [
+                        (int(rows[k]), r) for k, r in zip(exc.positions, exc.reasons, strict=True)
+                    ]
+                    rows = np.array([r for k, r in enumerate(rows) if k not in bad], np.int64)
+                    if not rows.size:
+                        continue
+                    feeds = self.spec.feeds([part[k] for k in rows - start], resize=resize)
             else:
                 feeds = self.spec.feeds(pd.DataFrame(part))
             out.append(self.session.run([OUTPUT_NAME], feeds)[0])
+            kept.append(rows)
         if not out:
-            return np.zeros((0, len(self.classes)), dtype=np.float32)
-        return np.concatenate(out).astype(np.float32, copy=False)
+            empty = np.zeros((0, len(self.classes)), dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), empty, failures
+        proba = np.concatenate(out).astype(np.float32, copy=False)
+        return np.concatenate(kept), proba, failures
 
     def _text_proba(self, texts: list[str], batch_size: int) -> np.ndarray:
         """Hash once, then run rows of similar length together (small padded batches)."""
@@ -129,14 +174,15 @@ def load_student(path: str | os.PathLike[str], *, threads: int | None = None) ->
 
 
 def read_prediction_data(
-    data: str | os.PathLike[str], student: ExportedStudent
+    data: str | os.PathLike[str], student: ExportedStudent, *, id_column: str | None = None
 ) -> tuple[list[str], Any]:
     """Read raw data for ``student``: ids and inputs.
 
     A folder gives its images (ids = paths relative to it); a table gives its rows (ids from
-    an ``id`` column, else row numbers), reading the text column for a text student, image
-    paths from a ``path`` or ``image`` column for an image student, the trained columns for a
-    tabular one; a ``.txt`` file gives one text per non-empty line (ids = line numbers).
+    ``id_column``, else from an ``id`` column, else row numbers from 0; read as written, so
+    ``001`` stays ``001``), reading the text column for a text student, image paths from a
+    ``path`` or ``image`` column for an image student, the trained columns for a tabular one;
+    a ``.txt`` file gives one text per non-empty line (ids = line numbers from 1).
     """
     from fewlabels.data.folder import IMAGE_SUFFIXES
     from fewlabels.data.table import read_table
@@ -172,15 +218,21 @@ def read_prediction_data(
         lines = [ln.rstrip("\r\n") for ln in p.read_text(encoding="utf-8").splitlines()]
         keep = [i for i, ln in enumerate(lines) if ln.strip()]
         return [str(i + 1) for i in keep], [lines[i] for i in keep]
-    table = read_table(p)
+    id_col = id_column or "id"
+    table = read_table(p, as_written=[id_col])
     table.columns = [str(c) for c in table.columns]
+    if id_column is not None and id_column not in table.columns:
+        raise MissingKeyError(
+            f"Expected the id column {id_column!r} in {str(p)!r}, but the table has "
+            f"{list(table.columns)}. Pass --id-column with one of them."
+        )
     ids = (
-        table["id"].astype(str).tolist()
-        if "id" in table.columns
+        table[id_col].astype(str).tolist()
+        if id_col in table.columns
         else [str(i) for i in range(len(table))]
     )
     if modality == "tabular":
-        return ids, table.drop(columns=[c for c in ("id",) if c in table.columns])
+        return ids, table.drop(columns=[c for c in (id_col,) if c in table.columns])
     if modality == "text":
         col = _text_column(table, student)
         return ids, table[col].fillna("").astype(str).tolist()
@@ -224,6 +276,8 @@ def predict_file(
     out: str | os.PathLike[str] | None = None,
     resize: bool = False,
     batch_size: int = 1024,
+    proba: bool = False,
+    id_column: str | None = None,
 ) -> pd.DataFrame:
     """Predict with an exported student; optionally write a CSV.
 
@@ -233,33 +287,52 @@ def predict_file(
         A file written by ``Student.export`` or ``fewlabels distill``.
     data : path, or in-memory inputs
         A folder of images, a table file, a ``.txt`` file, or inputs as for
-        :meth:`ExportedStudent.predict_proba` (ids are then row numbers).
+        :meth:`ExportedStudent.predict_proba` (ids are then row numbers, or a DataFrame's
+        ``id_column`` / ``id`` column).
     out : path, optional
-        Write the result as CSV here.
+        Write the result as CSV here (only the rows that could be read).
     resize : bool
         Images only: resize images that do not match the training size instead of refusing.
     batch_size : int
+    proba : bool
+        Add one column per class (named by the class; ``proba_<class>`` where a class is
+        named ``id``, ``label`` or ``probability``) with its probability.
+    id_column : str, optional
+        The table's id column (default: a column named ``id``, else row numbers).
 
     Returns
     -------
-    DataFrame with columns ``id``, ``label`` (class name) and ``probability`` (of that label).
+    DataFrame with columns ``id``, ``label`` (class name) and ``probability`` (of that label),
+    and the class columns when ``proba``. ``frame.attrs["skipped"]`` lists the (id, reason)
+    of the inputs that could not be read; they are not in the frame.
     """
     student = model if isinstance(model, ExportedStudent) else load_student(model)
     if isinstance(data, (str, os.PathLike)):
-        ids, inputs = read_prediction_data(data, student)
+        ids, inputs = read_prediction_data(data, student, id_column=id_column)
+    elif isinstance(data, pd.DataFrame) and (id_column or "id") in data.columns:
+        col = id_column or "id"
+        ids, inputs = data[col].astype(str).tolist(), data.drop(columns=[col])
     else:
+        if id_column is not None:
+            raise MissingKeyError(f"Expected a DataFrame with the id column {id_column!r}.")
         inputs = data
         ids = [str(i) for i in range(len(data))]
-    proba = student.predict_proba(inputs, batch_size=batch_size, resize=resize)
-    best = proba.argmax(axis=1)
-    frame = pd.DataFrame(
-        {
-            "id": ids,
-            "label": [student.classes[k] for k in best],
-            "probability": proba[np.arange(len(best)), best].astype(np.float64),
-        }
-    )
+    kept, p, failures = student.predict_readable(inputs, batch_size=batch_size, resize=resize)
+    best = p.argmax(axis=1)
+    kept_ids = [ids[k] for k in kept]
+    columns: dict[str, Any] = {
+        "id": kept_ids,
+        "label": [student.classes[k] for k in best],
+        "probability": p[np.arange(len(best)), best].astype(np.float64),
+    }
+    if proba:
+        for j, name in enumerate(student.classes):
+            key = f"proba_{name}" if name in ("id", "label", "probability") else name
+            columns[key] = p[:, j].astype(np.float64)
+    frame = pd.DataFrame(columns)
+    frame.attrs["skipped"] = [(ids[k], reason) for k, reason in failures]
     if out is not None:
-        Path(out).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(out, index=False)
+        target = Path(out).expanduser()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(target, index=False)
     return frame

@@ -16,9 +16,69 @@ import torch
 from sklearn.base import BaseEstimator
 from torch import nn
 
+from fewlabels._validation import check_class_names
+from fewlabels.data.dataset import check_label_codes
 from fewlabels.distill.config import DistillConfig
+from fewlabels.distill.teacher import check_soft_labels
 from fewlabels.distill.trainer import TrainData, Trainer
-from fewlabels.errors import NotFittedError
+from fewlabels.errors import FewlabelsError, InputTypeError, NotFittedError
+from fewlabels.typing import UNLABELED
+
+
+def check_student_fit(
+    inputs: Any,
+    targets: Any,
+    labels: Any,
+    sample_weight: Any,
+    classes: Any,
+    *,
+    modality: str,
+    student: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Check a student's ``fit`` arguments; return targets, labels, weights and class names."""
+    import pandas as pd
+
+    kinds = {
+        "text": "a list of texts",
+        "image": "an array of images (n, height, width[, channels]) or a list of image paths",
+        "tabular": "a DataFrame of feature columns",
+    }
+    ok = {
+        "text": isinstance(inputs, (list, tuple)) and all(isinstance(t, str) for t in inputs[:100]),
+        "image": (isinstance(inputs, np.ndarray) and inputs.ndim in (3, 4))
+        or (isinstance(inputs, (list, tuple)) and all(isinstance(t, str) for t in inputs[:100])),
+        "tabular": isinstance(inputs, pd.DataFrame),
+    }[modality]
+    if not ok:
+        what = type(inputs).__name__ + (
+            f" of shape {inputs.shape}" if hasattr(inputs, "shape") else ""
+        )
+        raise InputTypeError(f"{student} expected {kinds[modality]}, but got {what}.")
+    n = len(inputs)
+    t = np.asarray(targets, dtype=np.float64)
+    if t.ndim != 2 or t.shape[0] != n or t.shape[1] < 2:
+        raise FewlabelsError(
+            f"Expected targets of shape ({n}, n_classes) with n_classes >= 2 (teacher "
+            f"probabilities, one row per input), but got shape {t.shape}."
+        )
+    t = check_soft_labels(t, n, t.shape[1])
+    k = t.shape[1]
+    y = np.full(n, UNLABELED, dtype=np.int64) if labels is None else check_label_codes(labels, n, k)
+    w = (
+        np.ones(n, dtype=np.float32)
+        if sample_weight is None
+        else np.asarray(sample_weight, np.float32)
+    )
+    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any():
+        raise FewlabelsError(f"Expected sample_weight of shape ({n},) with finite values >= 0.")
+    if not (w > 0).any():
+        raise FewlabelsError("Expected some rows with sample_weight > 0, but every weight is 0.")
+    names = tuple(str(i) for i in range(k)) if classes is None else check_class_names(classes)
+    if len(names) != k:
+        raise FewlabelsError(
+            f"Expected {k} class names (one per target column), but got {len(names)}."
+        )
+    return t, y, w, names
 
 
 class _Probabilities(nn.Module):
@@ -78,6 +138,13 @@ class Student(BaseEstimator):
     def _trainer(self, config: DistillConfig) -> Trainer:
         return Trainer(config)
 
+    def check_inputs(self, inputs: Any) -> None:
+        """Refuse raw inputs this student cannot train on, cheaply, before any long work.
+
+        :func:`fewlabels.distill.distill` calls it before the teacher labels the pool (the
+        image student checks the image sizes from the file headers). Default: nothing.
+        """
+
     def _example(self) -> tuple[dict[str, np.ndarray], dict[str, dict[int, str]]]:
         """A small input batch for export, and its dynamic axes."""
         raise NotImplementedError
@@ -111,7 +178,6 @@ class Student(BaseEstimator):
         -------
         self
         """
-        from fewlabels._validation import check_student_fit
 
         config = self.config if self.config is not None else DistillConfig()
         targets, labels, weights, names = check_student_fit(

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fewlabels.errors import MissingKeyError
+from fewlabels.errors import FewlabelsError, MissingKeyError
 
 _MAX_CATEGORIES = 50
 
@@ -96,8 +96,61 @@ class TableInput:
         return np.hstack(parts).astype(np.float32)
 
     def feeds(self, table: pd.DataFrame) -> dict[str, np.ndarray]:
-        """The ONNX inputs for a raw table."""
+        """The ONNX inputs for a raw table (checked with :meth:`check_values` first)."""
+        self.check_values(table)
         return {"features": self.transform(table)}
+
+    def check_values(self, table: pd.DataFrame) -> None:
+        """Refuse missing, infinite or unseen feature values, as ``fewlabels init`` does.
+
+        One policy for both: a missing (NaN) or infinite number and a category the student
+        never saw are refused, with one message that counts them per column. (A category
+        column with ``_MAX_CATEGORIES`` known values was cut to its most frequent values in
+        training, where the rest read as "other"; there an unseen value is "other" too.)
+
+        Raises
+        ------
+        FewlabelsError
+            Naming each column and how many rows are bad in it.
+        """
+        t = table.rename(columns=str)
+        problems: list[str] = []
+        n_bad = np.zeros(len(t), dtype=bool)
+        for col in self.numeric:
+            if col not in t.columns:
+                continue
+            v = pd.to_numeric(t[col], errors="coerce").to_numpy(np.float64)
+            bad = ~np.isfinite(v)
+            if bad.any():
+                n_bad |= bad
+                problems.append(f"column {col!r}: {int(bad.sum())} missing or infinite")
+        for col, values in self.categories:
+            if col not in t.columns:
+                continue
+            s = t[col]
+            missing = s.isna().to_numpy()
+            text = s.astype(str).to_numpy(object)
+            unseen = ~missing & ~np.isin(text, np.asarray(values, dtype=object))
+            if len(values) >= _MAX_CATEGORIES:
+                unseen[:] = False
+            if missing.any():
+                n_bad |= missing
+                problems.append(f"column {col!r}: {int(missing.sum())} missing")
+            if unseen.any():
+                n_bad |= unseen
+                example = str(text[np.flatnonzero(unseen)[0]])
+                known = ", ".join(values[:10]) + (", ..." if len(values) > 10 else "")
+                problems.append(
+                    f"column {col!r}: {int(unseen.sum())} unseen categor"
+                    f"{'y' if unseen.sum() == 1 else 'ies'} (e.g. {example!r}; known: {known})"
+                )
+        if problems:
+            raise FewlabelsError(
+                f"Expected a known value in every feature column, as when the workspace was "
+                f"made (`fewlabels init` refuses missing values), but {int(n_bad.sum())} of "
+                f"{len(t)} row(s) have none: {'; '.join(problems)}. Fill, map or drop those "
+                "rows before predicting."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {

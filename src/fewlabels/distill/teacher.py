@@ -12,7 +12,51 @@ from typing import Any
 import numpy as np
 
 from fewlabels.data.dataset import Dataset
+from fewlabels.errors import FewlabelsError, InputTypeError
 from fewlabels.typing import UNLABELED
+
+
+def check_soft_labels(proba: Any, n_samples: int, n_classes: int) -> np.ndarray:
+    """Teacher probabilities of shape (n_samples, n_classes), finite, rows summing to 1."""
+    p = np.asarray(proba, dtype=np.float64)
+    if p.shape != (n_samples, n_classes):
+        raise FewlabelsError(
+            f"Expected teacher probabilities of shape ({n_samples}, {n_classes}), one row per "
+            f"item and one column per class, but got shape {p.shape}. Pass "
+            "learner.predict_proba(X) on the same rows, or a fewlabels.distill.Teacher."
+        )
+    if not np.isfinite(p).all() or (p < -1e-6).any():
+        raise FewlabelsError(
+            "Expected finite, non-negative teacher probabilities, but some are not."
+        )
+    sums = p.sum(axis=1)
+    bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
+    if bad.size:
+        raise FewlabelsError(
+            f"Expected teacher probability rows that sum to 1, but {bad.size} row(s) do not, e.g. "
+            f"row {int(bad[0])} sums to {sums[bad[0]]:.4f}. Pass probabilities, not logits."
+        )
+    return np.clip(p, 0.0, None).astype(np.float32)
+
+
+def check_teacher_fitted(learner: Any) -> None:
+    """Refuse a teacher whose learner is not fitted or has no ``predict_proba``."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    name = type(learner).__name__
+    if not callable(getattr(learner, "predict_proba", None)):
+        raise InputTypeError(
+            f"Expected a teacher learner with predict_proba (probabilities to distil), but "
+            f"{name} has none. Use a fewlabels learner or a probabilistic classifier."
+        )
+    try:
+        check_is_fitted(learner)
+    except NotFittedError:
+        raise FewlabelsError(
+            f"Expected a fitted teacher, but its learner {name} is not fitted. Fit it first "
+            "(Teacher(encoder, learner).fit(dataset), or learner.fit(X, y) on embeddings)."
+        ) from None
 
 
 def override_with_human(proba: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -136,7 +180,6 @@ class Teacher:
 
     def check_fitted(self) -> None:
         """Refuse a teacher whose learner is not fitted, saying how to fit it."""
-        from fewlabels._validation import check_teacher_fitted
 
         check_teacher_fitted(self.learner)
 
@@ -164,10 +207,33 @@ class Teacher:
         self.check_fitted()
         emb = self.embed(dataset)
         kept = emb.dataset
-        teacher = self.predict_proba_embedded(np.asarray(emb.X), kept.n_classes)
+        teacher = self._label(emb.X, kept.n_classes)
         return SoftLabels(
             kept, teacher, override_with_human(teacher, kept.labels), list(emb.skipped)
         )
+
+    def _label(self, X: np.ndarray, n_classes: int, *, rows: int = 32768) -> np.ndarray:
+        """Teacher probabilities over the pool in blocks, with a progress bar when asked."""
+        from fewlabels.encode.blocks import iter_row_blocks
+
+        n = int(X.shape[0])
+        if n <= rows or not self.progress:
+            return self.predict_proba_embedded(np.asarray(X), n_classes)
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        parts = []
+        with Progress(
+            TextColumn("teacher labels the pool"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),
+        ) as bar:
+            task = bar.add_task("teacher", total=n)
+            for block in iter_row_blocks(X, rows=rows):
+                parts.append(self.predict_proba_embedded(block, n_classes))
+                bar.advance(task, block.shape[0])
+        return np.concatenate(parts)
 
 
 def _is_fewlabels_learner(learner: Any) -> bool:

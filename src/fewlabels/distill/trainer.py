@@ -258,6 +258,7 @@ class _progress:
 
     def __enter__(self) -> _progress:
         if self.enabled:
+            from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._bar = Progress(
@@ -266,7 +267,8 @@ class _progress:
                 TextColumn("epoch {task.completed}/{task.total}"),
                 TextColumn("{task.fields[info]}"),
                 TimeElapsedColumn(),
-                transient=True,
+                console=Console(stderr=True),
+                transient=False,
             )
             self._bar.__enter__()
             self._task = self._bar.add_task("distill", total=self.total, info="")

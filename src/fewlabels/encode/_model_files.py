@@ -1,12 +1,22 @@
-"""Find a model's files without loading it, and fingerprint them for the embedding cache."""
+"""Find a model's files without loading it, fingerprint them, and fail fast without a network.
+
+A hub id that is not in the local cache needs the Hugging Face hub. Without a network,
+transformers retries for over a minute and ends in a traceback; :func:`hub_load_options`
+instead notices at once (``HF_HUB_OFFLINE`` is set, or a TCP connect to the hub fails within
+two seconds) and raises a :class:`~fewlabels.errors.FewlabelsError` that says what to do.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from fewlabels.errors import FewlabelsError
 
 #: Files up to this size are hashed by content (configs, tokenizers, processor settings);
 #: larger ones (weights) by name and size, so that an identity costs milliseconds.
@@ -116,3 +126,117 @@ def quiet_model_loading() -> Iterator[None]:
     finally:
         if was_enabled:
             hf_logging.enable_progress_bar()
+
+
+# -- the hub, and failing fast without it ---------------------------------------------------
+
+#: Seconds the connectivity probe waits for a TCP connect to the hub.
+PROBE_TIMEOUT_S = 2.0
+_TRUE = {"1", "on", "yes", "true"}
+_OFFLINE_FIX = (
+    "Use a local model folder instead of a hub id (e.g. 'st:/path/to/model'), one of the "
+    "offline encoders (minilm, minilm-int8, efficientnet-lite0; see `fewlabels encoders`), or "
+    "download the model once on a connected machine and set HF_HUB_OFFLINE=1 to use the "
+    "Hugging Face cache."
+)
+
+
+def hub_offline() -> bool:
+    """Whether ``HF_HUB_OFFLINE`` (or ``TRANSFORMERS_OFFLINE``) asks for no network."""
+    return any(
+        os.environ.get(k, "").strip().lower() in _TRUE
+        for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
+
+
+def hub_address() -> tuple[str, int]:
+    """Host and port of the Hugging Face hub (``HF_ENDPOINT``, default huggingface.co:443)."""
+    url = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    port = url.port or (80 if url.scheme == "http" else 443)
+    return url.hostname or "huggingface.co", port
+
+
+def hub_reachable(timeout_s: float = PROBE_TIMEOUT_S) -> bool:
+    """Whether a TCP connection to :func:`hub_address` opens within ``timeout_s``.
+
+    Behind a proxy (``HTTPS_PROXY``, ``ALL_PROXY``) the hub is not reached directly, so the
+    probe is skipped and True returned: the loading errors are still turned into a clear message.
+    """
+    if any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True
+    try:
+        with socket.create_connection(hub_address(), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def hub_load_options(
+    model_id_or_path: str, *, revision: str | None = None, encoder: str
+) -> dict[str, bool]:
+    """``local_files_only`` for loading a model, raising at once when it cannot be fetched.
+
+    Parameters
+    ----------
+    model_id_or_path : str
+        A local folder or a hub id.
+    revision : str, optional
+    encoder : str
+        The encoder's registry name, for the message.
+
+    Returns
+    -------
+    dict
+        ``{"local_files_only": True}`` for a folder or for a cached hub id without a network,
+        else ``{"local_files_only": False}``.
+
+    Raises
+    ------
+    FewlabelsError
+        A hub id that is not cached while ``HF_HUB_OFFLINE`` is set or the hub cannot be reached.
+    """
+    if is_local_folder(model_id_or_path):
+        return {"local_files_only": True}
+    cached = local_model_folder(model_id_or_path, revision=revision) is not None
+    if hub_offline():
+        if cached:
+            return {"local_files_only": True}
+        raise FewlabelsError(
+            f"Expected the model {model_id_or_path!r} of the encoder {encoder!r} in the Hugging "
+            "Face cache, because HF_HUB_OFFLINE is set (no downloads), but it is not there. "
+            + _OFFLINE_FIX
+        )
+    if not hub_reachable():
+        if cached:
+            return {"local_files_only": True}
+        host, port = hub_address()
+        raise FewlabelsError(
+            f"Expected to download the model {model_id_or_path!r} of the encoder {encoder!r} "
+            f"from the Hugging Face hub, but {host}:{port} cannot be reached (no network?) and "
+            "the model is not in the local cache. " + _OFFLINE_FIX
+        )
+    return {"local_files_only": False}
+
+
+@contextlib.contextmanager
+def model_loading_errors(model_id_or_path: str, *, encoder: str) -> Iterator[None]:
+    """Turn the ``OSError`` of a failed model load (no network, unknown id, missing files)
+    into a :class:`~fewlabels.errors.FewlabelsError` naming the model and the fix.
+
+    huggingface_hub's ``LocalEntryNotFoundError`` and ``OfflineModeIsEnabled`` and
+    transformers' "We couldn't connect" are all ``OSError`` subclasses.
+    """
+    try:
+        yield
+    except FewlabelsError:
+        raise
+    except OSError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if is_local_folder(model_id_or_path):
+            fix = "Check that the folder holds a complete saved model (save_pretrained)."
+        else:
+            fix = "Check the model id. " + _OFFLINE_FIX
+        raise FewlabelsError(
+            f"Expected to load the model {model_id_or_path!r} of the encoder {encoder!r}, but "
+            f"it failed: {first} {fix}"
+        ) from exc

@@ -25,23 +25,31 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from fewlabels._atomic import atomic_path, atomic_save_npy, atomic_write_bytes
+from fewlabels._atomic import atomic_path, atomic_write_bytes
 from fewlabels.data.builtin import data_home
 from fewlabels.data.dataset import Dataset, take_inputs
 from fewlabels.encode.base import Encoder
-from fewlabels.encode.fingerprint import FINGERPRINT_DTYPE, combine, fingerprints
+from fewlabels.encode.cache_files import (
+    MANIFEST_FORMAT,
+    CorruptCacheFileError,
+    FileCheck,
+    Store,
+    load_npy,
+    read_json,
+)
+from fewlabels.encode.fingerprint import combine, fingerprints
 from fewlabels.encode.images import UnreadableInputError
 from fewlabels.errors import FewlabelsError, InputTypeError
 
-MANIFEST_FORMAT = "fewlabels.embedding-cache/1"
+__all__ = ["MANIFEST_FORMAT", "Embeddings", "default_cache_dir", "embed"]
 
 
 @dataclass
@@ -114,65 +122,6 @@ def _locked(entry: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-class _Store:
-    """The committed chunks of one encoder (assumes the caller holds the lock)."""
-
-    def __init__(self, entry: Path, identity: str, dim: int) -> None:
-        self.entry = entry
-        self.identity = identity
-        self.dim = dim
-        for stale in [*entry.glob("*.tmp"), *entry.glob("views/*.tmp")]:  # of killed writers
-            stale.unlink(missing_ok=True)
-        self.chunks: list[dict[str, Any]] = []
-        manifest = entry / "manifest.json"
-        if manifest.exists():
-            data = json.loads(manifest.read_text())
-            if data.get("format") != MANIFEST_FORMAT or data.get("identity") != identity:
-                raise FewlabelsError(
-                    f"Expected an embedding cache of {identity!r} in {entry}, but its manifest "
-                    f"says {data.get('identity')!r} (format {data.get('format')!r}). Remove "
-                    "that folder or use another cache_dir."
-                )
-            self.chunks = [c for c in data["chunks"] if self._intact(c)]
-
-    def _intact(self, chunk: dict[str, Any]) -> bool:
-        try:
-            emb = np.load(self.entry / f"{chunk['name']}.npy", mmap_mode="r")
-            keys = np.load(self.entry / f"{chunk['name']}.keys.npy", mmap_mode="r")
-        except (OSError, ValueError):
-            return False
-        return emb.shape == (chunk["rows"], self.dim) and keys.shape == (chunk["rows"],)
-
-    def lookup(self, keys: np.ndarray) -> np.ndarray:
-        """Global row (over chunks in order) of each key, -1 where it is not cached."""
-        parts = [np.load(self.entry / f"{c['name']}.keys.npy") for c in self.chunks]
-        index = pd.Index(np.concatenate(parts) if parts else np.zeros(0, FINGERPRINT_DTYPE))
-        if index.is_unique:
-            return np.asarray(index.get_indexer(pd.Index(keys)))
-        first = np.flatnonzero(~index.duplicated())
-        where = np.asarray(index[first].get_indexer(pd.Index(keys)))
-        return np.where(where >= 0, first[np.maximum(where, 0)], -1)
-
-    def append(self, keys: np.ndarray, emb: np.ndarray) -> None:
-        """Commit one chunk: data files first, then the manifest."""
-        number = 1 + max((int(c["name"].split("-")[1]) for c in self.chunks), default=-1)
-        name = f"chunk-{number:06d}"
-        atomic_save_npy(self.entry / f"{name}.npy", np.ascontiguousarray(emb, np.float32))
-        atomic_save_npy(self.entry / f"{name}.keys.npy", keys.astype(FINGERPRINT_DTYPE))
-        self.chunks.append({"name": name, "rows": len(keys)})
-        manifest = {
-            "format": MANIFEST_FORMAT,
-            "identity": self.identity,
-            "dim": self.dim,
-            "chunks": self.chunks,
-        }
-        atomic_write_bytes(self.entry / "manifest.json", json.dumps(manifest).encode())
-
-    def chunk_arrays(self) -> Iterator[np.ndarray]:
-        for c in self.chunks:
-            yield np.load(self.entry / f"{c['name']}.npy", mmap_mode="r")
-
-
 def _encode_readable(
     encoder: Encoder, inputs: Any, positions: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
@@ -213,7 +162,7 @@ def _progress(enabled: bool, total: int, what: str) -> Any:
             return Text(f"{speed:,.0f} items/s" if speed else "", style="cyan")
 
     return Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),  # names are data
         BarColumn(),
         MofNCompleteColumn(),
         _Rate(),
@@ -230,6 +179,7 @@ def embed(
     cache_dir: str | os.PathLike[str] | None = None,
     chunk_size: int = 4096,
     progress: bool = True,
+    verify: bool = True,
 ) -> Embeddings:
     """Embed every item of ``dataset``, reusing and extending the on-disk cache.
 
@@ -246,6 +196,10 @@ def embed(
         Inputs per committed chunk: a killed run loses at most one chunk of work.
     progress : bool, default True
         Show a progress bar with items/s while encoding.
+    verify : bool, default True
+        Check every cache file this call reads against its CRC-32 (once per file per call):
+        a damaged chunk is encoded again, a damaged view rebuilt. About 0.4 s per GB read
+        (docs/benchmarks.md); False trusts the files (their shapes are still checked).
 
     Returns
     -------
@@ -268,13 +222,18 @@ def embed(
     views = entry / "views"
     view_npy, view_json = views / f"{view_key}.npy", views / f"{view_key}.json"
 
+    check = FileCheck(enabled=bool(verify))
     with _locked(entry):
-        if view_npy.exists() and view_json.exists():
-            meta = json.loads(view_json.read_text())
-            X = np.load(view_npy, mmap_mode="r")
-            if X.shape[0] == meta["rows"]:
-                return _result(dataset, X, meta["skipped"], 0)
-        store = _Store(entry, encoder.identity, int(encoder.dim))
+        cached = _read_view(view_npy, view_json, int(encoder.dim), check)
+        if cached is not None:
+            return _result(dataset, cached[0], cached[1], 0)
+        store = Store(entry, encoder.identity, int(encoder.dim), check)
+        if store.dropped:
+            warnings.warn(
+                f"Encoding again the rows of {len(store.dropped)} damaged embedding cache "
+                f"chunk(s): {'; '.join(store.dropped[:3])}",
+                stacklevel=2,
+            )
         uniq, first = np.unique(fps, return_index=True)
         missing = first[store.lookup(uniq) < 0]
         missing.sort()
@@ -297,20 +256,52 @@ def embed(
         ]
         keep_rows = np.array([fp not in skipped_fp for fp in fps], dtype=bool)
         X = _write_view(store, fps[keep_rows], view_npy)
-        atomic_write_bytes(
-            view_json, json.dumps({"rows": int(keep_rows.sum()), "skipped": skipped}).encode()
-        )
+        meta = {
+            "rows": int(keep_rows.sum()),
+            "dim": store.dim,
+            "crc32": check.verify(view_npy, None),
+            "skipped": skipped,
+        }
+        atomic_write_bytes(view_json, json.dumps(meta).encode())
     if skipped:
         from rich.console import Console
+        from rich.markup import escape
 
         Console(stderr=True).print(
-            f"[yellow]Skipped {len(skipped)} unreadable input(s) of {dataset.name!r}[/], e.g. "
-            f"{skipped[0][0]}: {skipped[0][1]}"
+            f"[yellow]Skipped {len(skipped)} unreadable input(s) of {escape(repr(dataset.name))}"
+            f"[/], e.g. {escape(skipped[0][0])}: {escape(skipped[0][1])}"
         )
     return _result(dataset, X, skipped, int(missing.size))
 
 
-def _write_view(store: _Store, keys: np.ndarray, path: Path) -> np.ndarray:
+def _read_view(
+    view_npy: Path, view_json: Path, dim: int, check: FileCheck
+) -> tuple[np.ndarray, list[Any]] | None:
+    """A stored view and its skipped ids, or None when it is missing or damaged (rebuild it).
+
+    A view written before checksums gets one on this first use.
+    """
+    if not (view_npy.exists() and view_json.exists()):
+        return None
+    try:
+        meta = read_json(view_json)
+        rows, skipped, crc = meta.get("rows"), meta.get("skipped"), meta.get("crc32")
+        if not (isinstance(rows, int) and isinstance(skipped, list)):
+            return None
+        if not all(isinstance(p, list) and len(p) == 2 for p in skipped):
+            return None
+        actual = check.verify(view_npy, crc if isinstance(crc, str) else None)
+        X = load_npy(view_npy)
+    except CorruptCacheFileError:
+        return None
+    if X.shape != (rows, dim) or X.dtype != np.float32:
+        return None
+    if crc != actual:
+        atomic_write_bytes(view_json, json.dumps({**meta, "dim": dim, "crc32": actual}).encode())
+    return X, skipped
+
+
+def _write_view(store: Store, keys: np.ndarray, path: Path) -> np.ndarray:
     """Gather the rows for ``keys`` (in order) chunk by chunk into a memmap file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     where = store.lookup(keys)
@@ -329,7 +320,7 @@ def _write_view(store: _Store, keys: np.ndarray, path: Path) -> np.ndarray:
             offset += rows
         out.flush()
         del out
-    return np.load(path, mmap_mode="r")
+    return load_npy(path)
 
 
 def _result(dataset: Dataset, X: np.ndarray, skipped: list[Any], n_encoded: int) -> Embeddings:

@@ -9,21 +9,17 @@ from typing import Any
 
 import numpy as np
 
-from fewlabels._validation import (
-    check_encoder_int,
-    check_images,
-    check_model_source,
-    check_texts,
-)
 from fewlabels.encode._image_batches import decode_native, map_image_batches
 from fewlabels.encode._model_files import (
     files_fingerprint,
-    is_local_folder,
+    hub_load_options,
     local_model_folder,
     model_label,
+    model_loading_errors,
     quiet_model_loading,
 )
 from fewlabels.encode.base import l2_normalize, resolve_device
+from fewlabels.encode.inputs import check_encoder_int, check_images, check_model_source, check_texts
 from fewlabels.errors import InputTypeError, missing_extra
 from fewlabels.typing import Modality
 
@@ -141,16 +137,20 @@ class ClipEncoder:
 
     def _load(self) -> Any:
         if self._model is None:
+            # before importing torch: without a network an uncached hub id fails in seconds
+            kw: dict[str, Any] = {
+                "revision": self.revision,
+                **hub_load_options(
+                    self.model_id_or_path, revision=self.revision, encoder=self.name
+                ),
+            }
             try:
                 import torch  # noqa: F401 - a clear message if torch is the missing piece
                 from transformers import AutoImageProcessor, AutoModel, AutoTokenizer
             except ImportError as exc:
                 raise missing_extra("CLIP encoders", "vision", exc) from exc
-            kw: dict[str, Any] = {
-                "revision": self.revision,
-                "local_files_only": is_local_folder(self.model_id_or_path),
-            }
-            with quiet_model_loading():
+            loading = model_loading_errors(self.model_id_or_path, encoder=self.name)
+            with quiet_model_loading(), loading:
                 model = AutoModel.from_pretrained(self.model_id_or_path, **kw)
             if not (hasattr(model, "get_image_features") and hasattr(model, "get_text_features")):
                 raise InputTypeError(
@@ -159,8 +159,9 @@ class ClipEncoder:
                     f"{self.model_id_or_path!r} loads as {type(model).__name__}. Use "
                     f"'hf-image:{self.model_id_or_path}' for an image-only model."
                 )
-            self._tokenizer = AutoTokenizer.from_pretrained(self.model_id_or_path, **kw)
-            self._processor = AutoImageProcessor.from_pretrained(self.model_id_or_path, **kw)
+            with model_loading_errors(self.model_id_or_path, encoder=self.name):
+                self._tokenizer = AutoTokenizer.from_pretrained(self.model_id_or_path, **kw)
+                self._processor = AutoImageProcessor.from_pretrained(self.model_id_or_path, **kw)
             self._device = resolve_device(self.device)
             self._model = model.eval().to(self._device)
         return self._model

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from fewlabels._validation import check_encoder_int, check_images
 from fewlabels.encode._image_batches import map_image_batches
 from fewlabels.encode._model_files import content_fingerprint, file_fingerprint
 from fewlabels.encode.base import l2_normalize, resolve_device
 from fewlabels.encode.images import load_images
+from fewlabels.encode.inputs import check_encoder_int, check_images
 from fewlabels.errors import missing_extra
 from fewlabels.typing import Modality
 

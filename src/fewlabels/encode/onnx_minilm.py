@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from fewlabels._validation import check_encoder_int, check_texts
 from fewlabels.encode._model_files import content_fingerprint, file_fingerprint
 from fewlabels.encode.base import l2_normalize
+from fewlabels.encode.inputs import check_encoder_int, check_texts
 from fewlabels.errors import missing_extra
 from fewlabels.typing import Modality
 

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from fewlabels.encode.base import l2_normalize
-from fewlabels.encode.images import load_images
-from fewlabels.errors import NotFittedError
+from fewlabels.encode.images import UnreadableInputError, load_images
+from fewlabels.errors import FewlabelsError, NotFittedError
 from fewlabels.typing import Modality
 
 
@@ -34,10 +34,26 @@ class PixelsEncoder:
         return self._shape is not None
 
     def fit(self, inputs: Any) -> PixelsEncoder:
-        """Fix the image size from the first input (when ``size`` was not given)."""
+        """Fix the image size from the first readable input (when ``size`` was not given).
+
+        Unreadable inputs before it are passed over here; embedding skips and reports them.
+        """
         if self._shape is None:
-            first = load_images([inputs[0]], size=None, mode="L", workers=1)
-            self._shape = (int(first.shape[2]), int(first.shape[1]))
+            reasons: list[str] = []
+            for item in inputs:
+                try:
+                    first = load_images([item], size=None, mode="L", workers=1)
+                except UnreadableInputError as exc:
+                    reasons.extend(exc.reasons)
+                    continue
+                self._shape = (int(first.shape[2]), int(first.shape[1]))
+                return self
+            raise FewlabelsError(
+                f"Expected at least one readable image to take the size from, but none of the "
+                f"{len(inputs)} input(s) could be read"
+                + (f", e.g. {reasons[0]}" if reasons else "")
+                + ". Check the files, or fix the size with pixels:N (PixelsEncoder(size=N))."
+            )
         return self
 
     @property

@@ -8,15 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from fewlabels._validation import check_encoder_int, check_model_source, check_texts
 from fewlabels.encode._model_files import (
     files_fingerprint,
-    is_local_folder,
+    hub_load_options,
     local_model_folder,
     model_label,
+    model_loading_errors,
     quiet_model_loading,
 )
 from fewlabels.encode.base import resolve_device
+from fewlabels.encode.inputs import check_encoder_int, check_model_source, check_texts
 from fewlabels.errors import missing_extra
 from fewlabels.typing import Modality
 
@@ -192,17 +193,23 @@ class SentenceTransformerEncoder:
 
     def _load(self) -> Any:
         if self._model is None:
+            # before importing torch: without a network an uncached hub id fails in seconds
+            opts = hub_load_options(
+                self.model_id_or_path, revision=self.revision, encoder=self.name
+            )
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
                 raise missing_extra("Sentence-transformers encoders", "text", exc) from exc
-            local = is_local_folder(self.model_id_or_path)
-            with quiet_model_loading():
+            with (
+                quiet_model_loading(),
+                model_loading_errors(self.model_id_or_path, encoder=self.name),
+            ):
                 model = SentenceTransformer(
                     self.model_id_or_path,
                     device=resolve_device(self.device),
                     revision=self.revision,
-                    local_files_only=local,
+                    local_files_only=opts["local_files_only"],
                 )
             if self.max_seq_length is not None:
                 model.max_seq_length = int(self.max_seq_length)

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fewlabels.data.table import check_finite_features
 from fewlabels.encode.base import l2_normalize
-from fewlabels.errors import MissingKeyError, NotFittedError
+from fewlabels.errors import InputTypeError, MissingKeyError, NotFittedError
 from fewlabels.typing import Modality
 
 
@@ -19,6 +20,8 @@ class TabularEncoder:
 
     Statistics (means, standard deviations, categories) come from the rows passed to
     :meth:`fit` and never from labels. A category unseen at fit time encodes as all zeros.
+    Missing (NaN) and infinite values are refused at fit and encode time, naming the
+    columns: they would make NaN embeddings.
 
     Parameters
     ----------
@@ -41,6 +44,7 @@ class TabularEncoder:
     def fit(self, inputs: Any) -> TabularEncoder:
         """Learn column statistics from a DataFrame of shape (n_rows, n_columns)."""
         frame = _as_frame(inputs)
+        check_finite_features(frame)
         numeric: dict[str, tuple[float, float]] = {}
         categorical: dict[str, list[str]] = {}
         for col in frame.columns:
@@ -80,9 +84,18 @@ class TabularEncoder:
                 f"Expected the columns the encoder was fitted on, but {missing} are missing; "
                 f"the table has {list(frame.columns)}."
             )
+        check_finite_features(frame[[*self._numeric, *self._categorical]])
         parts = []
         for col, (mean, std) in self._numeric.items():
-            parts.append(((frame[col].to_numpy(dtype=np.float64) - mean) / std)[:, None])
+            try:
+                values = frame[col].to_numpy(dtype=np.float64)
+            except (TypeError, ValueError):
+                raise InputTypeError(
+                    f"Expected numbers in column {col!r}, as when the encoder was fitted, but it "
+                    f"holds {frame[col].dtype} values such as {frame[col].iloc[0]!r}. Convert "
+                    "the column to numbers."
+                ) from None
+            parts.append(((values - mean) / std)[:, None])
         for col, cats in self._categorical.items():
             values = frame[col].astype(str).to_numpy()
             parts.append((values[:, None] == np.asarray(cats)[None, :]).astype(np.float64))

@@ -13,6 +13,7 @@ from fewlabels.store.label_store import (
     Round,
     RoundProgress,
     UndoConflictError,
+    is_locked_error,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "Round",
     "RoundProgress",
     "UndoConflictError",
+    "is_locked_error",
 ]

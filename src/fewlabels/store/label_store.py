@@ -11,6 +11,7 @@ SQL statement; splitting it would scatter that schema over several files.
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import time
@@ -80,6 +81,16 @@ CREATE TABLE IF NOT EXISTS leases (
 );
 """
 
+#: Rounds closed before every item was labelled (``left``: how many were still unlabelled; they
+#: return to the pool). Created with the schema and, for an older file, when it is opened.
+_CLOSED_ROUNDS = """
+CREATE TABLE IF NOT EXISTS closed_rounds (
+    round_id INTEGER PRIMARY KEY REFERENCES rounds(id),
+    time TEXT NOT NULL,
+    left_ids TEXT NOT NULL
+);
+"""
+
 #: The current label of each labelled item: its latest history row, unless that row clears
 #: it (an undo back to unlabelled). The one place this rule is written; created with the schema
 #: and, for a file made before the view existed, when the file is opened.
@@ -131,7 +142,11 @@ class LabelEvent:
 
 @dataclass(frozen=True)
 class Round:
-    """One round of suggestions: the strategy, the selected ids in order and the model's metrics."""
+    """One round of suggestions: the strategy, the selected ids in order and the model's metrics.
+
+    ``closed`` is the time the round was closed with items still unlabelled (None while it is
+    open) and ``left_ids`` those items, which returned to the pool.
+    """
 
     id: int
     strategy: str
@@ -140,6 +155,8 @@ class Round:
     metrics: dict[str, Any] = field(default_factory=dict)
     guesses: tuple[str | None, ...] = ()
     confidences: tuple[float | None, ...] = ()
+    closed: str | None = None
+    left_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,10 +167,32 @@ class RoundProgress:
     done: int
     total: int
     skipped: int
+    closed: bool = False
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _check_timeout(seconds: Any) -> float:
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0 <= seconds <= 3600
+    ):
+        raise FewlabelsError(
+            f"Expected a busy timeout in seconds between 0 and 3600, but got {seconds!r}."
+        )
+    return float(seconds)
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite giving up on a lock another connection holds (the call may be
+    retried once that writer is done)."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def check_store_file(path: Path) -> None:
@@ -219,6 +258,9 @@ class LabelStore:
         its own, and passing different ones is an error.
     create : bool, default True
         Create the file when missing; with False a missing file is a FileNotFoundError.
+    busy_timeout_s : float, default 30
+        How long a call waits for another writer's lock before SQLite gives up with
+        ``sqlite3.OperationalError: database is locked`` (see :func:`is_locked_error`).
 
     Notes
     -----
@@ -232,9 +274,11 @@ class LabelStore:
         *,
         classes: Sequence[str] | None = None,
         create: bool = True,
+        busy_timeout_s: float = _BUSY_TIMEOUT_MS / 1000,
     ) -> None:
         self.path = Path(path)
         self._classes: tuple[str, ...] | None = None
+        self.busy_timeout_s = _check_timeout(busy_timeout_s)
         if self.path.exists():
             check_store_file(self.path)
             with self._connect() as con:
@@ -249,7 +293,9 @@ class LabelStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as con:
                 con.execute("PRAGMA journal_mode=WAL")
-                con.executescript("BEGIN IMMEDIATE;" + _SCHEMA + _CURRENT_LABELS_VIEW + "COMMIT;")
+                con.executescript(
+                    "BEGIN IMMEDIATE;" + _SCHEMA + _CLOSED_ROUNDS + _CURRENT_LABELS_VIEW + "COMMIT;"
+                )
                 with self._write(con):
                     con.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (_FORMAT,))
                     con.execute(
@@ -271,11 +317,18 @@ class LabelStore:
                 )
 
     # -- connections -------------------------------------------------------------------------
+    def with_busy_timeout(self, seconds: float) -> LabelStore:
+        """The same store (same file, no new checks) whose calls wait at most ``seconds`` for a
+        lock: the labelling page uses a short one and answers "busy, retry" instead of hanging."""
+        other = copy.copy(self)
+        other.busy_timeout_s = _check_timeout(seconds)
+        return other
+
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        con = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
         try:
-            con.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            con.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
             con.execute("PRAGMA synchronous=FULL")
             con.execute("PRAGMA foreign_keys=ON")
             yield con
@@ -287,12 +340,19 @@ class LabelStore:
 
     @staticmethod
     def _ensure_views(con: sqlite3.Connection) -> None:
-        """Add the ``current_labels`` view to a file made before it existed (idempotent)."""
-        found = con.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='view' AND name='current_labels'"
-        ).fetchone()
-        if found is None:
-            con.executescript("BEGIN IMMEDIATE;" + _CURRENT_LABELS_VIEW + "COMMIT;")
+        """Add the ``current_labels`` view and the ``closed_rounds`` table to a file made before
+        they existed (idempotent)."""
+        found = {
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE name IN ('current_labels', 'closed_rounds')"
+            )
+        }
+        missing = ("" if "closed_rounds" in found else _CLOSED_ROUNDS) + (
+            "" if "current_labels" in found else _CURRENT_LABELS_VIEW
+        )
+        if missing:
+            con.executescript("BEGIN IMMEDIATE;" + missing + "COMMIT;")
 
     @staticmethod
     @contextmanager
@@ -583,7 +643,12 @@ class LabelStore:
             "SELECT item_id, guess, confidence FROM round_items WHERE round_id=? ORDER BY rank",
             (row[0],),
         ).fetchall()
+        closed = con.execute(
+            "SELECT time, left_ids FROM closed_rounds WHERE round_id=?", (row[0],)
+        ).fetchone()
         return Round(
+            closed=None if closed is None else str(closed[0]),
+            left_ids=() if closed is None else tuple(json.loads(closed[1])),
             id=int(row[0]),
             strategy=row[1],
             time=row[2],
@@ -652,7 +717,57 @@ class LabelStore:
             n_skipped = con.execute(
                 "SELECT COUNT(DISTINCT item_id) FROM skips WHERE round_id=?", (round_id,)
             ).fetchone()[0]
-        return RoundProgress(round_id, done, total, int(min(n_skipped, len(pending))))
+            closed = self._is_closed(con, round_id)
+        return RoundProgress(round_id, done, total, int(min(n_skipped, len(pending))), closed)
+
+    @staticmethod
+    def _is_closed(con: sqlite3.Connection, round_id: int) -> bool:
+        row = con.execute("SELECT 1 FROM closed_rounds WHERE round_id=?", (round_id,)).fetchone()
+        return row is not None
+
+    def close_round(self, round_id: int | None = None) -> list[str]:
+        """End a round (the latest by default) even though some of its items have no label.
+
+        Its unlabelled items return to the pool: no page shows them for this round any more,
+        and the next ``suggest`` may pick them again. Closing a closed round changes nothing.
+
+        Returns
+        -------
+        list of str
+            The ids that were still unlabelled when the round was closed (empty when every item
+            had a label, or when the round was closed before).
+
+        Raises
+        ------
+        MissingKeyError
+            When there is no such round.
+        """
+        with self._connect() as con, self._write(con):
+            if round_id is None:
+                row = con.execute("SELECT MAX(id) FROM rounds").fetchone()
+                if row[0] is None:
+                    raise MissingKeyError(
+                        "Expected a round to close, but there is none yet. "
+                        "Make one with `fewlabels suggest`."
+                    )
+                round_id = int(row[0])
+            if con.execute("SELECT 1 FROM rounds WHERE id=?", (int(round_id),)).fetchone() is None:
+                raise MissingKeyError(
+                    f"Expected the id of a round of {self.path}, but round {round_id!r} is not one."
+                )
+            if self._is_closed(con, int(round_id)):
+                return []
+            pending, _, _ = self._pending(con, int(round_id))
+            con.execute(
+                "INSERT INTO closed_rounds VALUES (?, ?, ?)",
+                (int(round_id), _now(), json.dumps(pending)),
+            )
+            if pending:
+                con.execute(
+                    "DELETE FROM leases WHERE item_id IN ({})".format(",".join("?" * len(pending))),
+                    pending,
+                )
+        return pending
 
     def next_item(
         self, round_id: int | None = None, *, client: str | None = None, lease_s: float = 60.0
@@ -669,7 +784,7 @@ class LabelStore:
                     return None
                 round_id = int(row[0])
             pending, _, _ = self._pending(con, round_id)
-            if not pending:
+            if not pending or self._is_closed(con, round_id):
                 return None
             if client is None:
                 return pending[0]

@@ -10,6 +10,7 @@ from fewlabels.workspace.config import CONFIG_NAME, DataSourceConfig, WorkspaceC
 from fewlabels.workspace.export import ImportReport, export_labels, import_labels
 from fewlabels.workspace.source import SourceChangedError, SourceCheck, load_pool
 from fewlabels.workspace.suggest import RoundPlan, cv_accuracy, plan_round
+from fewlabels.workspace.typos import LikelyTypo, likely_typos
 from fewlabels.workspace.workspace import STORE_NAME, Workspace, WorkspaceStatus
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "STORE_NAME",
     "DataSourceConfig",
     "ImportReport",
+    "LikelyTypo",
     "RoundPlan",
     "SourceChangedError",
     "SourceCheck",
@@ -26,6 +28,7 @@ __all__ = [
     "cv_accuracy",
     "export_labels",
     "import_labels",
+    "likely_typos",
     "load_pool",
     "plan_round",
 ]

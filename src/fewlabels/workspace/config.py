@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from fewlabels._validation import check_known_keys
 from fewlabels.errors import FewlabelsError, InputTypeError
 
 if sys.version_info >= (3, 11):
@@ -20,12 +21,7 @@ DATA_KINDS = ("builtin", "folder", "table")
 
 
 def _unknown_keys(section: str, given: dict[str, Any], allowed: list[str]) -> None:
-    unknown = sorted(set(given) - set(allowed))
-    if unknown:
-        raise FewlabelsError(
-            f"Expected only the keys {sorted(allowed)} in {section} of {CONFIG_NAME}, but found "
-            f"unknown key(s) {unknown}. Fix the spelling or remove them."
-        )
+    check_known_keys(given, allowed, where=f"{section} of {CONFIG_NAME}")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Export labels to CSV or JSONL; import labels from CSV with a conflict report."""
+"""Export labels to CSV or JSONL; import them back from either, with a conflict report.
+
+An export of the current labels imports as it is (``export -> import`` round-trips for both
+formats); a history export is refused by ``import`` (its rows are events, not labels).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from fewlabels.errors import FewlabelsError, MissingKeyError
+from fewlabels.errors import FewlabelsError, MissingFileError, MissingKeyError
 from fewlabels.store.label_store import LabelStore
 
 ExportFormat = Literal["csv", "jsonl"]
@@ -108,6 +112,8 @@ class ImportReport:
         Labels outside the store's classes (nothing is written when any).
     duplicates : list of str
         Ids given twice with different labels in the file (nothing is written when any).
+    overwritten : int
+        Conflicts replaced by the imported label (``on_conflict="overwrite"``).
     """
 
     written: int = 0
@@ -116,6 +122,7 @@ class ImportReport:
     unknown_items: list[str] = field(default_factory=list)
     unknown_classes: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    overwritten: int = 0
 
     @property
     def ok(self) -> bool:
@@ -150,7 +157,22 @@ class ImportReport:
                 f" {len(self.conflicts)} conflict(s) with current labels (id, current, imported): "
                 f"{self.conflicts[:10]}."
             )
+            if self.kept_conflicts:
+                text += (
+                    " Their current labels were kept: import again with --overwrite "
+                    "(on_conflict='overwrite' in Python) to replace them."
+                )
         return text
+
+    @property
+    def kept_conflicts(self) -> bool:
+        """True when conflicting labels were kept (``on_conflict="keep"``)."""
+        return bool(self.conflicts) and self.overwritten == 0
+
+    @property
+    def only_conflicts(self) -> bool:
+        """True when nothing was written because every new label conflicted (and was kept)."""
+        return self.ok and self.written == 0 and self.kept_conflicts
 
 
 def import_labels(
@@ -162,9 +184,11 @@ def import_labels(
     id_column: str = "id",
     label_column: str = "label",
 ) -> ImportReport:
-    """Import labels from a CSV file with ``id`` and ``label`` columns (source ``imported``).
+    """Import labels from a CSV or JSONL file with ``id`` and ``label`` fields (source ``imported``).
 
-    The file is checked whole first: labels for unknown items or classes, or an id given two
+    Both formats of :func:`export_labels` import as written (the suffix ``.jsonl`` or ``.json``
+    means one JSON object a line; anything else is read as CSV). Ids and labels are read as
+    text, exactly as written. The file is checked whole first: labels for unknown items or classes, or an id given two
     different labels, are reported and nothing is written. Rows with a blank label are ignored.
 
     Parameters
@@ -176,6 +200,8 @@ def import_labels(
     on_conflict : {"keep", "overwrite"}, default "keep"
         What to do where an item already has another label: keep it (and report the conflict)
         or append the imported one (also reported).
+    id_column, label_column : str, default "id" and "label"
+        The columns (or JSON keys) holding item ids and labels.
 
     Returns
     -------
@@ -185,17 +211,7 @@ def import_labels(
         raise FewlabelsError(
             f"Expected on_conflict 'keep' or 'overwrite', but got {on_conflict!r}."
         )
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        fields = list(reader.fieldnames or [])
-        missing = [c for c in (id_column, label_column) if c not in fields]
-        if missing:
-            raise MissingKeyError(
-                f"Expected the columns {[id_column, label_column]} in {str(path)!r}, but it has "
-                f"{fields}. Rename the columns or pass id_column=/label_column=."
-            )
-        rows = [(str(r[id_column]).strip(), str(r[label_column] or "").strip()) for r in reader]
-    rows = [(i, lab) for i, lab in rows if lab]
+    rows = [(i, lab) for i, lab in _read_rows(Path(path), id_column, label_column) if lab]
     report = ImportReport()
     known = {it.id for it in store.items()}
     classes = store.classes
@@ -221,8 +237,85 @@ def import_labels(
             report.conflicts.append((item_id, now, label))
             if on_conflict == "keep":
                 continue
+            report.overwritten += 1
         to_write.append((item_id, label))
     if to_write:
         store.add_labels(to_write, who=who, source="imported")
     report.written = len(to_write)
     return report
+
+
+def _text(value: object) -> str:
+    """A cell as text: None (a JSON null) is blank; numbers are written as JSON writes them."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+def _read_rows(path: Path, id_column: str, label_column: str) -> list[tuple[str, str]]:
+    """``(id, label)`` pairs of a CSV or JSONL file, as text; errors name the file."""
+    if not path.is_file():
+        raise MissingFileError(
+            f"Expected a CSV or JSONL file of labels at {str(path)!r}, but it does not exist."
+        )
+    jsonl = path.suffix.lower() in (".jsonl", ".json", ".ndjson")
+    records: list[dict[str, object]] = []
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            if jsonl:
+                for n, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        record = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise FewlabelsError(
+                            f"Expected one JSON object a line in {str(path)!r}, but line {n} is "
+                            f"not valid JSON ({exc.msg}). Fix the line, or export the labels "
+                            "again with `fewlabels export`."
+                        ) from None
+                    if not isinstance(record, dict):
+                        raise FewlabelsError(
+                            f"Expected one JSON object a line in {str(path)!r}, but line {n} is "
+                            f"a {type(record).__name__}. Write e.g. "
+                            '{"id": "item-1", "label": "cat"}.'
+                        )
+                    records.append(record)
+                fields = sorted({k for r in records for k in r})
+            else:
+                reader = csv.DictReader(fh)
+                fields = list(reader.fieldnames or [])
+                records = list(reader)
+    except UnicodeDecodeError as exc:
+        raise FewlabelsError(
+            f"Expected a UTF-8 text file of labels at {str(path)!r}, but byte {exc.start} is not "
+            "UTF-8. Save it as UTF-8 (or export it again with `fewlabels export`)."
+        ) from None
+    if "seq" in fields and "undoes" in fields:
+        raise FewlabelsError(
+            f"Expected current labels in {str(path)!r}, but it is a history export (columns seq "
+            "and undoes: every label event, undos included). Export the current labels with "
+            "`fewlabels export` (without --history) and import that file."
+        )
+    missing = [c for c in (id_column, label_column) if c not in fields]
+    if missing and (records or not jsonl):  # an empty JSONL file has no keys to check
+        raise MissingKeyError(
+            f"Expected the columns {[id_column, label_column]} in {str(path)!r}, but it has "
+            f"{fields}. Rename the columns or name them with --id-column/--label-column "
+            "(id_column=/label_column= in Python)."
+        )
+    rows = []
+    for n, r in enumerate(records, start=1):
+        item_id, label = _text(r.get(id_column)), _text(r.get(label_column))
+        if label and not item_id:
+            where = f"line {n}" if jsonl else f"row {n + 1}"
+            raise FewlabelsError(
+                f"Expected an item id on every labelled row of {str(path)!r}, but {where} has "
+                f"the label {label!r} and a blank {id_column!r}. Fill in the id or remove the row."
+            )
+        rows.append((item_id, label))
+    return rows

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from fewlabels.learn.targets import align_proba
+from fewlabels.store import LabelStore
 from fewlabels.typing import UNLABELED
 
 #: The strategy at cold start (fewer than two classes labelled) and once a model exists.
@@ -125,6 +125,7 @@ def plan_round(
         Seeds the folds of :func:`cv_accuracy` (keep it fixed across rounds).
     """
     from fewlabels.active import get_strategy
+    from fewlabels.learn.targets import align_proba
 
     labeled_mask = y != UNLABELED
     present = np.unique(y[labeled_mask])
@@ -168,3 +169,36 @@ def plan_round(
         score = getattr(model, "scores_", {}).get(chosen)
         metrics["holdout_accuracy"] = None if score is None else float(score)
     return RoundPlan(positions, name, guesses, confidences, metrics, model)
+
+
+def close_previous_round(store: LabelStore) -> dict[str, Any] | None:
+    """Close the current round of ``store`` before a new one is recorded, and say what it left.
+
+    Its unlabelled items (an item that fits no class, one skipped again and again) return to
+    the pool, where the new round may pick them again; nothing is dropped silently.
+
+    Returns
+    -------
+    dict or None
+        ``{"round": id, "left": n, "left_ids": [...]}`` (at most 20 ids listed), None before
+        the first round.
+    """
+    previous = store.latest_round()
+    if previous is None:
+        return None
+    if previous.closed is not None:
+        left = list(previous.left_ids)
+    else:
+        left = store.close_round(previous.id)
+    return {"round": previous.id, "left": len(left), "left_ids": left[:20]}
+
+
+def leftover_message(metrics: dict[str, Any]) -> str | None:
+    """One line on the previous round's unlabelled items (from a round's metrics), or None."""
+    info = metrics.get("previous_round")
+    if not isinstance(info, dict) or not info.get("left"):
+        return None
+    return (
+        f"round {info['round']} closed with {int(info['left'])} item(s) unlabelled: they "
+        "returned to the pool (the new round may pick them again)."
+    )

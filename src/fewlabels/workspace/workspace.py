@@ -14,19 +14,20 @@ from __future__ import annotations
 import json
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+from fewlabels._atomic import atomic_fill_folder
+from fewlabels._validation import check_count
 from fewlabels.data.dataset import Dataset
 from fewlabels.data.source import detect_kind
-from fewlabels.encode.default import default_encoder
 from fewlabels.errors import FewlabelsError, MissingFileError, StateError
 from fewlabels.store.label_store import LabelStore, Round
 from fewlabels.typing import UNLABELED
 from fewlabels.workspace.config import CONFIG_NAME, DataSourceConfig, WorkspaceConfig
+from fewlabels.workspace.creation import check_encoder_fits
 from fewlabels.workspace.export import ImportReport, export_labels, import_labels
 from fewlabels.workspace.source import (
     SourceChangedError,
@@ -35,43 +36,15 @@ from fewlabels.workspace.source import (
     item_sources,
     load_pool,
 )
-from fewlabels.workspace.suggest import cv_accuracy, plan_round
+from fewlabels.workspace.status import WorkspaceStatus
+from fewlabels.workspace.typos import likely_typos
 
 STORE_NAME = "labels.db"
 
 
-@dataclass(frozen=True)
-class WorkspaceStatus:
-    """Where a workspace stands.
-
-    Attributes
-    ----------
-    n_items : int
-    labelled_per_class : dict of str to int
-        Current human and imported labels per class.
-    cv_accuracy : float or None
-        Cross-validated accuracy of a ridge classifier on the labelled embeddings
-        (None with too few labels: see :func:`fewlabels.workspace.suggest.cv_accuracy`).
-    rounds : list of Round
-        Every round with the metrics recorded when it was made (the model improving).
-    progress : tuple of (int, int) or None
-        Labelled and total items of the current round.
-    guesses_right : dict of int to (int, int)
-        Per round with a model: how many of its labelled items the model had guessed right,
-        and how many of them are labelled. The items were picked as hard ones, so this
-        understates the model's accuracy on the pool, but it rises as the model learns.
-    """
-
-    n_items: int
-    labelled_per_class: dict[str, int]
-    cv_accuracy: float | None
-    rounds: list[Round]
-    progress: tuple[int, int] | None
-    guesses_right: dict[int, tuple[int, int]]
-
-    @property
-    def n_labelled(self) -> int:
-        return int(sum(self.labelled_per_class.values()))
+def check_round_size(n: Any) -> int:
+    """Check how many items a round of suggestions asks for."""
+    return check_count(n, name="the number of items to suggest", low=1, hint="Pass e.g. -n 20.")
 
 
 class Workspace:
@@ -122,7 +95,13 @@ class Workspace:
             small in-memory images, ``tabular`` for rows).
         text, features, label, id : optional
             Column options of a table source.
+
+        Nothing is written before the source and the encoder are checked, and the workspace
+        is built in a temporary folder moved into place at the end (``fewlabels.toml`` last):
+        a failure leaves ``root`` as it was.
         """
+        from fewlabels.encode.default import default_encoder
+
         folder = Path(root).expanduser()
         if (folder / CONFIG_NAME).exists() or (folder / STORE_NAME).exists():
             raise StateError(
@@ -140,34 +119,42 @@ class Workspace:
             id=id,
         )
         dataset = load_pool(source_cfg, tuple(classes) if classes else None)
+        if dataset.n_classes < 2:  # an unlabelled pool has no classes of its own
+            raise FewlabelsError(
+                f"Expected at least 2 classes for a workspace, but {data!r} gives "
+                f"{dataset.n_classes}: {list(dataset.classes)}. Name them (--classes a,b on the "
+                "command line, classes=['a', 'b'] in Python)."
+            )
         config = WorkspaceConfig(
             data=source_cfg,
             classes=dataset.classes,
-            encoder=encoder or default_encoder(dataset),
+            encoder=check_encoder_fits(encoder, dataset.modality)
+            if encoder
+            else default_encoder(dataset),
             learner=learner,
             seed=seed,
         )
-        folder.mkdir(parents=True, exist_ok=True)
-        for sub in ("cache", "models", "reports"):
-            (folder / sub).mkdir(exist_ok=True)
-        store = LabelStore(folder / STORE_NAME, classes=config.classes)
-        store.add_items(
-            list(dataset.ids),
-            hashes=content_hashes(dataset),
-            sources=item_sources(dataset, source_cfg),
-        )
-        if kind != "builtin" and dataset.labeled_mask.any():
-            mask = dataset.labeled_mask
-            store.add_labels(
-                [
-                    (str(i), dataset.classes[int(c)])
-                    for i, c in zip(dataset.ids[mask], dataset.labels[mask], strict=True)
-                ],
-                who="source",
-                source="imported",
+        with atomic_fill_folder(folder, last=CONFIG_NAME) as tmp:
+            for sub in ("cache", "models", "reports"):
+                (tmp / sub).mkdir()
+            store = LabelStore(tmp / STORE_NAME, classes=config.classes)
+            store.add_items(
+                list(dataset.ids),
+                hashes=content_hashes(dataset),
+                sources=item_sources(dataset, source_cfg),
             )
-        config.save(folder / CONFIG_NAME)
-        ws = cls(folder, config, store)
+            if kind != "builtin" and dataset.labeled_mask.any():
+                mask = dataset.labeled_mask
+                store.add_labels(
+                    [
+                        (str(i), dataset.classes[int(c)])
+                        for i, c in zip(dataset.ids[mask], dataset.labels[mask], strict=True)
+                    ],
+                    who="source",
+                    source="imported",
+                )
+            config.save(tmp / CONFIG_NAME)
+        ws = cls(folder, config, LabelStore(folder / STORE_NAME, create=False))
         ws._dataset = dataset.unlabeled()
         return ws
 
@@ -301,7 +288,7 @@ class Workspace:
         Round
             The new current round, with the model's guess and confidence per item and its metrics.
         """
-        from fewlabels._validation import check_round_size
+        from fewlabels.workspace.suggest import close_previous_round, plan_round
 
         check_round_size(n)
         emb = self.embeddings(progress=progress)
@@ -321,6 +308,7 @@ class Workspace:
         metrics["skipped_unreadable"] = len(emb.skipped)
         if plan.model is not None and self.config.data.kind == "builtin":
             metrics["test_accuracy"] = self.test_accuracy(plan.model)
+        metrics["previous_round"] = close_previous_round(self.store)  # its leftovers: the pool
         round_id = self.store.add_round(
             plan.strategy,
             ids,
@@ -347,6 +335,8 @@ class Workspace:
 
     def status(self, *, with_accuracy: bool = True) -> WorkspaceStatus:
         """Labelled items per class, the model's cross-validated accuracy, each round's metrics."""
+        from fewlabels.workspace.suggest import cv_accuracy
+
         acc = None
         counts = self.store.label_counts()
         if with_accuracy and sum(1 for c in counts.values() if c) >= 2:
@@ -371,6 +361,7 @@ class Workspace:
             rounds=rounds,
             progress=None if prog is None else (prog.done, prog.total),
             guesses_right=right,
+            likely_typos=likely_typos(counts),
         )
 
     # -- labels in and out -------------------------------------------------------------------
@@ -383,7 +374,19 @@ class Workspace:
         return out
 
     def import_labels(
-        self, path: str | Path, *, on_conflict: Literal["keep", "overwrite"] = "keep"
+        self,
+        path: str | Path,
+        *,
+        on_conflict: Literal["keep", "overwrite"] = "keep",
+        id_column: str = "id",
+        label_column: str = "label",
     ) -> ImportReport:
-        """Import labels from CSV (``id``, ``label``); see :func:`fewlabels.workspace.import_labels`."""
-        return import_labels(self.store, path, on_conflict=on_conflict)
+        """Import labels from CSV or JSONL (an :meth:`export` imports as it is); see
+        :func:`fewlabels.workspace.import_labels`."""
+        return import_labels(
+            self.store,
+            path,
+            on_conflict=on_conflict,
+            id_column=id_column,
+            label_column=label_column,
+        )

@@ -1,19 +1,38 @@
 // fewlabels labelling page: keyboard shortcuts, one write at a time, reload after each commit.
+// A label the server could not save yet (503: labels.db busy; or no answer) stays queued in
+// sessionStorage and is sent again with backoff, also after a reload, until it is saved.
 (function () {
   "use strict";
   var token = document.querySelector('meta[name="fewlabels-token"]').content;
   var card = document.getElementById("item");
   var itemId = card ? card.getAttribute("data-item-id") : null;
+  var roundEl = document.querySelector("[data-round-id]");
+  var roundId = roundEl ? parseInt(roundEl.getAttribute("data-round-id"), 10) : null;
   var statusEl = document.getElementById("status");
   var STACK = "fewlabels-undo";
+  var PENDING = "fewlabels-pending";
+  var RETRY_MAX_MS = 15000;
   var busy = false;
+  var attempt = 0;
 
   function stack() {
     try { return JSON.parse(sessionStorage.getItem(STACK) || "[]"); } catch (e) { return []; }
   }
   function saveStack(s) { sessionStorage.setItem(STACK, JSON.stringify(s.slice(-200))); }
-  function say(text) { if (statusEl) { statusEl.textContent = text; } }
+  function pending() {
+    try { return JSON.parse(sessionStorage.getItem(PENDING) || "null"); } catch (e) { return null; }
+  }
+  function setPending(p) {
+    if (p) { sessionStorage.setItem(PENDING, JSON.stringify(p)); }
+    else { sessionStorage.removeItem(PENDING); }
+  }
+  function say(text, kind) {
+    if (!statusEl) { return; }
+    statusEl.textContent = text;
+    statusEl.setAttribute("data-state", kind || "");
+  }
 
+  // resolves {ok, status, data, retryAfter}; status 0 when no answer came (server gone, network)
   function post(path, body) {
     return fetch(path, {
       method: "POST",
@@ -21,38 +40,79 @@
       headers: { "Content-Type": "application/json", "X-Fewlabels-Token": token },
       body: JSON.stringify(body)
     }).then(function (r) {
-      return r.json().then(function (data) {
-        if (!r.ok) { throw new Error(data.error || ("HTTP " + r.status)); }
-        return data;
+      var after = parseFloat(r.headers.get("Retry-After") || "");
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        return { ok: r.ok, status: r.status, data: data, retryAfter: after };
       });
+    }, function () {
+      return { ok: false, status: 0, data: {}, retryAfter: NaN };
     });
   }
 
-  function act(path, body, after) {
-    if (busy) { return; }
-    busy = true;
-    document.body.classList.add("busy");
-    post(path, body).then(function (data) {
-      if (after) { after(data); }
-      window.location.reload();  // the server renders the next item, after the commit
-    }).catch(function (err) {
-      busy = false;
-      document.body.classList.remove("busy");
-      say("Not saved: " + err.message);
+  function setBusy(on) {
+    busy = on;
+    document.body.classList.toggle("busy", on);
+  }
+
+  function afterSuccess(job, data) {
+    if (job.kind === "label") { var s = stack(); s.push(data.seq); saveStack(s); }
+    if (job.kind === "undo") { var t = stack(); t.pop(); saveStack(t); }
+    window.location.reload();  // the server renders the next item, after the commit
+  }
+
+  // job: {kind, path, body}; labels are queued (retried until saved), other writes are not
+  function run(job) {
+    var queued = job.kind === "label";
+    setBusy(true);
+    if (queued) { setPending(job); }
+    say(attempt ? "retrying…" : "saving…", "saving");
+    post(job.path, job.body).then(function (res) {
+      if (res.ok) { attempt = 0; setPending(null); afterSuccess(job, res.data); return; }
+      var transient = res.status === 0 || res.status === 503;
+      if (queued && transient) {
+        attempt += 1;
+        var wait = Math.min(RETRY_MAX_MS, 1000 * Math.pow(2, attempt - 1));
+        if (res.retryAfter > 0) { wait = Math.max(wait, res.retryAfter * 1000); }
+        say("Not saved yet (" + (res.status ? "the label store is busy" : "no answer") +
+            "): your label is kept and will be retried in " + Math.round(wait / 1000) +
+            " s…", "retrying");
+        window.setTimeout(function () { run(job); }, wait);
+        return;
+      }
+      if (queued) { setPending(null); }
+      attempt = 0;
+      setBusy(false);
+      say("Not saved: " + (res.data.error || ("HTTP " + res.status)), "error");
     });
   }
+
+  function act(job) { if (!busy) { run(job); } }
 
   function label(value) {
     if (!itemId) { return; }
-    act("/api/label", { item_id: itemId, label: value }, function (data) {
-      var s = stack(); s.push(data.seq); saveStack(s);
-    });
+    act({ kind: "label", path: "/api/label", body: { item_id: itemId, label: value } });
   }
-  function skip() { if (itemId) { act("/api/skip", { item_id: itemId }); } }
+  function skip() {
+    if (itemId) { act({ kind: "skip", path: "/api/skip", body: { item_id: itemId } }); }
+  }
   function undo() {
     var s = stack();
     var seq = s.length ? s[s.length - 1] : null;
-    act("/api/undo", { seq: seq }, function () { s.pop(); saveStack(s); });
+    act({ kind: "undo", path: "/api/undo", body: { seq: seq } });
+  }
+  var closeArmed = null;
+  function closeRound(button) {
+    if (busy || roundId === null) { return; }
+    if (!closeArmed) {  // two clicks: the first only asks
+      button.textContent = "Close round? Click again";
+      closeArmed = window.setTimeout(function () {
+        closeArmed = null; button.textContent = "Close round";
+      }, 5000);
+      return;
+    }
+    window.clearTimeout(closeArmed);
+    closeArmed = null;
+    act({ kind: "close", path: "/api/close-round", body: { round_id: roundId } });
   }
 
   document.querySelectorAll("button.label").forEach(function (b) {
@@ -62,6 +122,8 @@
   if (undoBtn) { undoBtn.addEventListener("click", undo); }
   var skipBtn = document.getElementById("skip");
   if (skipBtn) { skipBtn.addEventListener("click", skip); }
+  var closeBtn = document.getElementById("close-round");
+  if (closeBtn) { closeBtn.addEventListener("click", function () { closeRound(closeBtn); }); }
 
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
@@ -75,5 +137,7 @@
       ev.preventDefault(); undo();
     }
   });
+  var queued = pending();  // a label from before a reload that was never saved: send it first
+  if (queued && queued.kind === "label") { run(queued); }
   document.body.setAttribute("data-ready", "1");
 })();

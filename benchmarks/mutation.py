@@ -1,0 +1,137 @@
+"""Mutation score per module: how many small planted bugs the test suite catches.
+
+A measurement, not a CI gate. For each target module this copies ``src/``, ``tests/`` and
+``pyproject.toml`` into a scratch folder, adds a ``[tool.mutmut]`` section naming that module
+and the tests that mirror it, runs ``mutmut run`` (mutmut 3: it plants one mutant at a time,
+operators, constants, comparisons such as ``>=`` to ``>``, and runs the tests that reach the
+mutated function) and reads ``mutmut results --all true``.
+
+Usage::
+
+    python benchmarks/mutation.py [--targets losses cache ...] [--out FILE]
+
+Prints a table and writes ``benchmarks/results/mutation.json`` with, per target, the
+mutants killed, survived, timed out and not covered, the score (killed / all that ran) and
+the wall time, plus the surviving mutant names. ``make mutation`` installs mutmut and runs
+this. Run it alone: it keeps both cores busy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "mutation.json"
+
+#: target name -> (glob of the module(s) to mutate, tests that mirror them).
+TARGETS: dict[str, tuple[list[str], list[str]]] = {
+    "losses": (["src/fewlabels/distill/losses.py"], ["tests/distill/test_losses.py"]),
+    "cache": (
+        ["src/fewlabels/encode/cache.py"],
+        ["tests/encode/test_cache.py", "tests/encode/test_blocks.py"],
+    ),
+    "store": (["src/fewlabels/store/*"], ["tests/store"]),
+    "learn": (["src/fewlabels/learn/*"], ["tests/learn"]),
+    "active": (["src/fewlabels/active/*"], ["tests/active"]),
+}
+
+
+def mutmut_section(only: list[str], tests: list[str]) -> str:
+    """The ``[tool.mutmut]`` table for one target (fast tests only: ``-m 'not slow'``)."""
+    quoted = ", ".join(json.dumps(p) for p in only)
+    selection = ", ".join(json.dumps(t) for t in [*tests, "-m", "not slow"])
+    return (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["src/fewlabels"]\n'
+        f"only_mutate = [{quoted}]\n"
+        f"pytest_add_cli_args_test_selection = [{selection}]\n"
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]\n'
+    )
+
+
+def run_target(name: str, mutmut: str) -> dict[str, object]:
+    """Run mutmut on one target in a scratch copy; return its counts and survivors."""
+    only, tests = TARGETS[name]
+    with tempfile.TemporaryDirectory(prefix=f"mutation-{name}-") as tmp:
+        work = Path(tmp)
+        for part in ("src", "tests"):
+            shutil.copytree(ROOT / part, work / part, ignore=shutil.ignore_patterns("__pycache__"))
+        text = (ROOT / "pyproject.toml").read_text()
+        (work / "pyproject.toml").write_text(text + mutmut_section(only, tests))
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        start = time.perf_counter()
+        run = subprocess.run(
+            [mutmut, "run"], cwd=work, env=env, capture_output=True, text=True, check=False
+        )
+        seconds = time.perf_counter() - start
+        listing = subprocess.run(
+            [mutmut, "results", "--all", "true"],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+    statuses: dict[str, str] = {}
+    for line in listing.splitlines():
+        m = re.match(r"\s*(\S+): (.+)$", line)
+        if m:
+            statuses[m.group(1)] = m.group(2).strip()
+    counts: dict[str, int] = {}
+    for status in statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    ran = sum(n for s, n in counts.items() if s not in ("no tests", "not checked", "skipped"))
+    killed = counts.get("killed", 0) + counts.get("timeout", 0)
+    return {
+        "target": name,
+        "modules": only,
+        "tests": tests,
+        "mutants": len(statuses),
+        "counts": counts,
+        "killed_or_timeout": killed,
+        "ran": ran,
+        "score": killed / ran if ran else float("nan"),
+        "seconds": round(seconds, 1),
+        "survivors": sorted(k for k, s in statuses.items() if s == "survived"),
+        "returncode": run.returncode,
+        "log_tail": (run.stdout + run.stderr)[-400:] if run.returncode else "",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=list(TARGETS))
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    mutmut = shutil.which("mutmut", path=str(Path(sys.executable).parent)) or "mutmut"
+    previous = json.loads(args.out.read_text()) if args.out.exists() else {"targets": {}}
+    load_before = os.getloadavg()
+    for name in args.targets:
+        row = run_target(name, mutmut)
+        previous["targets"][name] = row
+        print(
+            f"{name:8s} killed {row['killed_or_timeout']:5d} / ran {row['ran']:5d} "
+            f"= {row['score']:.1%}  ({row['mutants']} mutants, {row['seconds']:.0f} s, "
+            f"{len(row['survivors'])} survived) {row['counts']}",
+            flush=True,
+        )
+    previous["machine"] = f"{platform.platform()}, {os.cpu_count()} cores"
+    previous["load_average_before"] = [round(x, 2) for x in load_before]
+    previous["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(previous, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
