@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.stamp-test-$(DEPS_HASH)
 # torch first, from its CPU build (a plain torch requirement pulls a multi-GB CUDA build).
 TORCH := torch==2.13.0
 
-.PHONY: demo test lint typecheck pytest setup-demo setup-test browser bench-quick clean
+.PHONY: demo test lint typecheck pytest setup-demo setup-test browser bench-quick mutation clean
 
 demo: $(DEMO_STAMP)
 	$(BIN)/fewlabels demo
@@ -25,6 +25,11 @@ typecheck: $(TEST_STAMP)
 
 pytest: $(TEST_STAMP)
 	$(BIN)/pytest -q
+
+# Mutation score per module (a measurement, not a gate): benchmarks/mutation.py with mutmut.
+mutation: $(TEST_STAMP)
+	$(BIN)/pip install -q mutmut==3.8.1
+	$(BIN)/python benchmarks/mutation.py
 
 bench-quick: $(TEST_STAMP)
 	$(BIN)/fewlabels bench --protocol quick

@@ -19,6 +19,8 @@ this. Run it alone: it keeps both cores busy.
 from __future__ import annotations
 
 import argparse
+import ast
+import io
 import json
 import os
 import platform
@@ -28,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +62,61 @@ def mutmut_section(only: list[str], tests: list[str]) -> str:
     )
 
 
+def _tokens(lines: list[str]) -> list[tuple[int, str]]:
+    """(type, text) of the tokens of a function body (its statements, from the first)."""
+    body = "\n".join(lines) + "\n"
+    import textwrap
+
+    out = []
+    for tok in tokenize.generate_tokens(io.StringIO(textwrap.dedent(body)).readline):
+        if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+            out.append((tok.type, tok.string))
+    return out
+
+
+def classify(work: Path, survivors: list[str]) -> dict[str, str]:
+    """Sort surviving mutants by what they changed, from mutmut's mutated sources.
+
+    ``"string case"``: only the letter case of string literals (SQL keywords and names are
+    case-insensitive in SQLite, so those are equivalent; in messages it is cosmetic);
+    ``"string text"``: only other string-literal text (messages, mostly); ``"code"``: any
+    other change (an operator, a constant, an argument): these are the ones a test should pin.
+    """
+    functions: dict[Path, dict[str, list[str]]] = {}
+    kinds: dict[str, str] = {}
+    for name in survivors:
+        module, func = name.rsplit(".", 1)
+        path = work / "mutants" / "src" / (module.replace(".", "/") + ".py")
+        if path not in functions:
+            text = path.read_text()
+            lines = text.splitlines()
+            functions[path] = {
+                n.name: lines[n.body[0].lineno - 1 : n.end_lineno]
+                for n in ast.walk(ast.parse(text))
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            }
+        orig = functions[path].get(re.sub(r"__mutmut_\d+$", "__mutmut_orig", func))
+        mutant = functions[path].get(func)
+        if orig is None or mutant is None:
+            kinds[name] = "code"
+            continue
+        try:
+            a, b = _tokens(orig), _tokens(mutant)
+        except (SyntaxError, tokenize.TokenError):
+            kinds[name] = "code"
+            continue
+        if len(a) != len(b):
+            kinds[name] = "code"
+            continue
+        changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+        if changed and all(x[0] == y[0] == tokenize.STRING for x, y in changed):
+            same_case = all(x[1].lower() == y[1].lower() for x, y in changed)
+            kinds[name] = "string case" if same_case else "string text"
+        else:
+            kinds[name] = "code"
+    return kinds
+
+
 def run_target(name: str, mutmut: str) -> dict[str, object]:
     """Run mutmut on one target in a scratch copy; return its counts and survivors."""
     only, tests = TARGETS[name]
@@ -82,11 +140,12 @@ def run_target(name: str, mutmut: str) -> dict[str, object]:
             text=True,
             check=False,
         ).stdout
-    statuses: dict[str, str] = {}
-    for line in listing.splitlines():
-        m = re.match(r"\s*(\S+): (.+)$", line)
-        if m:
-            statuses[m.group(1)] = m.group(2).strip()
+        statuses: dict[str, str] = {}
+        for line in listing.splitlines():
+            m = re.match(r"\s*(\S+): (.+)$", line)
+            if m:
+                statuses[m.group(1)] = m.group(2).strip()
+        kinds = classify(work, [k for k, s in statuses.items() if s == "survived"])
     counts: dict[str, int] = {}
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
@@ -102,7 +161,11 @@ def run_target(name: str, mutmut: str) -> dict[str, object]:
         "ran": ran,
         "score": killed / ran if ran else float("nan"),
         "seconds": round(seconds, 1),
-        "survivors": sorted(k for k, s in statuses.items() if s == "survived"),
+        "survivors_by_kind": {
+            kind: sum(1 for k in kinds.values() if k == kind)
+            for kind in ("code", "string text", "string case")
+        },
+        "survivors": {k: kinds[k] for k in sorted(kinds)},
         "returncode": run.returncode,
         "log_tail": (run.stdout + run.stderr)[-400:] if run.returncode else "",
     }
@@ -125,11 +188,13 @@ def main() -> None:
             f"{len(row['survivors'])} survived) {row['counts']}",
             flush=True,
         )
-    previous["machine"] = f"{platform.platform()}, {os.cpu_count()} cores"
-    previous["load_average_before"] = [round(x, 2) for x in load_before]
-    previous["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(previous, indent=1) + "\n")
+        # Written after every target, so a long run stopped half way keeps what it measured.
+        row["load_average_before"] = [round(x, 2) for x in load_before]
+        row["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        load_before = os.getloadavg()
+        previous["machine"] = f"{platform.platform()}, {os.cpu_count()} cores"
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(previous, indent=1) + "\n")
     print(f"wrote {args.out}")
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import anyio
-import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,18 +15,6 @@ from fewlabels.workspace import Workspace
 
 TOKEN = "s3cret"
 WRITES = ("/api/label", "/api/skip", "/api/undo", "/api/close-round")
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    pd.DataFrame({"id": ["t0", "t1", "t2"], "text": ["one", "two", "three"]}).to_csv(
-        tmp_path / "t.csv", index=False
-    )
-    w = Workspace.init(
-        tmp_path / "ws", data=str(tmp_path / "t.csv"), text="text", id="id", classes=["a", "b"]
-    )
-    w.store.add_round("random", ["t0", "t1", "t2"])
-    return w
 
 
 @pytest.fixture

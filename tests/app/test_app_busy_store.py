@@ -5,10 +5,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,18 +15,6 @@ from fewlabels.store import LabelStore, is_locked_error
 from fewlabels.workspace import Workspace
 
 H = {"X-Fewlabels-Token": "t"}
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    pd.DataFrame({"id": ["t0", "t1", "t2"], "text": ["one", "two", "three"]}).to_csv(
-        tmp_path / "t.csv", index=False
-    )
-    w = Workspace.init(
-        tmp_path / "ws", data=str(tmp_path / "t.csv"), text="text", id="id", classes=["a", "b"]
-    )
-    w.store.add_round("random", ["t0", "t1", "t2"])
-    return w
 
 
 def test_a_label_while_another_writer_holds_the_lock_is_503_then_saved(ws: Workspace) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pandas as pd
 from fastapi.testclient import TestClient
 
 from fewlabels.app import AppSettings, create_app
@@ -14,19 +12,7 @@ from fewlabels.workspace import Workspace
 H = {"X-Fewlabels-Token": "t"}
 
 
-def _ws(tmp_path: Path) -> Workspace:
-    pd.DataFrame({"id": ["t0", "t1", "t2"], "text": ["one", "two", "three"]}).to_csv(
-        tmp_path / "t.csv", index=False
-    )
-    w = Workspace.init(
-        tmp_path / "ws", data=str(tmp_path / "t.csv"), text="text", id="id", classes=["a", "b"]
-    )
-    w.store.add_round("random", ["t0", "t1", "t2"])
-    return w
-
-
-def test_close_round_from_the_page(tmp_path: Path) -> None:
-    ws = _ws(tmp_path)
+def test_close_round_from_the_page(ws: Workspace) -> None:
     c = TestClient(create_app(ws, settings=AppSettings(token="t")))
     page = c.get("/").text
     assert 'id="close-round"' in page and 'data-round-id="1"' in page
@@ -45,8 +31,7 @@ def test_close_round_from_the_page(tmp_path: Path) -> None:
     assert again.status_code == 200 and again.json()["left"] == 0
 
 
-def test_a_round_labelled_to_the_end_still_says_done(tmp_path: Path) -> None:
-    ws = _ws(tmp_path)
+def test_a_round_labelled_to_the_end_still_says_done(ws: Workspace) -> None:
     ws.store.add_labels([("t0", "a"), ("t1", "b"), ("t2", "a")])
     c = TestClient(create_app(ws, settings=AppSettings(token="t")))
     assert "Round 1 done" in c.get("/").text

@@ -334,3 +334,96 @@ def test_a_cache_without_checksums_is_read_and_gets_them(tmp_path: Path) -> None
     _drop_views(entry)
     embed(ds, FakeTextEncoder(), cache_dir=tmp_path, chunk_size=10, progress=False)
     assert all("crc32" in c for c in json.loads(manifest.read_text())["chunks"])
+
+
+# --- rules pinned by mutation testing (benchmarks/mutation.py) ------------------------
+
+
+class _Named(FakeTextEncoder):
+    def __init__(self, name: object) -> None:
+        super().__init__()
+        if name is not None:
+            self.name = name  # type: ignore[assignment]
+
+
+def test_the_cache_folder_is_a_slug_of_the_name_and_a_digest_of_the_identity(
+    tmp_path: Path,
+) -> None:
+    # The folder name is part of the on-disk format: a cache must be found again by a later
+    # version, so the rule is pinned exactly.
+    import hashlib
+
+    from fewlabels.encode.cache import _entry_dir
+
+    enc = _Named("St:Org/Model Name++v2" + "x" * 80)
+    digest = hashlib.blake2b(enc.identity.encode(), digest_size=8).hexdigest()
+    slug = ("St_Org_Model_Name_v2" + "x" * 80)[:60]
+    assert _entry_dir(tmp_path, enc) == tmp_path / f"{slug}-{digest}"
+
+    class Unnamed(FakeTextEncoder):
+        name = property(lambda self: (_ for _ in ()).throw(AttributeError))  # type: ignore
+
+    plain = Unnamed()
+    assert _entry_dir(tmp_path, plain).name.startswith("encoder-")
+
+
+def test_readable_inputs_keep_their_own_rows_when_one_in_the_batch_fails() -> None:
+    from fewlabels.encode.cache import _encode_readable
+    from fewlabels.encode.images import UnreadableInputError
+
+    class FailsOnBad(FakeTextEncoder):
+        def encode(self, inputs: list[str]) -> np.ndarray:
+            bad = [i for i, t in enumerate(inputs) if t.startswith("bad")]
+            if bad:
+                raise UnreadableInputError(bad, ["cannot read"] * len(bad))
+            return super().encode(inputs)
+
+    enc = FailsOnBad()
+    inputs = ["pad"] * 10 + ["a", "bad 1", "b", "c", "bad 2"]  # positions 10..14
+    kept, emb, failures = _encode_readable(enc, inputs, np.arange(5) + 10)
+    np.testing.assert_array_equal(kept, [10, 12, 13])
+    np.testing.assert_array_equal(emb, FakeTextEncoder().encode(["a", "b", "c"]))
+    assert failures == [(11, "cannot read"), (14, "cannot read")]
+    # A batch with nothing readable keeps no position.
+    kept, emb, failures = _encode_readable(enc, ["x", "bad a", "bad b"], np.array([1, 2]))
+    assert kept.size == 0 and emb.shape == (0, 0) and len(failures) == 2
+
+
+def test_an_encoder_is_fitted_only_when_it_says_it_is_not() -> None:
+    from fewlabels.encode.cache import _fit_if_needed
+
+    class Fittable(FakeTextEncoder):
+        def __init__(self, is_fitted: object) -> None:
+            super().__init__()
+            self.calls = 0
+            if is_fitted is not None:
+                self.is_fitted = is_fitted
+
+        def fit(self, inputs: object) -> None:
+            self.calls += 1
+
+    ds = texts(3)
+    for flag, calls in ((False, 1), (True, 0), (None, 0)):  # None: no is_fitted attribute
+        enc = Fittable(flag)
+        _fit_if_needed(enc, ds)
+        assert enc.calls == calls, flag
+    no_fit = FakeTextEncoder()
+    _fit_if_needed(no_fit, ds)  # no fit method: nothing to do, no error
+
+
+@pytest.mark.parametrize("damage", ["no json", "rows not a number", "skipped malformed"])
+def test_a_view_without_usable_metadata_is_rebuilt(tmp_path: Path, damage: str) -> None:
+    ds = texts(30)
+    first = np.array(embed(ds, FakeTextEncoder(), cache_dir=tmp_path, progress=False).X)
+    (view_json,) = [p for p in tmp_path.glob("*/views/*.json")]
+    meta = json.loads(view_json.read_text())
+    if damage == "no json":
+        view_json.unlink()
+    elif damage == "rows not a number":
+        view_json.write_text(json.dumps({**meta, "rows": "30"}))
+    else:
+        view_json.write_text(json.dumps({**meta, "skipped": [["only-one-field"]]}))
+    again = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, progress=False)
+    assert again.n_encoded == 0  # rebuilt from the chunks, nothing encoded
+    np.testing.assert_array_equal(np.asarray(again.X), first)
+    assert json.loads(view_json.read_text())["rows"] == 30

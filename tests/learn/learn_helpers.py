@@ -78,3 +78,26 @@ class ImageOnlyEncoder:
 
     def encode(self, inputs: object) -> np.ndarray:  # pragma: no cover - never called
         raise AssertionError
+
+
+def every_learner() -> list:
+    """One small instance of every learner trained on labels (fast settings for tests)."""
+    from fewlabels.learn import (
+        KNN,
+        Auto,
+        ConsistencyTraining,
+        LabelSpreading,
+        LinearProbe,
+        NearestClassMean,
+        SelfTraining,
+    )
+
+    return [
+        NearestClassMean(),
+        KNN(),
+        LinearProbe(),
+        LabelSpreading(),
+        SelfTraining(max_iter=2),
+        ConsistencyTraining(n_steps=60, hidden=16, lr=0.01),
+        Auto(n_repeats=2),
+    ]

@@ -7,38 +7,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from fewlabels.learn import (
-    KNN,
-    Auto,
-    ConsistencyTraining,
-    LabelSpreading,
-    LinearProbe,
-    NearestClassMean,
-    SelfTraining,
     ZeroShot,
 )
-from learn.learn_helpers import BagOfWordsEncoder, blobs, hide
+from learn.learn_helpers import BagOfWordsEncoder, blobs, every_learner
 
-
-def _learners():
-    return [
-        NearestClassMean(),
-        KNN(),
-        LinearProbe(),
-        LabelSpreading(),
-        SelfTraining(max_iter=2),
-        ConsistencyTraining(n_steps=60, hidden=16, lr=0.01),
-        Auto(n_repeats=2),
-    ]
-
-
-LEARNERS = _learners()
+LEARNERS = every_learner()
 IDS = [type(m).__name__ for m in LEARNERS]
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y_true = blobs(20, 3, 8)
-    return X, y_true, hide(y_true, 3)
 
 
 @pytest.mark.parametrize("learner", LEARNERS, ids=IDS)

@@ -23,29 +23,10 @@ from fewlabels.learn import (
 )
 from fewlabels.learn.base import is_transductive, takes_unlabeled
 from fewlabels.learn.targets import align_proba, decode_targets, encode_targets
-from learn.learn_helpers import BagOfWordsEncoder, blobs, hide
+from learn.learn_helpers import BagOfWordsEncoder, blobs, every_learner, hide
 
-
-def _learners():
-    return [
-        NearestClassMean(),
-        KNN(),
-        LinearProbe(),
-        LabelSpreading(),
-        SelfTraining(max_iter=2),
-        ConsistencyTraining(n_steps=60, hidden=16, lr=0.01),
-        Auto(n_repeats=2),
-    ]
-
-
-LEARNERS = _learners()
+LEARNERS = every_learner()
 IDS = [type(m).__name__ for m in LEARNERS]
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y_true = blobs(20, 3, 8)
-    return X, y_true, hide(y_true, 3)
 
 
 # --- any labels ----------------------------------------------------------------------

@@ -221,3 +221,15 @@ def test_two_labels_are_undone_in_reverse_order(store: LabelStore) -> None:
     assert store.current_labels() == {}
     with pytest.raises(UndoConflictError, match="none left"):
         store.undo()
+
+
+def test_undo_returns_the_history_row_it_appended(store: LabelStore) -> None:
+    # The event undo returns is exactly the row it wrote: seq, who, time and what it undoes.
+    first = store.add_label("i0", "cat", who="ann")
+    second = store.add_label("i0", "dog", who="ann")
+    event = store.undo(who="ann")
+    last = store.history("i0")[-1]
+    assert event == last
+    assert event.seq > second > first  # add_label returns the seq of its row
+    assert (event.item_id, event.label, event.who, event.undoes) == ("i0", "cat", "ann", second)
+    assert event.time and event.source == last.source

@@ -1,0 +1,142 @@
+"""Distillation commands: distill, predict."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from fewlabels.cli._app import _WS_OPTION, _open_workspace, app, console
+
+if TYPE_CHECKING:
+    pass
+
+
+@app.command("distill")
+def distill_cmd(
+    workspace: str = _WS_OPTION,
+    dataset: str | None = typer.Option(
+        None,
+        "--dataset",
+        help="A built-in dataset instead of a workspace (teacher and student "
+        "are then compared on its test split).",
+    ),
+    per_class: int = typer.Option(10, "--per-class", help="Built-in only: labels per class."),
+    encoder: str | None = typer.Option(None, help="Built-in only: the teacher's encoder."),
+    learner: str = typer.Option("auto", help="Built-in only: the teacher's learner."),
+    student: str = typer.Option("auto", help="auto, text-ngram, cnn or mlp."),
+    out: str | None = typer.Option(
+        None, "--out", "-o", help="ONNX file (default <workspace>/models/student.onnx)."
+    ),
+    temperature: float = typer.Option(2.0, help="Distillation temperature."),
+    epochs: int = typer.Option(30, help="Most training epochs (early stopping on teacher labels)."),
+    weighting: str = typer.Option(
+        "none", help="Weight teacher rows by confidence: none, max, margin, entropy."
+    ),
+    drop: float = typer.Option(0.0, help="Share of least confident teacher rows to drop."),
+    flip: bool = typer.Option(False, help="Images: random horizontal flips (photos, not digits)."),
+    seed: int = typer.Option(0, help="Seed of the budget split and of training."),
+    device: str = typer.Option("auto", help="Torch device; auto picks CUDA when present."),
+    resize: bool = typer.Option(
+        False, help="Images: resize those of another size to the most common size."
+    ),
+    holdout: float = typer.Option(
+        0.2, help="Share of each class's labels hidden from teacher and student to score both."
+    ),
+) -> None:
+    """Distil the teacher (encoder + learner) into a small, fast student and export it to ONNX."""
+    from fewlabels.distill import DistillConfig, distill_builtin, distill_workspace
+
+    config = DistillConfig(
+        temperature=temperature,
+        epochs=epochs,
+        weighting=weighting,  # type: ignore[arg-type]  # checked by DistillConfig
+        drop_fraction=drop,
+        random_state=seed,
+        device=device,
+        progress=True,
+        holdout_fraction=holdout,
+    )
+    params = {"flip": True} if flip else None
+    if dataset is not None:
+        report = distill_builtin(
+            dataset,
+            per_class=per_class,
+            encoder=encoder,
+            learner=learner,
+            seed=seed,
+            out=out or "student.onnx",
+            student=student,
+            config=config,
+            student_params=params,
+            resize=resize,
+        )
+    else:
+        report = distill_workspace(
+            _open_workspace(workspace),
+            out=out,
+            student=student,
+            config=config,
+            student_params=params,
+            resize=resize,
+        )
+    console.print(
+        f"[green]student[/] {report.student.kind} distilled from {report.teacher.name} on "
+        f"{report.n_pool} rows ({report.n_labelled} human labels); agrees with the teacher on "
+        f"{report.pool_agreement:.1%} of the pool; {report.seconds:.0f}s"
+    )
+    if report.held_out is not None:
+        h = report.held_out
+        console.print(
+            f"held-out human labels ({h.n}, hidden from both): student accuracy "
+            f"{h.student_accuracy:.1%}, teacher accuracy {h.teacher_accuracy:.1%}, "
+            f"agreement {h.agreement:.1%}"
+        )
+    elif dataset is None:
+        console.print(
+            "no held-out score: it needs at least 2 human labels in every class (and --holdout > 0)"
+        )
+    if report.comparison is not None:
+        c = report.comparison
+        console.print(
+            f"test ({c.n_test}): teacher accuracy {c.teacher_accuracy:.3f} at "
+            f"{c.teacher_items_per_s:,.0f} items/s; student accuracy {c.student_accuracy:.3f} at "
+            f"{c.student_items_per_s:,.0f} items/s ({c.speedup:.1f}x faster)"
+        )
+    console.print(f"wrote {report.path}; next: [bold]fewlabels predict {report.path} DATA[/]")
+
+
+@app.command("predict")
+def predict_cmd(
+    model: str = typer.Argument(..., help="An ONNX file from `fewlabels distill`."),
+    data: str = typer.Argument(
+        ..., help="An image folder, a CSV/TSV/JSONL/Parquet table or a .txt file (a text a line)."
+    ),
+    out: str = typer.Option("predictions.csv", "--out", "-o", help="CSV: id, label, probability."),
+    resize: bool = typer.Option(False, help="Images: resize those of another size than trained."),
+    proba: bool = typer.Option(False, "--proba", help="Add one probability column per class."),
+    id_column: str | None = typer.Option(
+        None, "--id-column", help="Tables: the id column (default: a column named id)."
+    ),
+) -> None:
+    """Predict with an exported student (onnxruntime only; torch is not needed).
+
+    Ids are kept (paths relative to an image folder, the table's id column, line numbers of a
+    .txt file). Unreadable images are skipped and listed.
+    """
+    from rich.markup import escape
+
+    from fewlabels.distill.predict import predict_file
+
+    frame = predict_file(model, data, out=out, resize=resize, proba=proba, id_column=id_column)
+    counts = frame["label"].value_counts().to_dict()
+    console.print(escape(f"wrote {out}: {len(frame)} prediction(s), {counts}"), highlight=False)
+    skipped = frame.attrs.get("skipped", [])
+    if skipped:
+        shown = "; ".join(f"{i}: {r}" for i, r in skipped[:10])
+        more = f" (and {len(skipped) - 10} more)" if len(skipped) > 10 else ""
+        console.print(
+            f"[yellow]skipped {len(skipped)} unreadable input(s), not in {escape(out)}:[/] "
+            + escape(shown + more),
+            highlight=False,
+        )

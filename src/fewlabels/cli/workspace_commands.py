@@ -1,0 +1,225 @@
+"""Workspace commands: init, suggest, label, status, export, import."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from fewlabels.cli._app import _WS_OPTION, _esc, _open_workspace, _split_list, app, console
+
+if TYPE_CHECKING:
+    pass
+
+
+@app.command()
+def init(
+    directory: str = typer.Argument(..., help="The workspace folder to create."),
+    data: str = typer.Option(
+        ..., "--data", help="Built-in dataset name, image folder or table file."
+    ),
+    classes: str | None = typer.Option(
+        None, "--classes", help="Comma-separated class names (default: those of the source)."
+    ),
+    encoder: str | None = typer.Option(None, "--encoder", help="Encoder name (see `encoders`)."),
+    text: str | None = typer.Option(None, help="Text column of a table."),
+    features: str | None = typer.Option(None, help="Comma-separated feature columns of a table."),
+    label: str | None = typer.Option(
+        None, help="Label column of a table (its labels are imported)."
+    ),
+    id_column: str | None = typer.Option(None, "--id", help="Id column of a table."),
+    learner: str = typer.Option("auto", help="Learner fitted by `suggest` (fewlabels.learn)."),
+) -> None:
+    """Create a workspace: fewlabels.toml, labels.db (SQLite, WAL), cache/, models/, reports/.
+
+    A built-in dataset loses its labels; labels already in a folder or table are imported.
+    """
+    from fewlabels.workspace import Workspace
+
+    ws = Workspace.init(
+        directory,
+        data=data,
+        classes=_split_list(classes),
+        encoder=encoder,
+        text=text,
+        features=_split_list(features),
+        label=label,
+        id=id_column,
+        learner=learner,
+    )
+    counts = ws.store.label_counts()
+    console.print(
+        f"[green]created[/] {directory}: {ws.store.n_items()} item(s), "
+        f"classes {list(ws.config.classes)}, "
+        f"encoder {ws.config.encoder}, {sum(counts.values())} imported label(s)"
+    )
+    for typo in ws.status(with_accuracy=False).likely_typos:
+        console.print(f"[yellow]warning:[/] {_esc(typo.message())}", highlight=False)
+    console.print(
+        f"next: [bold]fewlabels suggest -w {directory} -n 20[/], "
+        f"then [bold]fewlabels label -w {directory}[/]"
+    )
+
+
+@app.command()
+def suggest(
+    n: int = typer.Option(20, "-n", help="How many items to label in this round."),
+    strategy: str | None = typer.Option(
+        None,
+        "--strategy",
+        "-s",
+        help="Strategy name (default: typiclust at cold start, then badge).",
+    ),
+    workspace: str = _WS_OPTION,
+) -> None:
+    """Embed the pool, fit the model on the labels so far and pick the next round to label."""
+    ws = _open_workspace(workspace)
+    rnd = ws.suggest(n, strategy=strategy, progress=True)
+    from fewlabels.workspace.suggest import leftover_message
+
+    left = leftover_message(rnd.metrics)
+    if left is not None:
+        console.print(left, markup=False, highlight=False)
+    acc = rnd.metrics.get("cv_accuracy")
+    console.print(
+        f"[green]round {rnd.id}[/] ({_esc(rnd.strategy)}): {len(rnd.item_ids)} item(s) to "
+        f"label; {rnd.metrics.get('n_labelled', 0)} labelled so far"
+        + (f", cross-validated accuracy {acc:.3f}" if acc is not None else "")
+    )
+    console.print(f"label them with [bold]fewlabels label -w {_esc(workspace)}[/]")
+
+
+@app.command("label")
+def label_page(
+    workspace: str = _WS_OPTION,
+    host: str = typer.Option(
+        "127.0.0.1", help="Bind address; anything but 127.0.0.1 requires the printed token URL."
+    ),
+    port: int = typer.Option(0, help="Port (0 = a free one, printed)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
+) -> None:
+    """Start the labelling page for the current round (Ctrl+C stops it).
+
+    Keys: 1-9 (and 0 for a 10th class) label, S skip, U undo. Each label is committed to
+    labels.db before the next item shows. A second `fewlabels label` on the same workspace
+    works: both share labels.db (SQLite WAL) and each page is shown different items.
+    """
+    from fewlabels.app import serve
+
+    ws = _open_workspace(workspace)
+    serve(
+        ws,
+        host=host,
+        port=port,
+        open_browser=not no_browser,
+        echo=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False),
+    )
+
+
+@app.command()
+def status(
+    workspace: str = _WS_OPTION,
+    accept_source_changes: bool = typer.Option(
+        False,
+        "--accept-source-changes",
+        help="Re-register items whose content changed in the source.",
+    ),
+) -> None:
+    """Labelled items per class, the model's cross-validated accuracy, and each round's metrics."""
+    from rich.table import Table
+
+    ws = _open_workspace(workspace, on_source_change="accept" if accept_source_changes else "error")
+    st = ws.status()
+    console.print(f"{st.n_labelled} of {st.n_items} item(s) labelled")
+    for typo in st.likely_typos:  # a one-item class close to another's name: a mistyped label?
+        console.print(f"[yellow]warning:[/] {_esc(typo.message())}", highlight=False)
+    table = Table("class", "labelled")
+    for name, count in st.labelled_per_class.items():
+        table.add_row(_esc(name), str(count))
+    console.print(table)
+    acc = (
+        "n/a (label at least 2 items of 2 classes)"
+        if st.cv_accuracy is None
+        else f"{st.cv_accuracy:.3f}"
+    )
+    console.print(f"cross-validated accuracy (ridge classifier on the embeddings, k-fold): {acc}")
+    if st.rounds:
+        with_test = any("test_accuracy" in r.metrics for r in st.rounds)
+        columns = ["round", "strategy", "labelled then", "accuracy then", "items"]
+        columns += ["model's guess right"] + (["test accuracy then"] if with_test else [])
+        rounds = Table(*columns)
+        for r in st.rounds:
+            a = r.metrics.get("cv_accuracy")
+            t = r.metrics.get("test_accuracy")
+            ok, n = st.guesses_right.get(r.id, (0, 0))
+            cells = [
+                str(r.id),
+                _esc(r.strategy),
+                str(r.metrics.get("n_labelled", "")),
+                "-" if a is None else f"{a:.3f}",
+                str(len(r.item_ids)),
+                f"{ok} of {n}" if n else "-",
+            ]
+            rounds.add_row(*cells, *(["-" if t is None else f"{t:.3f}"] if with_test else []))
+        console.print(rounds)
+        console.print(
+            "[dim]Accuracy is estimated on the labelled items; uncertainty sampling picks hard "
+            "ones, so it can understate the model.[/]"
+        )
+    if st.progress is not None:
+        console.print(f"current round: {st.progress[0]} / {st.progress[1]} labelled")
+
+
+@app.command()
+def export(
+    out: str | None = typer.Argument(
+        None,
+        help="File to write (.csv or .jsonl); default labels.csv in the workspace. "
+        "`fewlabels import` reads it back.",
+    ),
+    workspace: str = _WS_OPTION,
+    history: bool = typer.Option(
+        False, "--history", help="Write every history row, not just current labels."
+    ),
+) -> None:
+    """Export the current labels (or the full history) to CSV or JSONL."""
+    ws = _open_workspace(workspace, on_source_change="ignore")
+    path = ws.export(out, history=history)
+    console.print(f"wrote {path}")
+
+
+@app.command("import")
+def import_cmd(
+    path: str = typer.Argument(
+        ..., help="CSV or JSONL with an id and a label per row (a `fewlabels export` file)."
+    ),
+    workspace: str = _WS_OPTION,
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace conflicting current labels."
+    ),
+    id_column: str = typer.Option("id", "--id-column", help="The column holding item ids."),
+    label_column: str = typer.Option("label", "--label-column", help="The column holding labels."),
+) -> None:
+    """Import labels from CSV or JSONL (id,label; source=imported).
+
+    Labels for unknown items or classes are reported and nothing is written (exit code 2).
+    When every new label conflicts with a current one, nothing is written either (exit code
+    1): --overwrite replaces them.
+    """
+    ws = _open_workspace(workspace, on_source_change="ignore")
+    report = ws.import_labels(
+        path,
+        on_conflict="overwrite" if overwrite else "keep",
+        id_column=id_column,
+        label_column=label_column,
+    )
+    colour = "[green]" if report.ok and not report.kept_conflicts else "[yellow]"
+    console.print((colour if report.ok else "[bold red]") + _esc(report.summary()) + "[/]")
+    if not report.ok:
+        raise typer.Exit(code=2)
+    if report.only_conflicts:
+        console.print(
+            "[bold red]nothing was imported:[/] every new label conflicts with a current one; "
+            "pass --overwrite to replace them"
+        )
+        raise typer.Exit(code=1)
