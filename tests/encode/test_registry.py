@@ -24,6 +24,7 @@ def test_listing_keeps_one_row_per_family() -> None:
     assert names == [
         "minilm",
         "minilm-int8",
+        "use-int8",
         "efficientnet-lite0",
         "tabular",
         "pixels",

@@ -88,6 +88,22 @@ ENCODERS = Registry(
             ),
         ),
         Entry(
+            "use-int8",
+            "fewlabels.encode.use_int8:UseInt8Encoder",
+            "Universal Sentence Encoder multilingual as int8 ONNX (512-d), fast, no torch",
+            modalities=("text",),
+            needs_labels=False,
+            extra="fast-text",
+            meta=_meta(
+                offline=True,
+                text_side=True,
+                dim=512,
+                batch_size=1,
+                device=False,
+                listed_as="use-int8",
+            ),
+        ),
+        Entry(
             "efficientnet-lite0",
             "fewlabels.encode.efficientnet:EfficientNetLite0Encoder",
             "EfficientNet-Lite0 ImageNet (1280-d), packaged",
@@ -217,7 +233,7 @@ def get_encoder(
     Parameters
     ----------
     name : str
-        ``"minilm"``, ``"minilm-int8"``, ``"efficientnet-lite0"``, ``"tabular"``, ``"pixels"``
+        ``"minilm"``, ``"minilm-int8"``, ``"use-int8"``, ``"efficientnet-lite0"``, ``"tabular"``, ``"pixels"``
         (or ``"pixels:N"``), ``"st:<model-id>"``, ``"clip:<model-id>"``, ``"hf-image:<model-id>"``.
     device : str, default "auto"
         Torch device; ``"auto"`` picks CUDA when present. Encoders without torch ignore it.
