@@ -59,6 +59,10 @@ def mutmut_section(only: list[str], tests: list[str]) -> str:
         f"only_mutate = [{quoted}]\n"
         f"pytest_add_cli_args_test_selection = [{selection}]\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]\n'
+        # Workers forked from a process that ran torch or faiss hang on their thread pools:
+        # fork them from a clean server (which only collects the tests) instead.
+        'process_isolation = "forkserver"\n'
+        'forkserver_warmup = "collect"\n'
     )
 
 
@@ -126,7 +130,9 @@ def run_target(name: str, mutmut: str) -> dict[str, object]:
             shutil.copytree(ROOT / part, work / part, ignore=shutil.ignore_patterns("__pycache__"))
         text = (ROOT / "pyproject.toml").read_text()
         (work / "pyproject.toml").write_text(text + mutmut_section(only, tests))
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        # One thread per library: no OpenMP or BLAS pool survives a fork half-initialised.
+        threads = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+        env = {**os.environ, **threads, "PYTHONDONTWRITEBYTECODE": "1"}
         start = time.perf_counter()
         run = subprocess.run(
             [mutmut, "run"], cwd=work, env=env, capture_output=True, text=True, check=False
