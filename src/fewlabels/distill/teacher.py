@@ -88,9 +88,9 @@ def align_columns(proba: np.ndarray, learner_classes: np.ndarray, n_classes: int
     -------
     ndarray of shape (n_samples, n_classes), float32
     """
-    out = np.zeros((proba.shape[0], n_classes), dtype=np.float32)
-    out[:, np.asarray(learner_classes, dtype=np.int64)] = proba
-    return out
+    from fewlabels.learn.targets import align_proba
+
+    return align_proba(proba, learner_classes, np.arange(n_classes)).astype(np.float32)
 
 
 @dataclass
