@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
+from fewlabels.data import Dataset
 from fewlabels.distill.config import DistillConfig
 
 
@@ -71,3 +72,18 @@ def soft(y: np.ndarray, k: int = 2, *, sure: float = 0.85) -> np.ndarray:
     p = np.full((y.size, k), (1 - sure) / (k - 1))
     p[np.arange(y.size), y] = sure
     return p
+
+
+def toy_pool(n: int = 80, n_labelled: int = 6) -> Dataset:
+    """``toy_texts(n)`` as a text Dataset with the first ``n_labelled`` rows labelled."""
+    texts, y = toy_texts(n)
+    labels = np.full(n, -1)
+    labels[:n_labelled] = y[:n_labelled]
+    return Dataset(
+        ids=np.array([f"r{i}" for i in range(n)], dtype=object),
+        inputs=texts,
+        labels=labels,
+        classes=("bad", "good"),
+        modality="text",
+        name="toy",
+    )

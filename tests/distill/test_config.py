@@ -7,16 +7,14 @@ import subprocess
 import sys
 from typing import Any
 
-import numpy as np
 import pytest
 
-from fewlabels.data import Dataset
 from fewlabels.distill import TextStudent, distill
 from fewlabels.distill.config import DistillConfig, TrainConfig
 from fewlabels.distill.students import STUDENTS, check_student_kind, list_students
 from fewlabels.errors import FewlabelsError
 
-from .conftest import soft, toy_texts
+from .conftest import soft, toy_pool, toy_texts
 
 
 def test_the_config_imports_without_torch() -> None:
@@ -78,36 +76,23 @@ def test_round_trip_and_the_old_name() -> None:
         cfg.epochs = 5  # type: ignore[misc]
 
 
-def _pool(n: int = 60, n_labelled: int = 6) -> Dataset:
-    texts, y = toy_texts(n)
-    labels = np.full(n, -1)
-    labels[:n_labelled] = y[:n_labelled]
-    return Dataset(
-        ids=np.array([f"r{i}" for i in range(n)], dtype=object),
-        inputs=texts,
-        labels=labels,
-        classes=("bad", "good"),
-        modality="text",
-    )
-
-
 def test_distill_never_changes_the_config_or_the_student_it_is_given() -> None:
     cfg = DistillConfig(epochs=2, batch_size=16, progress=False, weighting="max")
     before = cfg.to_dict()
     given = TextStudent(word_buckets=128, char_buckets=128, dim=4)
     _, y = toy_texts(60)
-    student = distill(soft(y), _pool(), student=given, config=cfg)
+    student = distill(soft(y), toy_pool(60), student=given, config=cfg)
     assert cfg.to_dict() == before
     assert given.config is None and not hasattr(given, "module_")  # cloned, not fitted
     assert student is not given and student.config is cfg and student.config_ is cfg
     # the student's own config is used when distill gets none, and is left as it was
     own = DistillConfig(epochs=1, progress=False)
     mine = TextStudent(word_buckets=128, char_buckets=128, dim=4, config=own)
-    out = distill(soft(y), _pool(), student=mine, config=None)
+    out = distill(soft(y), toy_pool(60), student=mine, config=None)
     assert out.config_ is own and mine.config is own and not hasattr(mine, "module_")
     # a dict goes through from_dict
     with pytest.raises(FewlabelsError, match=r"Unknown distill setting\(s\) \['epoch'\]"):
-        distill(soft(y), _pool(), config={"epoch": 2})
+        distill(soft(y), toy_pool(60), config={"epoch": 2})
 
 
 def test_students_registry() -> None:

@@ -5,29 +5,14 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from fakes import FakeTextEncoder
-from fewlabels.data import Dataset
 from fewlabels.distill import DistillConfig, Teacher, TextStudent, distill, make_student
 from fewlabels.distill.image_student import ImageStudent
 from fewlabels.distill.teacher import align_columns, override_with_human
 
-from .conftest import soft, toy_texts
+from .conftest import soft, toy_pool, toy_texts
 
 SMALL = {"word_buckets": 512, "char_buckets": 512, "dim": 8}
 FAST = DistillConfig(epochs=10, batch_size=16, lr=2e-2, progress=False)
-
-
-def _pool(n: int = 80, n_labelled: int = 6) -> Dataset:
-    texts, y = toy_texts(n)
-    labels = np.full(n, -1)
-    labels[:n_labelled] = y[:n_labelled]
-    return Dataset(
-        ids=np.array([f"r{i}" for i in range(n)], dtype=object),
-        inputs=texts,
-        labels=labels,
-        classes=("bad", "good"),
-        modality="text",
-        name="toy",
-    )
 
 
 def test_override_with_human_and_align_columns() -> None:
@@ -41,7 +26,7 @@ def test_override_with_human_and_align_columns() -> None:
 
 
 def test_distill_from_probabilities_uses_the_pool() -> None:
-    ds = _pool()
+    ds = toy_pool()
     _, y = toy_texts(80)
     student = distill(soft(y, sure=0.9), ds, student_params=SMALL, config=FAST)
     assert isinstance(student, TextStudent)
@@ -51,7 +36,7 @@ def test_distill_from_probabilities_uses_the_pool() -> None:
 
 
 def test_drop_fraction_and_labelled_only() -> None:
-    ds = _pool()
+    ds = toy_pool()
     _, y = toy_texts(80)
     p = soft(y, sure=0.9)
     p[10:20] = 0.5  # an unsure teacher on 10 rows
@@ -63,7 +48,7 @@ def test_drop_fraction_and_labelled_only() -> None:
 
 
 def test_teacher_from_encoder_and_learner(fake_encoder: FakeTextEncoder) -> None:
-    ds = _pool(60, 10)
+    ds = toy_pool(60, 10)
     teacher = Teacher(fake_encoder, LogisticRegression(), progress=False).fit(ds)
     soft_labels = teacher.soft_labels(ds)
     assert soft_labels.proba.shape == (60, 2)
@@ -81,26 +66,26 @@ def test_unfitted_teacher_is_refused(fake_encoder: FakeTextEncoder) -> None:
         ValueError,
         match="Expected a fitted teacher, but its learner LogisticRegression is not fitted",
     ):
-        distill(Teacher(fake_encoder, LogisticRegression(), progress=False), _pool())
+        distill(Teacher(fake_encoder, LogisticRegression(), progress=False), toy_pool())
 
 
 def test_student_kind_must_fit_the_modality() -> None:
     with pytest.raises(
         ValueError, match="The student 'cnn' reads image data, but this dataset is text"
     ):
-        distill(np.full((80, 2), 0.5), _pool(), student="cnn")
+        distill(np.full((80, 2), 0.5), toy_pool(), student="cnn")
     with pytest.raises(ValueError, match="The student 'cnn' reads image data"):
-        distill(np.full((80, 2), 0.5), _pool(), student=ImageStudent())
+        distill(np.full((80, 2), 0.5), toy_pool(), student=ImageStudent())
     with pytest.raises(ValueError, match="Expected a student kind among"):
         make_student("gbdt", "tabular")
 
 
 def test_bad_probabilities_and_options() -> None:
     with pytest.raises(ValueError, match=r"shape \(80, 2\).*but got shape \(79, 2\)"):
-        distill(np.full((79, 2), 0.5), _pool())
+        distill(np.full((79, 2), 0.5), toy_pool())
     with pytest.raises(ValueError, match="rows that sum to 1.*Pass probabilities, not logits"):
-        distill(np.full((80, 2), 3.0), _pool())
+        distill(np.full((80, 2), 3.0), toy_pool())
     with pytest.raises(ValueError, match="drop_fraction in"):
-        distill(np.full((80, 2), 0.5), _pool(), config={"drop_fraction": 1.0})
+        distill(np.full((80, 2), 0.5), toy_pool(), config={"drop_fraction": 1.0})
     with pytest.raises(ValueError, match="distillation temperature > 0"):
         DistillConfig(temperature=0)
