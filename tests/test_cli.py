@@ -1,13 +1,18 @@
 """The foundation's commands: datasets, encoders, embed, demo."""
 
+import io
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from fakes import FakeTextEncoder
 from fewlabels.cli import app
+from fewlabels.data import Dataset
 
 runner = CliRunner()
 
@@ -20,7 +25,9 @@ def flat(text: str) -> str:
 def test_datasets_and_encoders_list_names() -> None:
     out = runner.invoke(app, ["datasets"], terminal_width=200)
     assert out.exit_code == 0
-    for name in ("digits", "mnist5k", "finefoods", "breast_cancer"):
+    for name in ("digits", "mnist5k", "finefoods", "breast_cancer", "mnist5k-folder"):
+        assert name in out.output
+    for name in ("fashion-mnist", "fashion5k", "movielens-genre"):
         assert name in out.output
     out = runner.invoke(app, ["encoders"], terminal_width=200)
     assert out.exit_code == 0
@@ -74,10 +81,82 @@ def test_demo_prints_few_and_all_label_accuracies_and_a_learning_curve(tmp_path:
     )
     assert out.exit_code == 0, out.output
     text = flat(out.output)
-    assert re.search(r"Auto \(chose [a-z-]+", text)
+    assert re.search(r"Auto chose [a-z-]+ \(\d+\.\d s\)", text)
     accs = [float(a) for a in re.findall(r"\b0\.\d{3}\b", text)]
-    assert len(accs) >= 3 + 2 * 2 and all(0.3 < a <= 1.0 for a in accs)
+    # 3 classifiers x (accuracy, balanced accuracy, macro-F1) + 2 rounds x 2 curves
+    assert len(accs) >= 3 * 3 + 2 * 2 and all(0.3 < a <= 1.0 for a in accs)
+    assert "balanced accuracy" in text and "macro-F1" in text
+    # digits' test split: the most frequent class is 10.2 % of it (55 of 539)
+    assert "majority class: 10.2% of the test split" in text
     assert "typiclust vs random" in text and "distil" not in text
+
+
+def _tiny_text_splits(n: int) -> tuple[Dataset, Dataset]:
+    """Two classes named like finefoods' whose first word tells them apart; 2/3 'great'."""
+    words = {0: "great", 1: "other"}
+    y = np.array([0 if i % 3 else 1 for i in range(n)])
+    parts = []
+    for name, rows in (("train", slice(0, n // 2)), ("test", slice(n // 2, n))):
+        ys = y[rows]
+        parts.append(
+            Dataset(
+                ids=np.array([f"{name}{i}" for i in range(len(ys))], dtype=object),
+                inputs=[f"{words[c]} review {i}" for i, c in enumerate(ys)],
+                labels=ys,
+                classes=("great", "other"),
+                modality="text",
+                name="finefoods",
+            )
+        )
+    return parts[0], parts[1]
+
+
+def test_demo_shows_zero_shot_beside_the_learners_with_three_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fewlabels demo --dataset finefoods`, on a tiny stand-in with a fake text encoder."""
+    from fewlabels import demo
+    from fewlabels.data.builtin import BuiltinSplits
+
+    monkeypatch.setattr(demo, "load_builtin", lambda name: BuiltinSplits(*_tiny_text_splits(120)))
+    monkeypatch.setattr(demo, "get_encoder", lambda name: FakeTextEncoder())
+    buf = io.StringIO()
+    result = demo.run_demo(
+        dataset="finefoods",
+        per_class=3,
+        rounds=0,
+        distill=False,
+        cache_dir=str(tmp_path),
+        console=Console(file=buf, width=200),
+    )
+    text = flat(buf.getvalue())
+    assert list(result.scores) == [
+        "zero-shot",
+        "auto",
+        "nearest class mean",
+        "nearest class mean, all labels",
+    ]
+    for scores in result.scores.values():
+        assert set(scores) == {"accuracy", "balanced_accuracy", "macro_f1", "top_pred_share"}
+        assert all(0.0 <= v <= 1.0 for v in scores.values())
+    # the first word names the class: every learner is right, zero-shot reads the names
+    assert result.scores["nearest class mean"]["macro_f1"] == 1.0
+    assert re.search(r"│ zero-shot[^│]*│ 0 │", text)
+    assert "┃ classifier ┃ labels ┃ test accuracy ┃ balanced accuracy ┃ macro-F1 ┃" in text
+    assert "zero-shot: ZeroShot from the class names and descriptions" in text
+    # 40 of the 60 test rows are 'great': majority 66.7 %, its macro-F1 2 * 2/3 / (5/3) / 2
+    assert result.majority_rate == pytest.approx(2 / 3)
+    assert result.majority_macro_f1 == pytest.approx(0.4)
+    assert "majority class: 66.7% of the test split" in text and "macro-F1 40.0%" in text
+
+
+def test_demo_marks_a_learner_at_the_majority_level() -> None:
+    from fewlabels.demo import _judged
+
+    at_chance = {"accuracy": 0.665, "macro_f1": 0.5, "top_pred_share": 0.99}
+    assert _judged("ZeroShot", at_chance, 0.658, 0.397) == "ZeroShot (≤ majority, collapsed)"
+    fine = {"accuracy": 0.8, "macro_f1": 0.75, "top_pred_share": 0.6}
+    assert _judged("linear", fine, 0.658, 0.397) == "linear"
 
 
 def test_demo_distils_a_student_close_to_its_teacher_on_digits(tmp_path: Path) -> None:

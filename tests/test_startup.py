@@ -43,11 +43,12 @@ def test_every_public_name_resolves() -> None:
         assert getattr(fewlabels, name) is not None, name
 
 
-def test_status_and_export_load_no_model_library(tmp_path: Path) -> None:
-    """Light commands on a table workspace: pandas reads the table, nothing else heavy loads.
+def test_export_loads_no_model_library(tmp_path: Path) -> None:
+    """A light command on a table workspace: pandas reads the table, nothing else heavy loads.
 
-    (``status`` with labels of two classes computes the cross-validated accuracy: that one
-    embeds and loads scikit-learn, as it must.)
+    (``status`` embeds the pool and loads a model, as it must: with labels of two classes it
+    computes the cross-validated accuracy, and with none it says what zero-shot would
+    predict, tests/workspace/test_zero_label.py.)
     """
     from fewlabels.workspace import Workspace
 
@@ -64,8 +65,8 @@ def test_status_and_export_load_no_model_library(tmp_path: Path) -> None:
         )
         return str(tmp_path / name)
 
-    unlabelled, labelled = table("none", "      "), table("some", "abab  ")
+    labelled = table("some", "abab  ")
     model_libraries = {"torch", "sklearn", "faiss", "transformers", "onnxruntime"}
-    for args in (["status", "-w", unlabelled], ["export", str(tmp_path / "o.csv"), "-w", labelled]):
+    for args in (["export", str(tmp_path / "o.csv"), "-w", labelled],):
         run = f"from fewlabels.cli import app\napp({args!r}, standalone_mode=False)"
         assert not model_libraries & set(_imported_after(run)), args

@@ -88,6 +88,26 @@ def check_param(
         )
 
 
+def check_choice(name: str, value: Any, choices: Sequence[str], *, learner: str) -> str:
+    """Refuse an option that is not one of ``choices``; return it.
+
+    Parameters
+    ----------
+    name : str
+        The option's name, e.g. ``"scoring"``.
+    value : object
+    choices : sequence of str
+    learner : str
+        Who expected it, e.g. ``"Auto"``.
+    """
+    if not isinstance(value, str) or value not in choices:
+        raise FewlabelsError(
+            f"{learner} expected {name} to be one of {', '.join(map(repr, choices))}, but got "
+            f"{value!r}."
+        )
+    return value
+
+
 def check_batch_size(n: Any, *, name: str = "n", what: str = "how many rows to select") -> int:
     """Return a batch size (or another count) as an int >= 1."""
     return check_count(n, name=name, low=1, what=what)

@@ -73,3 +73,30 @@ def test_compare_without_random_is_explained() -> None:
     )
     with pytest.raises(ValueError, match=r"Expected 'random' rows.*\['margin'\].*Include 'random'"):
         compare_to_random(frame)
+
+
+def test_compare_to_random_reports_the_other_final_scores() -> None:
+    rows = [
+        dict(
+            dataset="d",
+            encoder="e",
+            method="m",
+            strategy=strategy,
+            seed=seed,
+            n_labels=n,
+            accuracy=0.5 + 0.01 * n,
+            macro_f1=0.4 + 0.01 * n + 0.02 * seed,
+            balanced_accuracy=0.3 + 0.01 * n,
+        )
+        for strategy in ("random", "good")
+        for seed in (0, 1)
+        for n in (10, 20)
+    ]
+    out = compare_to_random(pd.DataFrame(rows)).set_index("strategy")
+    # the seed mean at the last label count (20)
+    assert out.loc["good", "final_macro_f1"] == pytest.approx(0.61)
+    assert out.loc["good", "final_balanced_accuracy"] == pytest.approx(0.5)
+    assert out.loc["random", "final_accuracy"] == pytest.approx(0.7)
+    # rows that do not record a score get no column for it
+    plain = pd.DataFrame(rows).drop(columns=["balanced_accuracy"])
+    assert "final_balanced_accuracy" not in compare_to_random(plain).columns

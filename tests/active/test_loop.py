@@ -66,6 +66,22 @@ def test_fit_predict_maps_classes_with_gaps(blob_split: Split) -> None:
     assert np.allclose(proba[:, [1, 2]], 0) and set(np.unique(pred)) <= {0, 3}
 
 
+def test_a_constant_learner_scores_one_class_recall_and_collapses(blob_split: Split) -> None:
+    from sklearn.dummy import DummyClassifier
+
+    Xp, yp, Xt, yt = blob_split
+    const = DummyClassifier(strategy="constant", constant=0)
+    recs = simulate(Xp, yp, Xt, yt, strategy="random", learner=const, start=40, rounds=1)
+    k = np.unique(yt).size
+    for rec in recs:
+        assert rec.accuracy == pytest.approx(float((yt == 0).mean()))
+        # recall 1 on class 0, 0 on the others
+        assert rec.balanced_accuracy == pytest.approx(1 / k)
+        assert rec.top_pred_share == 1.0
+    good = simulate(Xp, yp, Xt, yt, strategy="random", learner=LR, start=40, rounds=1)
+    assert good[-1].balanced_accuracy > 0.8 and good[-1].top_pred_share < 0.5
+
+
 def test_single_class_has_no_model(blob_split: Split) -> None:
     Xp, yp, Xt, _ = blob_split
     y_known = np.full(len(yp), -1)

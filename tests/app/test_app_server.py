@@ -60,6 +60,21 @@ def test_page_shows_item_guess_buttons_and_escapes_text(client: TestClient) -> N
     assert "script-src 'self'" in r.headers["content-security-policy"]
 
 
+def test_a_zero_label_round_shows_the_zero_shot_guess(
+    text_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fakes import FakeTextEncoder
+
+    monkeypatch.setattr("fewlabels.encode.get_encoder", lambda name, **kw: FakeTextEncoder())
+    rnd = text_ws.suggest(2)  # no labels: the guesses come from zero-shot on the class names
+    assert rnd.metrics["guesses_from"] == "zero-shot" and None not in rnd.guesses
+    r = TestClient(create_app(text_ws, settings=AppSettings(token="s3cret"))).get("/")
+    item = _item(r.text)
+    guess = rnd.guesses[rnd.item_ids.index(item)]
+    assert f"Zero-shot guess: <strong>{guess}</strong>" in r.text and "Model's guess" not in r.text
+    assert f'class="label guessed" data-label="{guess}"' in r.text
+
+
 def test_writes_need_the_token(client: TestClient, text_ws: Workspace) -> None:
     for path, body in (
         ("/api/label", {"item_id": "t0", "label": "good"}),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ TOML = """
 name = "clitiny"
 seeds = [0]
 budgets = [2]
-methods = ["logreg-labelled", "sklearn-label-spreading", "ceiling"]
+methods = ["ncm", "logreg-labelled", "sklearn-label-spreading", "ceiling"]
 [[datasets]]
 name = "breast_cancer"
 encoder = "tabular"
@@ -29,7 +30,11 @@ def test_bench_then_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runner = CliRunner()
     done = runner.invoke(app, ["bench", "--protocol", "p.toml", "--cache-dir", "cache"])
     assert done.exit_code == 0, done.output
-    assert "3 ok, 0 failed, 0 n/a" in _flat(done.output)
+    text = _flat(done.output)
+    assert "4 ok, 0 failed, 0 n/a" in text
+    # the headline, judged on accuracy and macro-F1 beside the majority class
+    assert re.search(r"accuracy and macro-F1, above the majority class\) met in [01] of 1 ", text)
+    assert "met in 1 of 1" in text or "missed on breast_cancer (tabular) 2/class: " in text
     out = Path("runs") / "clitiny"  # the default run folder
     assert (out / "report" / "report.html").is_file()
     rep = runner.invoke(app, ["report"])  # the latest run folder under runs/

@@ -36,7 +36,10 @@ def test_groups_expand_to_learners_and_peers() -> None:
     assert {
         "sklearn-label-spreading",
         "sklearn-self-training",
+        "sklearn-self-training-hgb",
         "logreg-labelled",
+        "logreg-balanced",
+        "hgb-labelled",
         "setfit",
         "ceiling",
     } == set(peer_names())
@@ -104,3 +107,38 @@ def test_labelled_only_ignores_unlabelled_rows() -> None:
     for est in (peers.sklearn_label_spreading(), peers.sklearn_self_training(random_state=0)):
         pred = est.fit(X, y).predict(X[keep])
         assert (pred == y_full[keep]).mean() >= 5 / 6
+
+
+def test_table_peers_fit_on_tiny_data_with_unlabelled_rows() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y_full = (X[:, 0] > 0).astype(np.int64)
+    y = np.full(80, -1)
+    # 6 labels of class 0, 2 of class 1: "balanced" weighs class 1 three times more.
+    keep = np.r_[np.flatnonzero(y_full == 0)[:6], np.flatnonzero(y_full == 1)[:2]]
+    y[keep] = y_full[keep]
+    est = get_method("logreg-balanced").factory(_ctx())
+    assert isinstance(est, peers.LabelledOnly) and est.estimator.random_state == 3
+    ref = LogisticRegression(class_weight="balanced", max_iter=1000).fit(X[keep], y_full[keep])
+    np.testing.assert_allclose(est.fit(X, y).predict_proba(X), ref.predict_proba(X))
+    assert est.n_labelled_ == 8 and est.classes_.tolist() == [0, 1]
+
+    hgb = get_method("hgb-labelled").factory(_ctx())
+    assert hgb.estimator.random_state == 3 and hgb.fit(X, y).n_labelled_ == 8
+    plain = HistGradientBoostingClassifier().fit(X[keep], y_full[keep])
+    np.testing.assert_allclose(hgb.predict_proba(X), plain.predict_proba(X))
+
+    st = get_method("sklearn-self-training-hgb").factory(_ctx())
+    assert st.estimator.random_state == 3
+    st.fit(X, y)
+    assert st.classes_.tolist() == [0, 1]  # -1 is the unlabelled marker, not a class
+    assert (st.transduction_[keep] == y_full[keep]).all()
+    assert set(st.predict(X).tolist()) <= {0, 1}
+
+    for name in ("hgb-labelled", "sklearn-self-training-hgb"):
+        reason = get_method(name).reason_not_applicable(_ctx("image")) or ""
+        assert "needs tables" in reason
+        assert get_method(name).reason_not_applicable(_ctx("tabular")) is None
+    assert get_method("logreg-balanced").reason_not_applicable(_ctx("text")) is None

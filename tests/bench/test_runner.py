@@ -47,6 +47,13 @@ def test_run_records_every_cell_isolates_failures_and_saves_splits(
     share0 = float((test.labels == 0).mean())
     maj = frame[frame["method"] == "fake-majority"]
     np.testing.assert_allclose(maj["accuracy"], share0)
+    # ... its balanced accuracy is the recall of one class in three, and every prediction
+    # goes to that class (the share the report reads to warn of a collapse)
+    np.testing.assert_allclose(maj["balanced_accuracy"], 1 / 3)
+    np.testing.assert_allclose(maj["top_pred_share"], 1.0)
+    logreg = frame[(frame["method"] == "logreg-labelled") & (frame["status"] == "ok")]
+    assert logreg["balanced_accuracy"].between(0.34, 1.0).all()
+    assert (logreg["top_pred_share"] < 1.0).all()
     assert (maj["n_labels"] == maj["per_class"] * 3).all()
     # the labelled ids of every (budget, seed) are the foundation's budget split, saved
     train = load_builtin("wine").train

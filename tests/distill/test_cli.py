@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,12 @@ def test_distill_builtin_prints_teacher_and_student(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "teacher accuracy" in res.output and "student accuracy" in res.output
+    text = " ".join(res.output.split())
+    scores = re.findall(
+        r"accuracy (0\.\d{3}), balanced accuracy (0\.\d{3}), macro-F1 (0\.\d{3})", text
+    )
+    assert len(scores) == 2  # teacher, then student
+    assert all(0.0 <= float(v) <= 1.0 for row in scores for v in row)
     assert "items/s" in res.output and out.is_file()
 
 

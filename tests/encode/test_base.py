@@ -33,3 +33,27 @@ def test_check_text_side_names_the_learner_and_the_fix() -> None:
         check_text_side(pixels)
     with pytest.raises(TypeError, match=r"^Prompts needs .*'clip:<model-id>' for images"):
         check_text_side(object(), learner="Prompts")
+
+
+def test_model_encoders_are_shared_not_copied_by_deepcopy():
+    import copy
+
+    from fewlabels.encode.clip import ClipEncoder
+    from fewlabels.encode.efficientnet import EfficientNetLite0Encoder
+    from fewlabels.encode.hf_image import HFImageEncoder
+    from fewlabels.encode.onnx_minilm import OnnxMiniLMEncoder
+    from fewlabels.encode.sentence_transformer import SentenceTransformerEncoder
+    from fewlabels.encode.use_int8 import UseInt8Encoder
+
+    # sklearn.clone deep-copies a learner's encoder parameter: a loaded model (or an ONNX
+    # session, which cannot be pickled) must be shared instead.
+    for cls in (
+        ClipEncoder,
+        EfficientNetLite0Encoder,
+        HFImageEncoder,
+        OnnxMiniLMEncoder,
+        SentenceTransformerEncoder,
+        UseInt8Encoder,
+    ):
+        enc = object.__new__(cls)
+        assert copy.deepcopy(enc) is enc, cls.__name__

@@ -85,7 +85,9 @@ def test_bad_candidates_are_refused(data):
     y = hide(y_true, 2)
     with pytest.raises(ValueError, match=r"cannot use 'zero-shot' as a candidate"):
         Auto(candidates=("ncm", "zero-shot")).fit(X, y)
-    with pytest.raises(ValueError, match=r"fallback='svm' to be a candidate \['ncm', 'knn'\]"):
+    with pytest.raises(
+        ValueError, match=r"fallback='svm' to be 'auto', a candidate \['ncm', 'knn'\]"
+    ):
         Auto(candidates=("ncm", "knn"), fallback="svm").fit(X, y)
     with pytest.raises(ValueError, match=r"Unknown learner 'svm'"):
         Auto(candidates=("svm",)).fit(X, y)
@@ -103,3 +105,90 @@ def test_large_pools_are_scored_on_a_sample_and_refitted_on_all(data):
         assert auto.estimator_.transduction_.shape == (len(X),)
     assert auto.estimator_.n_features_in_ == X.shape[1]
     assert np.mean(auto.predict(X) == y_true) > 0.9
+
+
+# --- zero-shot candidates, scoring, time budget, explanation (issue 11) --------------------
+
+
+def _text_task(n=20):
+    from learn.learn_helpers import BagOfWordsEncoder
+
+    enc = BagOfWordsEncoder(dim=64)
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], n)
+    words = ["meow", "bark"]
+    X = np.stack([enc.word_vector(words[c]) for c in y]) + 0.3 * rng.normal(size=(2 * n, 64))
+    X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+    return enc, X, y
+
+
+def test_zero_shot_joins_in_front_with_a_text_side_and_is_the_fallback():
+    enc, X, y_true = _text_task()
+    names = ["cat", "dog"]
+    desc = {"cat": "meow", "dog": "bark"}
+    y = hide(y_true, 3)
+    auto = Auto(n_repeats=2, encoder=enc, class_names=names, descriptions=desc).fit(X, y)
+    assert next(iter(auto.scores_)) == "zero-shot"
+    assert auto.scores_["zero-shot"] == 1.0
+    # One label per class: nothing to hold out, zero-shot is the fallback.
+    one = Auto(encoder=enc, class_names=names, descriptions=desc).fit(X, hide(y_true, 1))
+    assert one.chosen_ == "zero-shot" and one.reason_.startswith("fallback")
+    assert np.mean(one.predict(X) == y_true) == 1.0
+    # Without a text side, the fallback stays self-training.
+    plain = Auto().fit(X, hide(y_true, 1))
+    assert plain.chosen_ == "self-training"
+
+
+def test_scoring_changes_the_ranking_metric_and_unknown_scoring_is_refused(data):
+    X, y_true = data
+    y = hide(y_true, 4)
+    acc = Auto(n_repeats=2, scoring="accuracy").fit(X, y)
+    f1 = Auto(n_repeats=2, scoring="macro_f1").fit(X, y)
+    assert set(acc.scores_) == set(f1.scores_)
+    assert all(0.0 <= v <= 1.0 for v in f1.scores_.values())
+    with pytest.raises(ValueError, match=r"scoring to be one of 'accuracy'.*got 'auc'"):
+        Auto(scoring="auc").fit(X, y)
+
+
+def test_summary_names_the_choice_and_the_others(data):
+    X, y_true = data
+    auto = Auto(n_repeats=2).fit(X, hide(y_true, 4))
+    assert auto.summary_.startswith(f"auto chose {auto.chosen_!r}: held-out accuracy")
+    assert all(n in auto.summary_ for n in auto.scores_ if n != auto.chosen_)
+    assert set(auto.fit_times_) == set(auto.scores_)
+
+
+class _Slow(DummyClassifier):
+    """A classifier whose fit sleeps: a candidate that cannot fit in a small budget."""
+
+    def fit(self, X, y, sample_weight=None):
+        import time
+
+        time.sleep(0.2)
+        return super().fit(X, y)
+
+
+def test_time_budget_skips_a_slow_candidate_and_says_why(data):
+    X, y_true = data
+    y = hide(y_true, 4)
+    auto = Auto(
+        candidates=("ncm", ("slow", _Slow(strategy="most_frequent"))),
+        n_repeats=3,
+        time_budget_s=0.3,
+    ).fit(X, y)
+    assert "slow" in auto.skipped_ and "needs about" in auto.skipped_["slow"]
+    assert "slow" not in auto.scores_ and auto.chosen_ == "ncm"
+    assert "skipped for time: slow" in auto.summary_
+
+
+def test_a_budget_too_small_for_any_candidate_says_how_long_it_needs(data):
+    X, y_true = data
+    with pytest.raises(ValueError, match=r"too small to score one candidate: 'slow' needs about"):
+        Auto(
+            candidates=(("slow", _Slow(strategy="most_frequent")),),
+            fallback="ncm",
+            n_repeats=3,
+            time_budget_s=0.05,
+        ).fit(X, hide(y_true, 4))
+    with pytest.raises(ValueError, match=r"time_budget_s in \(0"):
+        Auto(time_budget_s=0).fit(X, hide(y_true, 4))

@@ -18,6 +18,7 @@ from fewlabels.learn import (
     LinearProbe,
     NearestClassMean,
     SelfTraining,
+    TreeSelfTraining,
     ZeroShot,
     labelled_scorer,
 )
@@ -231,6 +232,7 @@ _EXPECTED_FAILED: dict[str, dict[str, str]] = {
         ),
     },
     "ConsistencyTraining": {"check_classifiers_classes": _MARKER},
+    "TreeSelfTraining": {"check_classifiers_classes": _MARKER},
     "Auto": {"check_classifiers_classes": _MARKER},
 }
 
@@ -243,6 +245,7 @@ def _check_learners():
         LabelSpreading(),
         SelfTraining(max_iter=2),
         ConsistencyTraining(n_steps=30, hidden=8),
+        TreeSelfTraining(max_rounds=2),
         Auto(n_repeats=2),
     ]
 

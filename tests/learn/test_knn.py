@@ -37,3 +37,16 @@ def test_zero_weight_rows_are_left_out_of_memory():
     w = np.where(np.arange(len(y)) == np.flatnonzero(y == 0)[0], 0.0, 1.0)
     model = KNN().fit(X, y, sample_weight=w)
     assert len(model.memory_labels_) == 3
+
+
+def test_class_weight_multiplies_the_votes():
+    X, y_true = blobs(10, 2, 4)
+    y = hide(y_true, 3)
+    plain = KNN(n_neighbors=6).fit(X, y)
+    heavy = KNN(n_neighbors=6, class_weight={1: 4.0}).fit(X, y)
+    np.testing.assert_array_equal(
+        heavy.memory_weight_, np.where(heavy.memory_labels_ == 1, 4.0, 1.0)
+    )
+    # a vote share v for class 1 becomes 4v / (4v + 1 - v)
+    v = plain.predict_proba(X)[:, 1]
+    np.testing.assert_allclose(heavy.predict_proba(X)[:, 1], 4 * v / (3 * v + 1), rtol=1e-6)

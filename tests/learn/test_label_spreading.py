@@ -140,3 +140,40 @@ def test_large_pools_use_an_inverted_file_kept_for_new_rows(monkeypatch):
     assert np.mean(model.transduction_ == y_true) > 0.95
     X_new, y_new = blobs(10, 3, 8, seed=0)
     assert np.mean(model.predict(X_new[1::3]) == y_new[1::3]) > 0.95
+
+
+def test_class_weight_sets_the_class_mass_target():
+    rng = np.random.default_rng(0)
+    shift = np.array([1.2, 0.0, 0.0])
+    X = np.r_[rng.normal(0, 1, (80, 3)), rng.normal(0, 1, (20, 3)) + shift] + 3 * np.eye(3)[2]
+    y = np.full(100, -1)
+    y[:9] = 0
+    y[80] = 1  # 9 + 1 labels
+    none = LabelSpreading().fit(X, y)
+    bal = LabelSpreading(class_weight="balanced").fit(X, y)
+    np.testing.assert_allclose(bal.class_weight_, [10 / 18, 5.0])
+    # class mass normalisation aims at the labelled shares (None) or equal masses (balanced)
+    unl = y == -1
+    mass_none = none.fit_proba_[unl].sum(0) / unl.sum()
+    mass_bal = bal.fit_proba_[unl].sum(0) / unl.sum()
+    assert mass_none[1] < 0.2 < mass_bal[1]
+    assert bal.class_shares_[1] > none.class_shares_[1]
+
+
+def test_without_class_mass_balanced_is_the_seed_rule_and_a_dict_scales_seeds():
+    rng = np.random.default_rng(0)
+    shift = np.array([1.2, 0.0, 0.0])
+    X = np.r_[rng.normal(0, 1, (80, 3)), rng.normal(0, 1, (20, 3)) + shift] + 3 * np.eye(3)[2]
+    y = np.full(100, -1)
+    y[:9] = 0
+    y[80] = 1
+    none = LabelSpreading(class_mass=False).fit(X, y)
+    bal = LabelSpreading(class_mass=False, class_weight="balanced").fit(X, y)
+    np.testing.assert_array_equal(none.fit_proba_, bal.fit_proba_)
+    heavy = LabelSpreading(class_mass=False, class_weight={1: 3.0}).fit(X, y)
+    # spreading is linear in the seeds: column 1 of F is scaled by 3 before normalising
+    F = none.label_distributions_ * np.array([1.0, 3.0])
+    unl = y == -1
+    np.testing.assert_allclose(
+        heavy.fit_proba_[unl], (F / F.sum(axis=1, keepdims=True))[unl], atol=1e-5
+    )

@@ -36,3 +36,23 @@ def test_temperature_must_be_positive():
     X, y_true = blobs(5, 2, 4)
     with pytest.raises(ValueError, match=r"temperature in \(0, inf\], but got 0"):
         NearestClassMean(temperature=0).fit(X, hide(y_true, 1))
+
+
+def test_class_weight_none_adds_the_log_labelled_shares():
+    # "balanced" (the default) is the plain rule; None shifts by log(labelled share)
+    X, y_true = blobs(20, 2, 4, spread=0.6)
+    y = np.full_like(y_true, -1)
+    y[:6] = 0
+    y[20:22] = 1  # 6 + 2 labels
+    plain = NearestClassMean().fit(X, y)
+    np.testing.assert_array_equal(plain.log_prior_, [0.0, 0.0])
+    shifted = NearestClassMean(class_weight=None).fit(X, y)
+    np.testing.assert_allclose(shifted.log_prior_, [0.5 * np.log(3), -0.5 * np.log(3)])
+    cos = plain._features(X) @ plain.means_.T
+    expected = np.exp(cos / 0.05 + shifted.log_prior_)
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(shifted.predict_proba(X), expected, atol=1e-9)
+    assert (shifted.predict(X) == 0).sum() >= (plain.predict(X) == 0).sum()
+    # a dict scales the labelled shares: {1: 3} undoes the 3:1 imbalance
+    undone = NearestClassMean(class_weight={1: 3.0}).fit(X, y)
+    np.testing.assert_array_equal(undone.log_prior_, [0.0, 0.0])

@@ -8,6 +8,7 @@ from fewlabels.learn import (
     LinearProbe,
     NearestClassMean,
     SelfTraining,
+    TreeSelfTraining,
     ZeroShot,
     describe_learners,
     get_learner,
@@ -24,6 +25,7 @@ def test_names_and_classes():
         "label-spreading",
         "self-training",
         "consistency",
+        "trees",
         "zero-shot",
         "auto",
     ]
@@ -34,6 +36,7 @@ def test_names_and_classes():
         LabelSpreading,
         SelfTraining,
         ConsistencyTraining,
+        TreeSelfTraining,
         ZeroShot,
         Auto,
     ]

@@ -104,3 +104,45 @@ def test_zero_shot_seeds_the_loop_when_no_label_exists():
     np.testing.assert_array_equal(st.classes_, [0, 1, 2])
     assert np.sum(st.labeled_iter_ == 0) == 9
     assert np.mean(st.transduction_ == y_true) > 0.9
+
+
+def test_class_weight_reaches_a_base_that_has_the_option():
+    X, y_true = blobs(30, 2, 8, spread=0.35)
+    y = np.full_like(y_true, -1)
+    y[:6] = 0
+    y[30:32] = 1  # 6 + 2 given labels: balanced weights 8/12 and 8/4
+    model = SelfTraining(LinearProbe(C=10.0), max_iter=2, class_weight="balanced").fit(X, y)
+    np.testing.assert_allclose(model.class_weight_, [2 / 3, 2.0])
+    assert model.base_estimator_.class_weight == "balanced"
+    # the base counts "balanced" on the given and pseudo labels of its own fit
+    final = model.base_estimator_
+    seen = y.copy()
+    seen[model.labeled_iter_ > 0] = model.transduction_[model.labeled_iter_ > 0]
+    counts = np.bincount(seen[seen >= 0])
+    np.testing.assert_allclose(final.class_weight_, counts.sum() / (2 * counts))
+    lr = SelfTraining(LogisticRegression(), max_iter=1, class_weight={1: 3.0}).fit(X, y)
+    assert lr.base_estimator_.class_weight == {1: 3.0}
+    plain = SelfTraining(LinearProbe(C=10.0, class_weight=None), max_iter=2).fit(X, y)
+    assert plain.base_estimator_.class_weight is None  # None leaves the base as it is
+
+
+def test_class_weight_goes_through_sample_weight_when_the_base_has_no_option():
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    X, y_true = blobs(30, 2, 8, spread=0.35)
+    y = hide(y_true, 3)
+    seen = {}
+
+    class NoOption(ClassifierMixin, BaseEstimator):  # takes sample_weight, no class_weight
+        def fit(self, X, y, sample_weight=None):
+            seen["w"] = sample_weight
+            self.model_ = LogisticRegression().fit(X, y, sample_weight=sample_weight)
+            self.classes_ = self.model_.classes_
+            return self
+
+        def predict_proba(self, X):
+            return self.model_.predict_proba(X)
+
+    SelfTraining(NoOption(), max_iter=0, class_weight={1: 5.0}).fit(X, y)
+    np.testing.assert_allclose(np.unique(seen["w"]), [1.0, 5.0])
+    assert len(seen["w"]) == 6  # a base without the takes_unlabeled tag: labelled rows only

@@ -55,7 +55,7 @@ class _Reversed:
 
 
 def test_columns_follow_classes_not_position(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(suggest, "_get_learner", lambda name, seed: _Reversed())
+    monkeypatch.setattr(suggest, "_get_learner", lambda name, seed, zero_shot=None: _Reversed())
     X, y = _pool()
     plan = plan_round(X, y, n=3, n_classes=3, strategy="random")
     assert plan.guesses == [2, 2, 2]

@@ -18,6 +18,9 @@ from fewlabels.typing import FloatArray
 #: Columns that identify one curve (one strategy of one setting), besides the seed.
 CURVE_KEYS: tuple[str, ...] = ("dataset", "encoder", "method", "strategy")
 
+#: The test scores :func:`compare_to_random` reports at each curve's end.
+FINAL_METRICS: tuple[str, ...] = ("accuracy", "macro_f1", "balanced_accuracy")
+
 
 def labels_to_reach(
     n_labels: Sequence[float] | FloatArray,
@@ -129,13 +132,16 @@ def compare_to_random(
     Returns
     -------
     DataFrame
-        One row per curve: ``*CURVE_KEYS, final_labels, final_metric, target,
+        One row per curve: ``*CURVE_KEYS, final_labels, final_<metric>, target,
         random_labels, labels_needed, ratio, labels_sustained, ratio_sustained``
         (``ratio = labels_needed / random_labels``, NaN when the strategy never reaches the
         target; the ``sustained`` pair reads :func:`labels_to_stay`), sorted by setting and
-        ratio.
+        ratio; plus ``final_<m>`` for each other metric of :data:`FINAL_METRICS` the rows
+        hold (seed mean at the curve's last label count; NaN where not recorded).
     """
     curves = mean_curves(frame, metric=metric)
+    others = [m for m in FINAL_METRICS if m != metric and m in frame.columns]
+    finals = {m: mean_curves(frame, metric=m) for m in others}
     keys = [k for k in CURVE_KEYS if k in curves.columns]
     setting = [k for k in keys if k != "strategy"]
     rows = []
@@ -156,12 +162,14 @@ def compare_to_random(
             xs, ys = curve["n_labels"].to_numpy(float), curve["mean"].to_numpy(float)
             needed = labels_to_reach(xs, ys, target)
             sustained = labels_to_stay(xs, ys, target)
+            last = curve.index[-1]
             rows.append(
                 {
                     **where,
                     "strategy": strategy,
                     "final_labels": int(curve["n_labels"].iloc[-1]),
                     f"final_{metric}": float(curve["mean"].iloc[-1]),
+                    **{f"final_{m}": float(finals[m].loc[last, "mean"]) for m in others},
                     "target": target,
                     "random_labels": random_labels,
                     "labels_needed": needed,

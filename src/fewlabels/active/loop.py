@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, f1_score, recall_score
 
 from fewlabels._validation import (
     check_batch_size,
@@ -52,6 +52,11 @@ class RoundRecord:
         Pool positions labelled in this round.
     cold_start : bool
         True when the batch was chosen without a model (``proba=None``).
+    balanced_accuracy : float
+        On the test split: the mean recall over the classes present there.
+    top_pred_share : float
+        Share of the test predictions given to the most predicted class (1.0: one class
+        for everything).
     """
 
     round: int
@@ -64,6 +69,8 @@ class RoundRecord:
     select_seconds: float
     selected: tuple[int, ...]
     cold_start: bool
+    balanced_accuracy: float = float("nan")
+    top_pred_share: float = float("nan")
 
     def as_dict(self) -> dict[str, Any]:
         """The record as a plain dict."""
@@ -277,6 +284,10 @@ def simulate(
                 select_seconds=select_s,
                 selected=tuple(int(p) for p in picked),
                 cold_start=cold,
+                balanced_accuracy=float(
+                    recall_score(yt, y_pred, labels=np.unique(yt), average="macro", zero_division=0)
+                ),
+                top_pred_share=float(np.bincount(y_pred, minlength=k).max() / y_pred.size),
             )
         )
         return proba

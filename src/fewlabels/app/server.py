@@ -234,6 +234,7 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
             view=view,
             classes=classes,
             guess=guess,
+            guess_from=None if rnd is None else rnd.metrics.get("guesses_from"),
             confidence=None if confidence is None else round(100 * confidence),
             progress=prog,
             counts=store.label_counts(),

@@ -6,17 +6,25 @@ of :data:`PEERS`, a :class:`fewlabels._registry.Registry` of name -> ``"module:f
 metadata, like the learners' registry: ``modalities`` and ``needs_text_side`` say where a
 method cannot run (recorded as n/a with the reason), and ``meta`` how the runner feeds it.
 
-========================== ========== =============================================================
-name                       kind       what
-========================== ========== =============================================================
-(each learner name)        fewlabels  ``fewlabels.learn.get_learner(name)``; ``zero-shot`` gets the
-                                      encoder and the class names, and is n/a without a text side
-``sklearn-label-spreading`` peer      ``sklearn.semi_supervised.LabelSpreading(kernel="knn")``
-``sklearn-self-training``  peer       ``SelfTrainingClassifier(LogisticRegression())``
-``logreg-labelled``        peer       logistic regression on the labelled rows only
-``setfit``                 peer       SetFit fine-tuning the packaged MiniLM (text only, raw texts)
-``ceiling``                ceiling    logistic regression given every training label
-========================== ========== =============================================================
+============================= ========== =============================================================
+name                          kind       what
+============================= ========== =============================================================
+(each learner name)           fewlabels  ``fewlabels.learn.get_learner(name)``; ``zero-shot`` gets the
+                                         encoder and the class names, and is n/a without a text side;
+                                         ``trees`` is n/a outside tables
+``sklearn-label-spreading``   peer       ``sklearn.semi_supervised.LabelSpreading(kernel="knn")``
+``sklearn-self-training``     peer       ``SelfTrainingClassifier(LogisticRegression())``
+``sklearn-self-training-hgb`` peer       ``SelfTrainingClassifier(HistGradientBoostingClassifier())``
+                                         (tables only: boosting one tree per class per iteration
+                                         is slow on wide embeddings with many classes)
+``logreg-labelled``           peer       logistic regression on the labelled rows only
+``logreg-balanced``           peer       ``LogisticRegression(class_weight="balanced")`` on the
+                                         labelled rows only
+``hgb-labelled``              peer       ``HistGradientBoostingClassifier()`` (its defaults) on the
+                                         labelled rows only (tables only)
+``setfit``                    peer       SetFit fine-tuning the packaged MiniLM (text only, raw texts)
+``ceiling``                   ceiling    logistic regression given every training label
+============================= ========== =============================================================
 
 Hook for your own methods (and for tests): :func:`register_method` with a
 :class:`MethodSpec`; :func:`unregister_method` removes it again::
@@ -28,8 +36,8 @@ Hook for your own methods (and for tests): :func:`register_method` with a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fewlabels._registry import Entry, Registry
@@ -53,6 +61,8 @@ class MethodContext:
     encoder : object
         The encoder object (for zero-shot: its text side), or None when not built.
     seed : int
+    descriptions : mapping of class name to sentences
+        The dataset's class descriptions (for zero-shot), empty when it has none.
     """
 
     dataset: str
@@ -61,6 +71,7 @@ class MethodContext:
     encoder_name: str
     encoder: Any
     seed: int
+    descriptions: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -116,10 +127,30 @@ PEERS = Registry(
             meta={"kind": "peer", "seeded": True},
         ),
         Entry(
+            "sklearn-self-training-hgb",
+            "fewlabels.bench.peers:sklearn_self_training_hgb",
+            "sklearn SelfTrainingClassifier(HistGradientBoostingClassifier())",
+            modalities=("tabular",),
+            meta={"kind": "peer", "seeded": True},
+        ),
+        Entry(
             "logreg-labelled",
             "fewlabels.bench.peers:LabelledOnly",
             "logistic regression on the labelled rows only",
             meta={"kind": "peer"},
+        ),
+        Entry(
+            "logreg-balanced",
+            "fewlabels.bench.peers:logreg_balanced",
+            'LogisticRegression(class_weight="balanced") on the labelled rows only',
+            meta={"kind": "peer", "seeded": True},
+        ),
+        Entry(
+            "hgb-labelled",
+            "fewlabels.bench.peers:hgb_labelled",
+            "HistGradientBoostingClassifier() on the labelled rows only",
+            modalities=("tabular",),
+            meta={"kind": "peer", "seeded": True},
         ),
         Entry(
             "setfit",
@@ -206,8 +237,16 @@ def _learner_spec(entry: Entry) -> MethodSpec:
     def factory(ctx: MethodContext) -> Any:
         from fewlabels.learn import get_learner
 
+        text = {
+            "encoder": ctx.encoder,
+            "class_names": list(ctx.classes),
+            "descriptions": dict(ctx.descriptions) or None,
+        }
         if entry.needs_text_side:
-            est = get_learner(entry.name, encoder=ctx.encoder, class_names=list(ctx.classes))
+            est = get_learner(entry.name, **text)
+        elif entry.meta.get("selector"):
+            # Auto adds zero-shot (text side) or the tree learner (tables) from the encoder.
+            est = get_learner(entry.name, **text)
         else:
             est = get_learner(entry.name)
         return _with_seed(est, ctx.seed)

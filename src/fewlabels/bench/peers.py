@@ -9,6 +9,11 @@ learners; :class:`SetFitPeer` takes the raw texts, since it fine-tunes the encod
 - :func:`sklearn_self_training`: ``SelfTrainingClassifier(LogisticRegression())``
   (Yarowsky, 1995).
 - :class:`LabelledOnly`: logistic regression on the labelled rows only (the supervised baseline).
+- :func:`logreg_balanced`: ``LogisticRegression(class_weight="balanced")`` on the labelled rows
+  (the supervised baseline that weighs each class by the inverse of its labelled count).
+- :func:`hgb_labelled`: ``HistGradientBoostingClassifier()`` (scikit-learn's defaults) on the
+  labelled rows (Ke et al., 2017, "LightGBM").
+- :func:`sklearn_self_training_hgb`: ``SelfTrainingClassifier(HistGradientBoostingClassifier())``.
 - :func:`ceiling`: logistic regression given every training label (the all-labels ceiling).
 - :class:`SetFitPeer`: SetFit (Tunstall et al., 2022, "Efficient Few-Shot Learning Without
   Prompts") fine-tuning the packaged all-MiniLM-L6-v2 body, offline.
@@ -26,6 +31,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 
@@ -48,6 +54,29 @@ def sklearn_label_spreading() -> LabelSpreading:
 def sklearn_self_training(*, random_state: int | None = None) -> SelfTrainingClassifier:
     """scikit-learn's SelfTrainingClassifier around a logistic regression (default threshold)."""
     return SelfTrainingClassifier(_logreg(random_state))
+
+
+def logreg_balanced(*, random_state: int | None = None) -> LabelledOnly:
+    """``LogisticRegression(class_weight="balanced")`` fitted on the labelled rows only."""
+    return LabelledOnly(
+        LogisticRegression(
+            class_weight="balanced", max_iter=LOGREG_MAX_ITER, random_state=random_state
+        )
+    )
+
+
+def hgb_labelled(*, random_state: int | None = None) -> LabelledOnly:
+    """scikit-learn's ``HistGradientBoostingClassifier`` (its defaults) on the labelled rows.
+
+    Its ``min_samples_leaf=20`` makes no split below 40 labelled rows: the peer then predicts
+    the labelled class shares, which is what a user running it as is gets.
+    """
+    return LabelledOnly(HistGradientBoostingClassifier(random_state=random_state))
+
+
+def sklearn_self_training_hgb(*, random_state: int | None = None) -> SelfTrainingClassifier:
+    """scikit-learn's SelfTrainingClassifier around a ``HistGradientBoostingClassifier``."""
+    return SelfTrainingClassifier(HistGradientBoostingClassifier(random_state=random_state))
 
 
 def ceiling(*, random_state: int | None = None) -> LabelledOnly:

@@ -36,7 +36,12 @@ column                type    req   meaning
 ``round``             int     no    active-learning round (0 = the seed set); -1 for bench
 ``error``             str     no    ``"ExcType: message"`` when failed, the reason when n/a
 ``macro_f1``          float   no    test macro-F1; NaN unless ok
+``balanced_accuracy`` float   no    test balanced accuracy (mean recall over classes); NaN unless
+                                    ok, and in results written before it was recorded
 ``majority_rate``     float   no    share of the test split's most frequent class
+``top_pred_share``    float   no    share of the test predictions given to the most predicted
+                                    class (1.0: the method answered one class for everything);
+                                    NaN unless ok, and in older results
 ``fit_seconds``       float   no    wall time of ``fit``
 ``predict_seconds``   float   no    wall time of ``predict`` on the test split
 ``peak_mem_mb``       float   no    peak rise of the process RSS during fit + predict, MiB (sampled
@@ -95,7 +100,9 @@ SCHEMA: dict[str, tuple[str, Any]] = {
     "error": ("str", ""),
     "accuracy": ("float", None),
     "macro_f1": ("float", float("nan")),
+    "balanced_accuracy": ("float", float("nan")),
     "majority_rate": ("float", float("nan")),
+    "top_pred_share": ("float", float("nan")),
     "fit_seconds": ("float", float("nan")),
     "predict_seconds": ("float", float("nan")),
     "peak_mem_mb": ("float", float("nan")),

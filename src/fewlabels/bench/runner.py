@@ -101,11 +101,24 @@ def _check_run_dir(run_dir: Path, protocol: Protocol) -> None:
 
 
 def _metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    from sklearn.metrics import accuracy_score, f1_score
+    """Accuracy, macro-F1, balanced accuracy and the most predicted class's share of ``y_pred``.
 
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of shape (n_test,)
+        Class codes; assumes valid input.
+    """
+    from sklearn.metrics import accuracy_score, f1_score, recall_score
+
+    present = np.unique(y_true)  # balanced accuracy: mean recall over the classes in the test
+    _, counts = np.unique(y_pred, return_counts=True)
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),
-        "macro_f1": float(f1_score(y_true, y_pred, average="macro")),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "balanced_accuracy": float(
+            recall_score(y_true, y_pred, labels=present, average="macro", zero_division=0)
+        ),
+        "top_pred_share": float(counts.max() / y_pred.size) if y_pred.size else float("nan"),
     }
 
 
@@ -176,6 +189,7 @@ def _run_cell(
         encoder_name=cell.encoder,
         encoder=emb.encoder,
         seed=cell.seed,
+        descriptions=_descriptions(cell.dataset, classes),
     )
     y_test = np.asarray(emb.test.labels)
     n_classes = len(classes)
@@ -379,3 +393,12 @@ def _progress_bar(enabled: bool) -> Any:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
     )
+
+
+def _descriptions(dataset: str, classes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """A built-in dataset's class descriptions for zero-shot (none for other data)."""
+    from fewlabels.data.builtin import builtin_descriptions, list_builtin
+
+    if dataset not in {info.name for info in list_builtin()}:
+        return {}
+    return {k: v for k, v in builtin_descriptions(dataset).items() if k in classes}

@@ -36,7 +36,7 @@ def bench(
     from pathlib import Path
 
     from fewlabels.bench import protocol as bench_protocol
-    from fewlabels.bench.report import write_report
+    from fewlabels.bench.report import headline, write_report
     from fewlabels.bench.runner import run_protocol, with_encoder
 
     if list_protocols:
@@ -64,6 +64,18 @@ def bench(
         f"{c['ok']} ok, {c['failed']} failed, {c['n/a']} n/a, in {result.seconds:.0f} s; "
         f"results in {run_dir}/results.csv"
     )
+    head = headline(result.results)
+    if not head.empty:
+        met = int((head["target"] == "met").sum())
+        console.print(
+            f"target (best fewlabels learner >= best peer on accuracy and macro-F1, above the "
+            f"majority class) met in {met} of {len(head)} dataset/budget pair(s)"
+        )
+        for r in head[head["target"] != "met"].to_dict("records"):
+            console.print(
+                f"  missed on {r['dataset']} ({r['encoder']}) {r['budget']}: {r['missed_on']}",
+                highlight=False,
+            )
     if report:
         console.print(f"report: {files.markdown} and {files.html}")
 

@@ -15,11 +15,14 @@ if TYPE_CHECKING:
 @app.command()
 def datasets() -> None:
     """List the built-in datasets (all work offline)."""
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from fewlabels.data import list_builtin
 
-    table = Table("name", "modality", "train", "test", "classes", "extra", "description")
+    # names are what users type: never cut them
+    table = Table(
+        Column("name", no_wrap=True), "modality", "train", "test", "classes", "extra", "description"
+    )
     for info in list_builtin():
         table.add_row(
             info.name,
@@ -157,7 +160,8 @@ def simulate(
         last = rows[-1]
         console.print(
             f"  {_esc(last['strategy']):>16} seed {last['seed']}: {last['n_labels']} labels -> "
-            f"accuracy {last['accuracy']:.3f}"
+            f"accuracy {last['accuracy']:.3f}, balanced accuracy "
+            f"{last['balanced_accuracy']:.3f}, macro-F1 {last['macro_f1']:.3f}"
         )
 
     frame = run_simulation(
@@ -173,6 +177,8 @@ def simulate(
         on_curve=progress,
     )
     summary = compare_to_random(frame)
+    majority = float(frame["majority_rate"].iloc[0])
+    n_classes = int(frame["n_classes"].iloc[0])
     target = Path(out or f"simulate-{dataset}.csv")
     if target.exists():
         frame = concat_results([frame, read_results(target)])
@@ -181,6 +187,8 @@ def simulate(
         "strategy",
         "final labels",
         "final acc",
+        "final bal acc",
+        "final macro-F1",
         "labels to reach random",
         "ratio",
         title=f"{_esc(dataset)}: labels needed to reach random's final accuracy "
@@ -197,8 +205,16 @@ def simulate(
             _esc(row["strategy"]),
             str(row["final_labels"]),
             f"{row['final_accuracy']:.3f}",
+            f"{row['final_balanced_accuracy']:.3f}",
+            f"{row['final_macro_f1']:.3f}",
             needed,
             ratio,
         )
     console.print(table)
+    console.print(
+        f"majority class: {majority:.3f} of the test split (always answering it scores "
+        f"balanced accuracy {1 / n_classes:.3f} and macro-F1 "
+        f"{2 * majority / (1 + majority) / n_classes:.3f}); a strategy near these has "
+        "learned next to nothing"
+    )
     console.print(f"wrote {_esc(target)}")

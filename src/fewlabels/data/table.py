@@ -208,23 +208,37 @@ def _ids_as_written(column: pd.Series) -> np.ndarray:
     return np.asarray(ids, dtype=object)
 
 
-def check_finite_features(table: pd.DataFrame) -> None:
+def check_finite_features(table: pd.DataFrame, *, allow_missing: bool = False) -> None:
     """Refuse missing (NaN) and infinite feature values, naming the columns and counts.
 
     Both would turn into NaN embeddings. Non-numeric columns are checked for missing cells
     only.
+
+    Parameters
+    ----------
+    table : DataFrame of shape (n_rows, n_columns)
+    allow_missing : bool, default False
+        Refuse infinite values only: for a caller that imputes missing values (the
+        ``tabular`` encoder), where a missing cell is fine but infinity has no value to
+        impute.
     """
     missing: dict[str, int] = {}
     infinite: dict[str, int] = {}
     for col in table.columns:
         s = table[col]
-        n_missing = int(s.isna().sum())
+        n_missing = 0 if allow_missing else int(s.isna().sum())
         if n_missing:
             missing[str(col)] = n_missing
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             n_inf = int(np.isinf(s.to_numpy(dtype=np.float64, na_value=0.0)).sum())
             if n_inf:
                 infinite[str(col)] = n_inf
+    if allow_missing and infinite:
+        raise FewlabelsError(
+            "Expected finite numbers or missing (NaN) values in every feature column, but "
+            f"found infinite values in (count per column) {infinite}. Clip or drop them, or "
+            "set them to NaN to have them imputed."
+        )
     if missing or infinite:
         found = "; ".join(
             f"{what} values in {counts}"

@@ -1,4 +1,5 @@
-"""Teacher against student on a held-out split: accuracy and end-to-end speed (CPU, same run)."""
+"""Teacher against student on a held-out split: accuracy, macro-F1, balanced accuracy and
+end-to-end speed (CPU, same run)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from fewlabels.distill.teacher import Teacher
 
 @dataclass
 class Comparison:
-    """Accuracy and throughput of a teacher and its exported student on one test split.
+    """Scores and throughput of a teacher and its exported student on one test split.
+
+    Accuracy, macro-F1 and balanced accuracy (the mean recall over the classes of the split)
+    of each, their top-1 agreement, and items per second.
 
     Throughput is items per second from raw inputs: the teacher encodes them (no cache) and
     runs its learner; the student runs its ONNX export in onnxruntime, preprocessing included.
@@ -29,6 +33,8 @@ class Comparison:
     agreement: float
     teacher_items_per_s: float
     student_items_per_s: float
+    teacher_balanced_accuracy: float = float("nan")
+    student_balanced_accuracy: float = float("nan")
 
     @property
     def accuracy_ratio(self) -> float:
@@ -48,6 +54,14 @@ def _macro_f1(y: np.ndarray, pred: np.ndarray, k: int) -> float:
     from sklearn.metrics import f1_score
 
     return float(f1_score(y, pred, labels=np.arange(k), average="macro", zero_division=0))
+
+
+def _balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
+    """Mean recall over the classes present in ``y``."""
+    from sklearn.metrics import recall_score
+
+    present = np.unique(y)
+    return float(recall_score(y, pred, labels=present, average="macro", zero_division=0))
 
 
 def timed(fn: Any, *, repeats: int = 1) -> tuple[Any, float]:
@@ -91,4 +105,6 @@ def compare(
         agreement=float((t_pred == s_pred).mean()),
         teacher_items_per_s=n / t_time,
         student_items_per_s=n / s_time,
+        teacher_balanced_accuracy=_balanced_accuracy(y, t_pred),
+        student_balanced_accuracy=_balanced_accuracy(y, s_pred),
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,11 @@ class DistillReport:
     held_out : HeldOut or None
         Student and teacher accuracy on human labels hidden from both (workspaces with at
         least two labels per class; ``DistillConfig.holdout_fraction``).
+    collapse_warnings : list of str
+        One message per model (teacher, student) whose predictions over the pool give one
+        class (almost) everything although the labels hold more
+        (:func:`fewlabels.learn.imbalance.collapse_message`); each is also warned as a
+        :class:`~fewlabels.learn.imbalance.CollapseWarning`.
     """
 
     student: Any
@@ -52,6 +58,7 @@ class DistillReport:
     comparison: Comparison | None
     seconds: float
     held_out: HeldOut | None = None
+    collapse_warnings: list[str] = field(default_factory=list)
 
 
 def default_teacher_encoder(dataset: Dataset) -> str:
@@ -68,6 +75,46 @@ def teacher_learner(name: str) -> Any:
     return get_learner(name)
 
 
+def collapse_warnings(
+    teacher_codes: np.ndarray,
+    student_codes: np.ndarray,
+    labels: np.ndarray,
+    classes: Any,
+    *,
+    teacher: str,
+) -> list[str]:
+    """The collapse messages of a teacher and a student from their predictions over the pool.
+
+    Parameters
+    ----------
+    teacher_codes, student_codes : ndarray of shape (n_pool,)
+        Their top-1 class codes over the (readable) pool rows.
+    labels : ndarray of shape (n_labelled,)
+        Codes of the human labels (their shares: a collapse the labels show is not one).
+    classes : sequence of length n_classes
+        Class names, for the messages.
+    teacher : str
+        The teacher's name.
+
+    Returns
+    -------
+    list of str
+        Zero, one or two messages (teacher first).
+    """
+    from fewlabels.learn.imbalance import collapse_message, predicted_shares
+
+    k = len(classes)
+    labelled = predicted_shares(np.asarray(labels), k)
+    out = []
+    for who, codes in ((f"the teacher {teacher}", teacher_codes), ("the student", student_codes)):
+        msg = collapse_message(
+            predicted_shares(np.asarray(codes), k), classes, labelled_shares=labelled, who=who
+        )
+        if msg is not None:
+            out.append(msg)
+    return out
+
+
 def _run(
     pool: Dataset,
     teacher: Teacher,
@@ -79,7 +126,7 @@ def _run(
     extra: dict[str, Any],
     fit_teacher: bool = True,
     hold_out: bool = False,
-) -> tuple[Any, Path, float, HeldOut | None]:
+) -> tuple[Any, Path, float, HeldOut | None, list[str]]:
     """Check, fit the teacher, distil, score, and only then export (no file when one fails)."""
     from fewlabels.distill.students import check_student_kind, make_student
 
@@ -116,6 +163,19 @@ def _run(
     student_codes = model.predict_proba(soft.dataset.inputs).argmax(1)
     teacher_codes = soft.teacher_proba.argmax(1)
     agreement = float((student_codes == teacher_codes).mean())
+    human = soft.dataset.labels
+    collapsed = collapse_warnings(
+        teacher_codes,
+        student_codes,
+        human[human != UNLABELED],
+        list(pool.classes),
+        teacher=teacher.name,
+    )
+    if collapsed:
+        from fewlabels.learn.imbalance import CollapseWarning
+
+        for msg in collapsed:
+            warnings.warn(msg, CollapseWarning, stacklevel=3)
     held_out = None
     if hidden.size:
         kept = np.isin(soft.dataset.ids, pool.ids[hidden])
@@ -126,7 +186,7 @@ def _run(
             held_out = HeldOut.score(student_codes[kept], teacher_codes[kept], codes)
     path = model.export(out, extra={"teacher": teacher.name, **extra})
     say(f"wrote {path}")
-    return model, path, agreement, held_out
+    return model, path, agreement, held_out, collapsed
 
 
 def distill_and_compare(
@@ -167,7 +227,7 @@ def distill_and_compare(
     from fewlabels.distill.predict import load_student
 
     start = time.perf_counter()
-    model, path, agreement, _ = _run(
+    model, path, agreement, _, collapsed = _run(
         pool,
         teacher,
         out,
@@ -188,6 +248,7 @@ def distill_and_compare(
         agreement,
         comparison,
         seconds,
+        collapse_warnings=collapsed,
     )
 
 
@@ -293,7 +354,7 @@ def distill_workspace(
         params["text_column"] = text_column
     cfg = config or DistillConfig(random_state=int(getattr(ws_cfg, "seed", 0)), progress=progress)
     target = out if out is not None else Path(workspace.root) / "models" / "student.onnx"
-    model, path, agreement, held_out = _run(
+    model, path, agreement, held_out, collapsed = _run(
         pool,
         teacher,
         target,
@@ -313,4 +374,5 @@ def distill_workspace(
         None,
         time.perf_counter() - start,
         held_out,
+        collapsed,
     )

@@ -58,6 +58,12 @@ class EfficientNetLite0Encoder:
     modality: Modality = "image"
     name: str = "efficientnet-lite0"
 
+    def __deepcopy__(self, memo: dict[int, object]) -> object:
+        """The same encoder: a loaded model is shared, never copied (``sklearn.clone`` of a
+        learner that holds an encoder deep-copies its parameters, and an ONNX session cannot
+        be copied at all)."""
+        return self
+
     def __init__(
         self,
         *,

@@ -64,6 +64,12 @@ class UseInt8Encoder:
 
     modality: Modality = "text"
 
+    def __deepcopy__(self, memo: dict[int, object]) -> object:
+        """The same encoder: a loaded model is shared, never copied (``sklearn.clone`` of a
+        learner that holds an encoder deep-copies its parameters, and an ONNX session cannot
+        be copied at all)."""
+        return self
+
     def __init__(
         self,
         *,

@@ -22,6 +22,7 @@ from fewlabels.learn.pseudo_labels import (
 )
 from fewlabels.learn.registry import describe_learners, get_learner, list_learners
 from fewlabels.learn.self_training import SelfTraining
+from fewlabels.learn.trees import TreeSelfTraining
 from fewlabels.learn.zero_shot import ZeroShot
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "LinearProbe",
     "NearestClassMean",
     "SelfTraining",
+    "TreeSelfTraining",
     "ZeroShot",
     "class_means",
     "confidence_weights",

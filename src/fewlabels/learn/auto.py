@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 from sklearn.utils.validation import check_is_fitted
 
-from fewlabels._validation import check_param
+from fewlabels._validation import check_choice, check_param
+from fewlabels.encode.base import has_text_side
 from fewlabels.errors import FewlabelsError
 from fewlabels.learn.base import EmbeddingClassifier, takes_unlabeled
 from fewlabels.learn.registry import LEARNERS
 from fewlabels.learn.targets import decode_targets
 from fewlabels.typing import UNLABELED
+
+#: Held-out scores Auto can rank candidates by: name -> ``score(y_true, y_pred)``.
+SCORINGS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "accuracy": lambda t, p: float(accuracy_score(t, p)),
+    "balanced_accuracy": lambda t, p: float(balanced_accuracy_score(t, p)),
+    "macro_f1": lambda t, p: float(f1_score(t, p, average="macro", zero_division=0)),
+}
+
+#: Candidates added in front of ``candidates`` when the encoder has a text side and class
+#: names are given (zero-shot led at 0 to 16 labels per class on finefoods).
+TEXT_CANDIDATES: tuple[str, ...] = ("zero-shot",)
+
+#: Candidates added after ``candidates`` for tables (the encoder's modality is "tabular").
+TABLE_CANDIDATES: tuple[str, ...] = ("trees",)
 
 #: A candidate: a registry name, or a ``(name, estimator)`` pair.
 Candidate = Union[str, tuple[str, BaseEstimator]]  # noqa: UP007 - a runtime alias on 3.10
@@ -70,7 +87,8 @@ class Auto(EmbeddingClassifier):
        labelled rows (at least one, never all; with 2 per class this is leave-one-out per
        class) is hidden. The candidate is fitted on all rows of ``X`` with the hidden labels
        set to -1, so the transductive learners still see every row, and scored by accuracy
-       on the hidden rows; scores are averaged over repeats. Repeats stop early, after 2,
+       on the hidden rows by ``scoring`` (accuracy, balanced accuracy or macro-F1);
+       scores are averaged over repeats. Repeats stop early, after 2,
        once ``MIN_HELD_OUT`` (100) held-out predictions are made. A ``LinearProbe`` that
        cross-validates its ``C`` picks it once on all labelled rows and keeps it in the
        repeats (cheaper than a nested search; slightly optimistic for it). Pools larger
@@ -87,9 +105,20 @@ class Auto(EmbeddingClassifier):
        kept label spreading on finefoods where the linear probe was better, and lost
        up to 7 points there; ``se_factor=0`` lost nothing on digits and mnist5k.)
     3. When some class has a single labelled row, nothing can be held out: ``fallback``
-       is chosen, by default self-training around label spreading (at 1 label per class
-       it led or tied on mnist5k and digits and was within 1 point elsewhere).
+       is chosen; ``"auto"`` means zero-shot when it is a candidate (an encoder with a text
+       side and class names were given), else self-training around label spreading (at 1
+       label per class it led or tied on mnist5k and digits and was within 1 point
+       elsewhere).
     4. The winner is refitted on every labelled row.
+
+    The candidates: ``candidates``, plus zero-shot in front (``TEXT_CANDIDATES``; the
+    fused, calibrated :class:`~fewlabels.learn.ZeroShot`) when ``encoder`` has a text side
+    and ``class_names`` are given, plus the tree learner after them (``TABLE_CANDIDATES``)
+    when the encoder's modality is ``"tabular"``. ``time_budget_s`` bounds the scoring:
+    candidates are scored in order, each after its first fit is timed; a candidate whose
+    estimated scoring time (first fit x repeats) does not fit in what is left of the
+    budget is skipped (``skipped_`` says why). When not even the first candidate can be
+    scored, ``fit`` fails and says how long it needs.
 
     Parameters
     ----------
@@ -104,13 +133,26 @@ class Auto(EmbeddingClassifier):
     se_factor : float, default 0.0
         Differences up to this many standard errors also count as ties (1: the
         one-standard-error rule of Breiman et al., 1984).
-    fallback : str, default "self-training"
-        The learner chosen when cross-validation is impossible: a candidate's name or a
-        registry name.
+    fallback : str, default "auto"
+        The learner chosen when cross-validation is impossible: ``"auto"`` (rule 3), a
+        candidate's name or a registry name.
     cv_pool : int, default 20_000
         Rows given to the candidates while scoring: every labelled row plus a fixed random
         sample of the unlabelled ones, up to this many (the refit uses every row).
     random_state : int or None, default 0
+    scoring : {"accuracy", "balanced_accuracy", "macro_f1"}, default "accuracy"
+        The held-out score candidates are ranked by. (The standard errors of rule 2 are
+        those of the per-row accuracy whatever the scoring.)
+    time_budget_s : float or None, default None
+        Seconds the scoring may take (None: no limit). The refit of the winner is not
+        counted.
+    encoder : object, optional
+        The encoder that embedded ``X``; with a text side and ``class_names``, zero-shot
+        joins the candidates; a ``"tabular"`` encoder adds the tree learner.
+    class_names : sequence of str, optional
+        The classes, for zero-shot (as in :class:`~fewlabels.learn.ZeroShot`).
+    descriptions : mapping of class name to str or list of str, optional
+        Class descriptions for zero-shot.
 
     Attributes
     ----------
@@ -118,11 +160,17 @@ class Auto(EmbeddingClassifier):
     chosen_ : str
         Name of the chosen learner.
     scores_ : dict of str to float
-        Mean hold-out accuracy per candidate (empty when the fallback was used).
+        Mean held-out score per scored candidate (empty when the fallback was used).
     standard_errors_ : dict of str to float
         Standard error of each candidate's paired per-row difference with the best one.
     cv_results_ : dict of str to list of float
-        Accuracy per repeat and candidate.
+        Score per repeat and candidate.
+    fit_times_ : dict of str to float
+        Seconds each scored candidate took to score (all its repeats).
+    skipped_ : dict of str to str
+        Candidates left out by the time budget, with the reason.
+    summary_ : str
+        One line that explains the choice (what the CLI prints).
     reason_ : str
         ``"cross-validation"`` or ``"fallback: a class has a single labelled row"``.
     estimator_ : estimator
@@ -138,9 +186,14 @@ class Auto(EmbeddingClassifier):
         holdout: float = 0.25,
         tie_tol: float = 0.0,
         se_factor: float = 0.0,
-        fallback: str = "self-training",
+        fallback: str = "auto",
         cv_pool: int = 20_000,
         random_state: int | None = 0,
+        scoring: str = "accuracy",
+        time_budget_s: float | None = None,
+        encoder: Any = None,
+        class_names: Sequence[str] | None = None,
+        descriptions: Mapping[str, Any] | None = None,
     ) -> None:
         self.candidates = candidates
         self.n_repeats = n_repeats
@@ -150,34 +203,75 @@ class Auto(EmbeddingClassifier):
         self.fallback = fallback
         self.cv_pool = cv_pool
         self.random_state = random_state
+        self.scoring = scoring
+        self.time_budget_s = time_budget_s
+        self.encoder = encoder
+        self.class_names = class_names
+        self.descriptions = descriptions
+
+    def _with_text(self) -> bool:
+        return bool(self.class_names) and has_text_side(self.encoder)
+
+    def _create(self, name: str) -> BaseEstimator:
+        if LEARNERS.entry(name).needs_text_side:
+            return LEARNERS.create(
+                name,
+                encoder=self.encoder,
+                class_names=list(self.class_names or ()),
+                descriptions=self.descriptions,
+            )
+        return LEARNERS.create(name)
 
     def _named(self) -> list[tuple[str, BaseEstimator]]:
-        # Candidates come from the registry's metadata: learners trained on labels that
-        # do not themselves choose among learners.
+        """The scored candidates, in order of preference, then the fallback if not among them."""
         usable = [e.name for e in LEARNERS.select(needs_labels=True) if not e.meta.get("selector")]
+        text_ok = self._with_text()
         named: list[tuple[str, BaseEstimator]] = []
-        for cand in self.candidates:
+        extra_front = [n for n in TEXT_CANDIDATES if text_ok]
+        tabular = getattr(self.encoder, "modality", None) == "tabular"
+        extra_back = [n for n in TABLE_CANDIDATES if tabular and n in LEARNERS]
+        given = list(self.candidates)
+        for cand in [*extra_front, *given, *extra_back]:
             if isinstance(cand, str):
-                if cand in LEARNERS and cand not in usable:
+                if any(n == cand for n, _ in named):
+                    continue
+                entry = LEARNERS.entry(cand) if cand in LEARNERS else None
+                if entry is not None and entry.needs_text_side:
+                    if not text_ok:
+                        raise FewlabelsError(
+                            f"Auto cannot use {cand!r} as a candidate without an encoder with a "
+                            "text side and class_names; pass encoder= and class_names=, or "
+                            f"choose among {usable}."
+                        )
+                elif cand in LEARNERS and cand not in usable:
                     raise FewlabelsError(
                         f"Auto cannot use {cand!r} as a candidate; choose among learners "
                         f"trained on labels: {usable}."
                     )
-                named.append((cand, LEARNERS.create(cand)))
+                named.append((cand, self._create(cand)))
             else:
                 name, est = cand
                 named.append((str(name), est))
         if not named:
             raise FewlabelsError("Auto expected at least one candidate, but got none.")
+        self.n_scored_ = len(named)
+        fallback = self._fallback_name(named)
         names = [n for n, _ in named]
-        if self.fallback not in names:
-            if self.fallback not in usable:
+        if fallback not in names:
+            if fallback not in usable:
                 raise FewlabelsError(
-                    f"Auto expected fallback={self.fallback!r} to be a candidate {names} or a "
-                    f"learner trained on labels: {usable}."
+                    f"Auto expected fallback={self.fallback!r} to be 'auto', a candidate {names} "
+                    f"or a learner trained on labels: {usable}."
                 )
-            named.append((self.fallback, LEARNERS.create(self.fallback)))
+            named.append((fallback, self._create(fallback)))
         return named
+
+    def _fallback_name(self, named: list[tuple[str, BaseEstimator]]) -> str:
+        if self.fallback != "auto":
+            return self.fallback
+        names = [n for n, _ in named]
+        zero_shot = [n for n in TEXT_CANDIDATES if n in names]
+        return zero_shot[0] if zero_shot else "self-training"
 
     @staticmethod
     def _fit_one(
@@ -208,51 +302,120 @@ class Auto(EmbeddingClassifier):
             "holdout", self.holdout, low=0, high=1, low_open=True, high_open=True, learner="Auto"
         )
         check_param("n_repeats", self.n_repeats, low=1, high=np.inf, learner="Auto")
+        check_choice("scoring", self.scoring, tuple(SCORINGS), learner="Auto")
+        if self.time_budget_s is not None:
+            check_param(
+                "time_budget_s",
+                self.time_budget_s,
+                low=0,
+                high=np.inf,
+                low_open=True,
+                learner="Auto",
+            )
         named = self._named()
-        scored = named[: len(self.candidates)]
+        scored = named[: self.n_scored_]
         Xa, ya = self._validate_fit(X, y)
         counts = np.bincount(ya[ya != UNLABELED], minlength=len(self.classes_))
         self.scores_: dict[str, float] = {}
         self.standard_errors_: dict[str, float] = {}
         self.cv_results_: dict[str, list[float]] = {}
+        self.fit_times_: dict[str, float] = {}
+        self.skipped_: dict[str, str] = {}
         if counts.min() >= 2:
-            # Large pools: score on the labelled rows plus a random sample of the others.
-            rows = self._cv_rows(ya)
-            Xc, yc = Xa[rows], ya[rows]
-            graphs = self._graphs(scored, Xc)
-            splits = holdout_splits(
-                yc,
-                n_repeats=int(self.n_repeats),
-                holdout=float(self.holdout),
-                random_state=self.random_state,
-            )
-            # Enough held-out predictions after >= 2 repeats: stop there (large budgets).
-            per_repeat = len(splits[0])
-            needed = max(2, int(np.ceil(MIN_HELD_OUT / per_repeat)))
-            splits = splits[: min(len(splits), needed)]
-            correct: dict[str, np.ndarray] = {}
-            for name, est in scored:
-                est = self._fix_regularisation(est, Xa, ya)
-                accs, hits = [], []
-                for held in splits:
-                    y_fold = yc.copy()
-                    y_fold[held] = UNLABELED
-                    model = self._fit_one(est, Xc, y_fold, graphs.get(name))
-                    hit = np.asarray(model.predict(Xc[held]) == yc[held], dtype=float)
-                    accs.append(float(hit.mean()))
-                    hits.append(hit)
-                self.cv_results_[name] = accs
-                self.scores_[name] = float(np.mean(accs))
-                correct[name] = np.concatenate(hits)
-            self.chosen_ = self._pick(scored, correct)
+            self._score_candidates(scored, Xa, ya)
+            ranked = [(n, e) for n, e in scored if n in self.scores_]
+            self.chosen_ = self._pick(ranked, self._correct)
             self.reason_ = "cross-validation"
         else:
-            self.chosen_ = self.fallback
+            self.chosen_ = self._fallback_name(named)
             self.reason_ = "fallback: a class has a single labelled row"
         est = dict(named)[self.chosen_]
         # The final fit sees the user's own labels, so estimator_ predicts them too.
         self.estimator_ = self._fit_one(est, Xa, decode_targets(ya, self.classes_), None)
+        self.summary_ = self._summary(int((ya != UNLABELED).sum()))
+        self._record_shares(Xa, ya)
         return self
+
+    def _score_candidates(
+        self, scored: list[tuple[str, BaseEstimator]], Xa: np.ndarray, ya: np.ndarray
+    ) -> None:
+        """Rule 1 within the time budget: fill ``scores_``, ``cv_results_``, ``fit_times_``."""
+        score = SCORINGS[self.scoring]
+        budget = None if self.time_budget_s is None else float(self.time_budget_s)
+        start = time.perf_counter()
+        # Large pools: score on the labelled rows plus a random sample of the others.
+        rows = self._cv_rows(ya)
+        Xc, yc = Xa[rows], ya[rows]
+        graphs = self._graphs(scored, Xc)
+        splits = holdout_splits(
+            yc,
+            n_repeats=int(self.n_repeats),
+            holdout=float(self.holdout),
+            random_state=self.random_state,
+        )
+        # Enough held-out predictions after >= 2 repeats: stop there (large budgets).
+        per_repeat = len(splits[0])
+        needed = max(2, int(np.ceil(MIN_HELD_OUT / per_repeat)))
+        splits = splits[: min(len(splits), needed)]
+        self._correct: dict[str, np.ndarray] = {}
+        first_need: tuple[str, float] | None = None
+        for name, est in scored:
+            t0 = time.perf_counter()
+            est = self._fix_regularisation(est, Xa, ya)
+            results, hits = [], []
+            for i, held in enumerate(splits):
+                y_fold = yc.copy()
+                y_fold[held] = UNLABELED
+                # Candidates see the user's own labels (zero-shot reads them as class names
+                # or positions in class_names, not as Auto's internal codes).
+                y_user = decode_targets(y_fold, self.classes_)
+                model = self._fit_one(est, Xc, y_user, graphs.get(name))
+                pred = np.asarray(model.predict(Xc[held]))
+                truth = self.classes_[yc[held]]
+                results.append(score(truth, pred))
+                hits.append(np.asarray(pred == truth, dtype=float))
+                if i == 0 and budget is not None:
+                    one = time.perf_counter() - t0
+                    left = budget - (time.perf_counter() - start) + one
+                    need = one * len(splits)
+                    if need > left:
+                        self.skipped_[name] = (
+                            f"needs about {need:.1f} s ({one:.2f} s a fit x {len(splits)} "
+                            f"repeats), {max(left, 0.0):.1f} s of time_budget_s was left"
+                        )
+                        first_need = first_need or (name, need)
+                        break
+            if name in self.skipped_:
+                continue
+            self.fit_times_[name] = time.perf_counter() - t0
+            self.cv_results_[name] = results
+            self.scores_[name] = float(np.mean(results))
+            self._correct[name] = np.concatenate(hits)
+        if not self.scores_:
+            name, need = first_need or (scored[0][0], float("nan"))
+            raise FewlabelsError(
+                f"Auto's time_budget_s={self.time_budget_s} is too small to score one "
+                f"candidate: {name!r} needs about {need:.1f} s ({self.skipped_.get(name, '')}). "
+                f"Raise time_budget_s to at least {np.ceil(need * 1.2):.0f}, or pass fewer, "
+                "faster candidates."
+            )
+
+    def _summary(self, n_labelled: int) -> str:
+        if not self.scores_:
+            return f"auto chose {self.chosen_!r} ({self.reason_}; {n_labelled} labels)"
+        others = ", ".join(
+            f"{n} {v:.3f}"
+            for n, v in sorted(self.scores_.items(), key=lambda kv: -kv[1])
+            if n != self.chosen_
+        )
+        line = (
+            f"auto chose {self.chosen_!r}: held-out {self.scoring} "
+            f"{self.scores_[self.chosen_]:.3f} over {n_labelled} labels"
+        )
+        line += f" (others: {others})" if others else ""
+        if self.skipped_:
+            line += f"; skipped for time: {', '.join(self.skipped_)}"
+        return line
 
     def _cv_rows(self, y: np.ndarray) -> np.ndarray:
         """Every labelled row and up to ``cv_pool`` rows in all (a fixed random sample)."""

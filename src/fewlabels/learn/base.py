@@ -17,6 +17,12 @@ Tags are class attributes, read with :func:`takes_unlabeled` and :func:`is_trans
 * ``transductive``: ``fit`` also labels the fitted rows (``transduction_`` and
   ``fit_proba_``), which a wrapper such as :class:`~fewlabels.learn.SelfTraining` reuses.
 * ``needs_text_side``: the learner needs an encoder that embeds prompts (``ZeroShot``).
+
+Every learner records, at the end of ``fit`` (:meth:`EmbeddingClassifier._record_shares`),
+``class_shares_`` (the share of its predictions over the fitted pool given to each class)
+and ``labelled_shares_`` (the class shares of the labelled rows), which
+:func:`fewlabels.learn.imbalance.warn_if_collapsed` reads to tell a model that predicts one
+class only.
 """
 
 from __future__ import annotations
@@ -29,7 +35,13 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from fewlabels.errors import FewlabelsError
 from fewlabels.learn.features import center_normalize, pool_mean
+from fewlabels.learn.imbalance import predicted_shares, resolve_class_weight
 from fewlabels.learn.targets import encode_targets
+from fewlabels.typing import UNLABELED
+
+#: ``_record_shares`` predicts on at most this many rows of the pool (a fixed random
+#: sample of larger pools), so that recording the shares adds little to ``fit``.
+SHARES_SAMPLE = 20_000
 
 
 def takes_unlabeled(estimator: Any) -> bool:
@@ -152,6 +164,65 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
                 "sample_weight out to weigh every row 1."
             )
         return w
+
+    def _class_weights(
+        self, codes: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> np.ndarray:
+        """``self.class_weight`` as one weight per class of ``classes_``; sets ``class_weight_``.
+
+        See :func:`fewlabels.learn.imbalance.resolve_class_weight`; a row whose
+        ``sample_weight`` is 0 does not count as labelled (a weight of 0 drops a row).
+        Assumes ``codes`` and ``classes_`` from :meth:`_validate_fit`, and checked weights.
+        """
+        if sample_weight is not None:
+            codes = np.where(sample_weight > 0, codes, UNLABELED)
+        self.class_weight_ = resolve_class_weight(
+            getattr(self, "class_weight", None),
+            codes,
+            len(self.classes_),
+            classes=self.classes_,
+            learner=type(self).__name__,
+        )
+        return self.class_weight_
+
+    def _record_shares(
+        self, X: np.ndarray, codes: np.ndarray, *, proba: np.ndarray | None = None
+    ) -> None:
+        """Record ``class_shares_`` and ``labelled_shares_``; call it at the end of ``fit``.
+
+        Assumes a fitted learner (``classes_`` set) and ``X``, ``codes`` as returned by
+        :meth:`_validate_fit`.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The checked rows of the fitted pool.
+        codes : ndarray of shape (n_samples,), int
+            Codes into ``classes_``, ``-1`` for unlabelled rows.
+        proba : ndarray of shape (n_samples, n_classes), optional
+            The learner's own answer for the fitted rows, columns in ``classes_`` order.
+            By default ``fit_proba_`` for a transductive learner, else ``_predict_proba``
+            on the pool (on a fixed random sample of ``SHARES_SAMPLE`` rows when larger).
+
+        Notes
+        -----
+        Sets ``class_shares_``, ndarray of shape (n_classes,): the share of the predicted
+        classes (argmax) over the fitted pool, summing to 1; and ``labelled_shares_``,
+        ndarray of shape (n_classes,): the share of each class among the labelled rows.
+        """
+        K = len(self.classes_)
+        if proba is None and is_transductive(self):
+            proba = getattr(self, "fit_proba_", None)
+        if proba is None:
+            rows = X
+            if len(X) > SHARES_SAMPLE:
+                pick = np.random.default_rng(0).choice(len(X), SHARES_SAMPLE, replace=False)
+                rows = X[np.sort(pick)]
+            proba = self._predict_proba(rows)
+        pred = np.asarray(proba).argmax(axis=1) if len(proba) else np.zeros(0, np.int64)
+        self.class_shares_ = predicted_shares(pred, K)
+        labelled = np.asarray(codes)
+        self.labelled_shares_ = predicted_shares(labelled[labelled != UNLABELED], K)
 
     def _fit_features(self, X: np.ndarray, *, center: bool) -> np.ndarray:
         """Store the pool mean (``mean_``) and return centred, L2-normalised rows."""

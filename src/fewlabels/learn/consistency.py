@@ -104,10 +104,22 @@ class ConsistencyTraining(EmbeddingClassifier):
         Torch device; ``"auto"`` uses CUDA when present.
     random_state : int, default 0
         Seeds initialisation, batches and views; the fit is deterministic on CPU.
+    class_weight : None, "balanced" or dict, default None
+        Weights of the labelled rows' cross-entropy, per class (``torch``'s
+        ``cross_entropy(weight=...)``, normalised by the batch's total weight).
+        ``"balanced"``: ``n_labelled / (K count_c)``; a dict ``{class: weight}`` in the
+        user's values (missing classes 1); ``None``: unweighted. The pseudo-label loss is
+        not weighted.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+    class_weight_ : ndarray of shape (n_classes,)
+        The resolved class weights.
+    class_shares_ : ndarray of shape (n_classes,)
+        Shares of the predicted classes over the fitted pool.
+    labelled_shares_ : ndarray of shape (n_classes,)
+        Class shares of the labelled rows.
     model_ : torch.nn.Module
         The EMA teacher, on the CPU, used for prediction.
     history_ : list of dict
@@ -135,6 +147,7 @@ class ConsistencyTraining(EmbeddingClassifier):
         center: bool = True,
         device: str = "auto",
         random_state: int = 0,
+        class_weight: Any = None,
     ) -> None:
         self.hidden = hidden
         self.n_steps = n_steps
@@ -151,6 +164,7 @@ class ConsistencyTraining(EmbeddingClassifier):
         self.center = center
         self.device = device
         self.random_state = random_state
+        self.class_weight = class_weight
 
     def _build(self, d: int, k: int) -> Any:
         from torch import nn
@@ -189,6 +203,7 @@ class ConsistencyTraining(EmbeddingClassifier):
         Xa, ya = self._validate_fit(X, y)
         Z = self._fit_features(Xa, center=self.center) * np.float32(np.sqrt(Xa.shape[1]))
         K = len(self.classes_)
+        cw = self._class_weights(ya)
         device = resolve_device(self.device)
         self.device_ = device
         lab = np.flatnonzero(ya != UNLABELED)
@@ -211,13 +226,17 @@ class ConsistencyTraining(EmbeddingClassifier):
         lab_t = torch.from_numpy(lab).to(device)
         n_u = int(self.mu) * int(self.batch_size)
         self.history_: list[dict[str, float]] = []
+        weight = None if np.all(cw == 1.0) else torch.from_numpy(cw).to(device, Xt.dtype)
         student.train()
         width = max(int(self.hidden), K)
         step_work = (n_u + int(self.batch_size)) * Z.shape[1] * width * 3
         on_cpu = device == "cpu"
         with limit_torch_threads_if_small(step_work if on_cpu else 1 << 62):
-            self._train(student, teacher, opt, Xt, yt, lab_t, n, n_u, K, gen, cpu_gen, device)
+            self._train(
+                student, teacher, opt, Xt, yt, lab_t, n, n_u, K, gen, cpu_gen, device, weight
+            )
         self.model_ = teacher.to("cpu").eval()
+        self._record_shares(Xa, ya)
         return self
 
     def _train(
@@ -234,8 +253,12 @@ class ConsistencyTraining(EmbeddingClassifier):
         gen: Any,
         cpu_gen: Any,
         device: str,
+        weight: Any = None,
     ) -> None:
-        """The FixMatch loop (assumes the state prepared by ``fit``)."""
+        """The FixMatch loop (assumes the state prepared by ``fit``).
+
+        ``weight``: per-class weights of the labelled cross-entropy (None: unweighted).
+        """
         import torch
         import torch.nn.functional as F
 
@@ -267,7 +290,7 @@ class ConsistencyTraining(EmbeddingClassifier):
             xs = strong_view(
                 xu, dropout=float(self.dropout), noise=float(self.noise), generator=gen
             )
-            loss_x = F.cross_entropy(student(xl), yl)
+            loss_x = F.cross_entropy(student(xl), yl, weight=weight)
             loss_u = (F.cross_entropy(student(xs), pseudo, reduction="none") * mask).mean()
             loss = loss_x + float(self.lambda_u) * loss_u
             opt.zero_grad(set_to_none=True)

@@ -62,6 +62,15 @@ class KNN(EmbeddingClassifier):
         A neighbour at cosine ``s`` votes with weight ``exp((s - 1) / temperature)``.
     center : bool, default True
         Centre on the pool mean before L2 normalisation (see ``NearestClassMean``).
+    class_weight : None, "balanced" or dict, default "balanced"
+        Each neighbour's vote is multiplied by its class's weight. ``"balanced"``:
+        ``n_labelled / (K count_c)``, so that a class with few labelled rows is not
+        outvoted for being rare (with equal labelled counts every weight is 1); a dict
+        ``{class: weight}`` in the user's values (missing classes 1); ``None``: every vote
+        weighs 1. The default is measured (``benchmarks/class_weight.py``): with labels
+        drawn at random from the pool, "balanced" gained 19.3, 0.8 and 0.8 points of
+        balanced accuracy (2.8, 1.9 and 1.0 of macro-F1) on ``default``, finefoods and
+        digits.
 
     Attributes
     ----------
@@ -70,16 +79,29 @@ class KNN(EmbeddingClassifier):
         The labelled rows, centred and normalised.
     memory_labels_ : ndarray of shape (n_labelled,)
     memory_weight_ : ndarray of shape (n_labelled,)
+        Vote weight of each labelled row: its ``sample_weight`` times its class weight.
+    class_weight_ : ndarray of shape (n_classes,)
+        The resolved class weights.
+    class_shares_ : ndarray of shape (n_classes,)
+        Shares of the predicted classes over the fitted pool.
+    labelled_shares_ : ndarray of shape (n_classes,)
+        Class shares of the labelled rows.
     mean_ : ndarray of shape (n_features,) or None
     n_features_in_ : int
     """
 
     def __init__(
-        self, *, n_neighbors: int = 10, temperature: float = 0.05, center: bool = True
+        self,
+        *,
+        n_neighbors: int = 10,
+        temperature: float = 0.05,
+        center: bool = True,
+        class_weight: Any = "balanced",
     ) -> None:
         self.n_neighbors = n_neighbors
         self.temperature = temperature
         self.center = center
+        self.class_weight = class_weight
 
     def fit(self, X: Any, y: Any, *, sample_weight: Any = None) -> KNN:
         """Index the labelled rows.
@@ -105,9 +127,11 @@ class KNN(EmbeddingClassifier):
         checked = self._check_weights(sample_weight, Xa)
         w = np.ones(len(ya)) if checked is None else checked
         keep &= w > 0
+        cw = self._class_weights(ya, checked)
         self.memory_ = Z[keep]
         self.memory_labels_ = ya[keep]
-        self.memory_weight_ = w[keep]
+        self.memory_weight_ = w[keep] * cw[ya[keep]]
+        self._record_shares(Xa, ya)
         return self
 
     def _predict_proba(self, X: np.ndarray) -> np.ndarray:

@@ -179,10 +179,26 @@ class LabelSpreading(EmbeddingClassifier):
         others (+0.3 to +4 points on digits and mnist5k pixels).
     tol : float, default 1e-6
     max_iter : int, default 200
+    class_weight : None, "balanced" or dict, default None
+        The class masses aimed at. Each class's seeds already sum to 1 (so a class labelled
+        more often does not spread further: the balanced rule); class mass normalisation
+        (``class_mass``, Zhu et al., 2003) then scales each class's column so that its
+        mass over the pool is proportional to ``labelled share * weight``. ``None``: the
+        labelled shares; ``"balanced"`` (``n_labelled / (K count_c)``): the same mass for
+        every class, whatever the labelled rows' imbalance; a dict ``{class: weight}`` in
+        the user's values (missing classes 1) scales the labelled shares. Without class
+        mass normalisation the seeds are balanced already, so ``None`` and ``"balanced"``
+        agree there, and a dict multiplies each class's seed column by its weight.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+    class_weight_ : ndarray of shape (n_classes,)
+        The resolved class weights.
+    class_shares_ : ndarray of shape (n_classes,)
+        Shares of the predicted classes (argmax of ``fit_proba_``) over the fitted rows.
+    labelled_shares_ : ndarray of shape (n_classes,)
+        Class shares of the labelled rows.
     label_distributions_ : ndarray of shape (n_samples, n_classes)
         ``(I - alpha S)^-1 Y``, clipped at 0 and row-normalised.
     transduction_ : ndarray of shape (n_samples,)
@@ -218,6 +234,7 @@ class LabelSpreading(EmbeddingClassifier):
         class_mass: bool = True,
         tol: float = 1e-6,
         max_iter: int = 200,
+        class_weight: Any = None,
     ) -> None:
         self.n_neighbors = n_neighbors
         self.alpha = alpha
@@ -226,6 +243,7 @@ class LabelSpreading(EmbeddingClassifier):
         self.class_mass = class_mass
         self.tol = tol
         self.max_iter = max_iter
+        self.class_weight = class_weight
 
     def build_graph(self, X: np.ndarray) -> sp.csr_matrix:
         """The normalised kNN graph of ``X`` with this learner's settings.
@@ -293,20 +311,29 @@ class LabelSpreading(EmbeddingClassifier):
         K = len(self.classes_)
         w = self._check_weights(sample_weight, Xa)
         Y = seed_matrix(ya, K, sample_weight=w)
+        cw = self._class_weights(ya, w)
+        weighted = not np.all(cw == 1.0)
+        if weighted and not self.class_mass and not isinstance(self.class_weight, str):
+            Y *= cw[None, :]  # a dict scales the (already class-balanced) seed columns
         F, self.n_iter_ = spread_labels(
             S, Y, alpha=float(self.alpha), tol=float(self.tol), max_iter=int(self.max_iter)
         )
         lab = ya != UNLABELED
         prior = np.bincount(ya[lab], minlength=K) / lab.sum()
-        self.label_distributions_ = normalize_scores(F, prior)
+        target = prior
+        if weighted:
+            target = prior * cw
+            target = target / target.sum()
+        self.label_distributions_ = normalize_scores(F, target)
         fit_proba = self.label_distributions_.copy()
         if self.class_mass:
-            fit_proba = class_mass_normalize(fit_proba, prior)
+            fit_proba = class_mass_normalize(fit_proba, target)
         fit_proba[lab] = 0.0
         fit_proba[lab, ya[lab]] = 1.0
         self.fit_proba_ = fit_proba
         self.transduction_ = self.classes_[fit_proba.argmax(axis=1)]
         self.X_fit_ = Z
+        self._record_shares(Xa, ya)
         return self
 
     def _predict_proba(self, X: np.ndarray) -> np.ndarray:

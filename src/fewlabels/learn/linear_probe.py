@@ -104,10 +104,26 @@ class LinearProbe(EmbeddingClassifier):
     max_iter : int, default 500
     random_state : int or None, default 0
         Seeds the cross-validation folds.
+    class_weight : None, "balanced" or dict, default "balanced"
+        Logistic regression's class weights: each labelled row's loss (and its weight in
+        the cross-validation fits) is multiplied by its class's weight, times its
+        ``sample_weight``. ``"balanced"``: ``n_labelled / (K count_c)``, scikit-learn's
+        rule, so every class weighs the same in the loss (with equal labelled counts every
+        weight is 1: nothing changes); a dict ``{class: weight}`` in the user's values
+        (missing classes 1); ``None``: every row weighs 1. The default is measured
+        (``benchmarks/class_weight.py``): with labels drawn at random from the pool,
+        "balanced" gained 18.7, 2.9 and 2.2 points of balanced accuracy (and 1.3, 7.0 and
+        2.8 of macro-F1) on ``default`` (3 % positive), finefoods and digits.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+    class_weight_ : ndarray of shape (n_classes,)
+        The resolved class weights.
+    class_shares_ : ndarray of shape (n_classes,)
+        Shares of the predicted classes over the fitted pool.
+    labelled_shares_ : ndarray of shape (n_classes,)
+        Class shares of the labelled rows.
     C_ : float
         The regularisation used.
     cv_scores_ : dict or None
@@ -129,6 +145,7 @@ class LinearProbe(EmbeddingClassifier):
         center: bool = True,
         max_iter: int = 500,
         random_state: int | None = 0,
+        class_weight: Any = "balanced",
     ) -> None:
         self.C = C
         self.Cs = Cs
@@ -136,6 +153,7 @@ class LinearProbe(EmbeddingClassifier):
         self.center = center
         self.max_iter = max_iter
         self.random_state = random_state
+        self.class_weight = class_weight
 
     def fit(self, X: Any, y: Any, *, sample_weight: Any = None) -> LinearProbe:
         """Fit logistic regression on the labelled rows.
@@ -158,6 +176,9 @@ class LinearProbe(EmbeddingClassifier):
         checked = self._check_weights(sample_weight, Xa)
         w = None if checked is None else checked[keep]
         Zl, yl = Z[keep], ya[keep]
+        cw = self._class_weights(ya, checked)
+        if not np.all(cw == 1.0):
+            w = cw[yl] if w is None else w * cw[yl]
         counts = np.bincount(yl, minlength=len(self.classes_))
         self.cv_scores_: dict[float, float] | None = None
         if self.C is not None:
@@ -181,6 +202,7 @@ class LinearProbe(EmbeddingClassifier):
             coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
         self.coef_, self.intercept_ = coef, intercept
         self.n_iter_ = int(np.max(model.n_iter_))
+        self._record_shares(Xa, ya)
         return self
 
     def with_settled_params(self, X: Any, y: Any) -> LinearProbe:

@@ -49,6 +49,12 @@ LEARNERS = Registry(
             extra="text",
         ),
         Entry(
+            "trees",
+            "fewlabels.learn.trees:TreeSelfTraining",
+            "TreeSelfTraining: gradient-boosted trees (HGB) inside self-training, for tables",
+            modalities=("tabular",),
+        ),
+        Entry(
             "zero-shot",
             "fewlabels.learn.zero_shot:ZeroShot",
             "ZeroShot: class names through the encoder's text side",

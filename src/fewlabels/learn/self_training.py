@@ -63,10 +63,27 @@ class SelfTraining(EmbeddingClassifier):
         fitted on ``X`` and its ``seed_per_class`` most confident rows per predicted class
         start the loop (recorded as round 0).
     seed_per_class : int, default 10
+    class_weight : None, "balanced" or dict, default None
+        Passed as it is to each fit of the base learner when the base has a
+        ``class_weight`` option (every fewlabels learner, scikit-learn's
+        ``LogisticRegression``), which reads it its own way (``"balanced"`` is then counted
+        on the given and pseudo labels of that round; see the base's docstring: the
+        default base, label spreading without class mass normalisation, already balances
+        its seeds). Otherwise, when the base takes ``sample_weight``, each row's weight is
+        multiplied by its class's weight, resolved on the given labels (``"balanced"``:
+        ``n_labelled / (K count_c)``; a dict ``{class: weight}`` in the user's values).
+        ``None`` leaves the base as it is. The selection of pseudo-labels is balanced per
+        class by ``class_balanced`` (the same share of each predicted class).
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
+    class_weight_ : ndarray of shape (n_classes,)
+        The class weights resolved on the given labels (used for ``sample_weight``).
+    class_shares_ : ndarray of shape (n_classes,)
+        Shares of the predicted classes (argmax of ``fit_proba_``) over the fitted rows.
+    labelled_shares_ : ndarray of shape (n_classes,)
+        Class shares of the given (or seeded) labels.
     base_estimator_ : estimator
         The base learner fitted on the final labels.
     transduction_ : ndarray of shape (n_samples,)
@@ -103,6 +120,7 @@ class SelfTraining(EmbeddingClassifier):
         weight_power: float | None = 1.0,
         seeder: BaseEstimator | None = None,
         seed_per_class: int = 10,
+        class_weight: Any = None,
     ) -> None:
         self.base = base
         self.criterion = criterion
@@ -113,6 +131,7 @@ class SelfTraining(EmbeddingClassifier):
         self.weight_power = weight_power
         self.seeder = seeder
         self.seed_per_class = seed_per_class
+        self.class_weight = class_weight
 
     def _check_params(self) -> None:
         if self.criterion not in _CRITERIA:
@@ -152,7 +171,17 @@ class SelfTraining(EmbeddingClassifier):
         model = clone(self._base())
         y = decode_targets(codes, self.classes_)
         kwargs: dict[str, Any] = {}
-        if self.weight_power not in (None, 0) and has_fit_parameter(model, "sample_weight"):
+        by_rows = False
+        if self.class_weight is not None:
+            if "class_weight" in model.get_params(deep=False):
+                model.set_params(class_weight=self.class_weight)
+            else:
+                by_rows = has_fit_parameter(model, "sample_weight")
+        if by_rows:
+            w = w * np.where(codes == UNLABELED, 0.0, self.class_weight_[np.maximum(codes, 0)])
+        if (by_rows or self.weight_power not in (None, 0)) and has_fit_parameter(
+            model, "sample_weight"
+        ):
             kwargs["sample_weight"] = w
         if not takes_unlabeled(model):
             keep = codes != UNLABELED
@@ -199,6 +228,7 @@ class SelfTraining(EmbeddingClassifier):
             ya = self._seed(Xa, y)
         elif self.seeder is not None and len(self.classes_) < 2:
             self._validate_fit(X, y)  # raises: labels given, but of a single class
+        self._class_weights(ya)
         # A graph learner (LabelSpreading) builds its label-free graph once for all rounds.
         build = getattr(self._base(), "build_graph", None)
         graph = build(Xa) if callable(build) else None
@@ -250,6 +280,7 @@ class SelfTraining(EmbeddingClassifier):
         self.fit_proba_ = self._pool_proba(model, Xa)
         final = self.fit_proba_.argmax(axis=1)
         self.transduction_ = self.classes_[np.where(y_cur == UNLABELED, final, y_cur)]
+        self._record_shares(Xa, ya)
         return self
 
     def _pool_proba(self, model: Any, X: np.ndarray) -> np.ndarray:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from fewlabels._validation import check_known_keys
-from fewlabels.errors import FewlabelsError, InputTypeError
+from fewlabels._atomic import atomic_write_text
+from fewlabels._validation import check_class_names, check_known_keys
+from fewlabels.errors import FewlabelsError, InputTypeError, MissingFileError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +24,152 @@ DATA_KINDS = ("builtin", "folder", "table")
 
 def _unknown_keys(section: str, given: dict[str, Any], allowed: list[str]) -> None:
     check_known_keys(given, allowed, where=f"{section} of {CONFIG_NAME}")
+
+
+def _toml_str(value: str) -> str:
+    """``value`` as a TOML basic string (JSON's escapes, which TOML shares, and raw Unicode)."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def check_descriptions(
+    descriptions: Any, classes: Sequence[str], *, where: str = "the class descriptions"
+) -> dict[str, tuple[str, ...]]:
+    """Check class descriptions and return them as class name -> tuple of sentences.
+
+    Parameters
+    ----------
+    descriptions : mapping of str to (str or sequence of str)
+        Class name -> one description, or a list of them (prompts for
+        :class:`fewlabels.learn.ZeroShot`).
+    classes : sequence of str
+        The workspace's classes; every key must be one of them.
+    where : str
+        Where they come from, for the messages.
+
+    Returns
+    -------
+    dict of str to tuple of str
+        In the order of ``classes``; each sentence stripped of surrounding spaces.
+
+    Raises
+    ------
+    InputTypeError
+        Not a mapping, or a value that is not a string or a list of strings.
+    FewlabelsError
+        A key that is no class (the classes are listed), or an empty description.
+    """
+    if not isinstance(descriptions, Mapping):
+        raise InputTypeError(
+            f"Expected {where} to map class names to a description (a string or a list of "
+            f"strings), but got a {type(descriptions).__name__}: {descriptions!r}. Write it "
+            'as a table, e.g. great = "Loved it, would buy again".'
+        )
+    unknown = [str(k) for k in descriptions if k not in classes]
+    if unknown:
+        raise FewlabelsError(
+            f"Expected descriptions only for the classes {list(classes)}, but got {unknown} "
+            f"in {where}, which {'is' if len(unknown) == 1 else 'are'} not among them. Fix "
+            "the class name or remove its description."
+        )
+    out: dict[str, tuple[str, ...]] = {}
+    for name in classes:
+        if name not in descriptions:
+            continue
+        value = descriptions[name]
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+            raise InputTypeError(
+                f"Expected the description of class {name!r} in {where} to be a string or a "
+                f"list of strings, but got {value!r} ({type(value).__name__}). Quote it: "
+                f'{name} = "a sentence about {name}".'
+            )
+        sentences = tuple(v.strip() for v in items)
+        if not sentences or not all(sentences):
+            raise FewlabelsError(
+                f"Expected a non-empty description for class {name!r} in {where}, but got "
+                f"{value!r}. Write a sentence about the class, or remove its entry."
+            )
+        out[name] = sentences
+    return out
+
+
+def load_descriptions(path: str | Path) -> dict[str, Any]:
+    """Read a file of class descriptions: ``.toml`` or ``.json``, by its extension.
+
+    The file maps each class name to a description or a list of them, e.g. in TOML::
+
+        great = "Loved it, would buy again."
+        other = ["It was fine.", "Disappointing, stale or broken."]
+
+    or in JSON ``{"great": "Loved it.", "other": ["It was fine.", "Disappointing."]}``.
+
+    Returns
+    -------
+    dict
+        The mapping as read; :func:`check_descriptions` checks it against the classes.
+
+    Raises
+    ------
+    MissingFileError
+        No such file.
+    FewlabelsError
+        Another extension, a file that does not parse, or not a table of classes.
+    """
+    p = Path(path).expanduser()
+    kind = p.suffix.lower()
+    if kind not in (".toml", ".json"):
+        raise FewlabelsError(
+            f"Expected a descriptions file ending in .toml or .json (class = description), but "
+            f"got {str(p)!r}. Rename it, or write it in one of those formats."
+        )
+    if not p.is_file():
+        raise MissingFileError(
+            f"Expected a descriptions file at {p}, but there is none. Check the path."
+        )
+    text = p.read_text(encoding="utf-8")
+    try:
+        raw = tomllib.loads(text) if kind == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        fmt = "TOML" if kind == ".toml" else "JSON"
+        raise FewlabelsError(
+            f"Expected valid {fmt} in the descriptions file {p} (its extension says {fmt}), but "
+            f"{exc}. Fix the file."
+        ) from exc
+    if not isinstance(raw, dict):
+        raise InputTypeError(
+            f"Expected the descriptions file {p} to hold one object of class -> description, "
+            f'but it holds a {type(raw).__name__}. Write e.g. {{"great": "Loved it."}}.'
+        )
+    return raw
+
+
+def parse_description_pairs(pairs: Sequence[str]) -> dict[str, list[str]]:
+    """Descriptions from ``"class=sentence"`` strings (a class may come back several times).
+
+    Raises
+    ------
+    FewlabelsError
+        A string without ``=`` or with nothing before it.
+    """
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        name, sep, sentence = pair.partition("=")
+        if not sep or not name.strip():
+            raise FewlabelsError(
+                f"Expected a class description as 'class=sentence', but got {pair!r}. Write "
+                "e.g. --describe-class 'great=Loved it, would buy again'."
+            )
+        out.setdefault(name.strip(), []).append(sentence)
+    return out
+
+
+def merge_descriptions(*parts: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Join descriptions: the sentences of a class from each part, in order (unchecked)."""
+    out: dict[str, list[Any]] = {}
+    for part in parts:
+        for name, value in part.items():
+            out.setdefault(name, []).extend([value] if isinstance(value, str) else list(value))
+    return out
 
 
 @dataclass(frozen=True)
@@ -75,7 +223,11 @@ class DataSourceConfig:
 
 @dataclass(frozen=True)
 class WorkspaceConfig:
-    """``fewlabels.toml``: data source, classes, encoder, learner and seed.
+    """``fewlabels.toml``: data source, classes, encoder, learner, seed and class descriptions.
+
+    ``descriptions`` (the optional ``[descriptions]`` table) maps a class name to a sentence
+    or a list of them; zero-shot guesses (:class:`fewlabels.learn.ZeroShot`) use them beside
+    the class names. They are checked against the classes and kept as tuples.
 
     An unknown key is an error, never a silent new option.
     """
@@ -85,11 +237,13 @@ class WorkspaceConfig:
     encoder: str
     learner: str = "auto"
     seed: int = 0
+    descriptions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from fewlabels._validation import check_class_names
-
         object.__setattr__(self, "classes", check_class_names(self.classes))
+        object.__setattr__(
+            self, "descriptions", check_descriptions(self.descriptions, self.classes)
+        )
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise InputTypeError(f"Expected an integer seed, but got {self.seed!r}.")
         if not self.encoder:
@@ -111,12 +265,17 @@ class WorkspaceConfig:
         if not isinstance(data, dict):
             raise InputTypeError(f"Expected a [data] table in {CONFIG_NAME}, but got {data!r}.")
         _unknown_keys("[data]", data, [f.name for f in fields(DataSourceConfig)])
+        classes = check_class_names(tuple(raw["classes"]))
+        descriptions = check_descriptions(
+            raw.get("descriptions", {}), classes, where=f"[descriptions] of {CONFIG_NAME}"
+        )
         return cls(
             data=DataSourceConfig(**data),
-            classes=tuple(raw["classes"]),
+            classes=classes,
             encoder=str(raw["encoder"]),
             learner=str(raw.get("learner", "auto")),
             seed=raw.get("seed", 0),
+            descriptions=descriptions,
         )
 
     @classmethod
@@ -131,7 +290,7 @@ class WorkspaceConfig:
 
     def to_toml(self) -> str:
         """The file text (strings written as JSON strings, which TOML accepts)."""
-        q = json.dumps
+        q = _toml_str
         lines = [
             "# fewlabels workspace (see `fewlabels init --help`)",
             f"classes = [{', '.join(q(c) for c in self.classes)}]",
@@ -149,8 +308,18 @@ class WorkspaceConfig:
                 lines.append(f"{key} = {q(value)}")
         if self.data.features is not None:
             lines.append(f"features = [{', '.join(q(c) for c in self.data.features)}]")
+        if self.descriptions:
+            lines += ["", "# class = a description or a list of them (zero-shot prompts)"]
+            lines.append("[descriptions]")
+            for name, sentences in self.descriptions.items():
+                value = q(sentences[0]) if len(sentences) == 1 else _toml_list(sentences)
+                lines.append(f"{q(name)} = {value}")
         return "\n".join(lines) + "\n"
 
     def save(self, path: str | Path) -> None:
-        """Write ``fewlabels.toml``."""
-        Path(path).write_text(self.to_toml(), encoding="utf-8")
+        """Write ``fewlabels.toml`` atomically (a reader sees the old file or the new one)."""
+        atomic_write_text(path, self.to_toml())
+
+
+def _toml_list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(_toml_str(v) for v in values) + "]"

@@ -7,7 +7,56 @@ from dataclasses import dataclass, field
 from fewlabels.store.label_store import Round
 from fewlabels.workspace.typos import LikelyTypo
 
-__all__ = ["WorkspaceStatus"]
+__all__ = ["PoolPrediction", "WorkspaceStatus"]
+
+
+@dataclass(frozen=True)
+class PoolPrediction:
+    """What the workspace's model would predict over the pool, and which model that is.
+
+    Attributes
+    ----------
+    kind : {"zero-shot", "learner"} or None
+        ``"zero-shot"`` (:class:`fewlabels.learn.ZeroShot` on the class names and any
+        descriptions) while fewer than two classes have labels, ``"learner"`` after; None
+        when there is no model.
+    model : str
+        Which model, in words ("zero-shot from class names and descriptions", "the learner
+        'auto' (chose 'linear-probe')"); empty when ``kind`` is None.
+    shares : dict of str to float
+        Per class, in class order, the fraction of the pool's items predicted as it.
+    n_items : int
+        How many items were predicted (the whole pool, labelled items included).
+    unavailable : str or None
+        Why there is no prediction (``kind`` is None): e.g. the encoder has no text side.
+    """
+
+    kind: str | None
+    model: str
+    shares: dict[str, float]
+    n_items: int
+    unavailable: str | None = None
+
+    def message(self) -> str:
+        """One line: ``zero-shot from class names would predict: great 61%, other 39% ...``."""
+        if self.kind is None:
+            return f"no model's prediction yet: {self.unavailable}"
+        shares = ", ".join(f"{name} {100 * v:.0f}%" for name, v in self.shares.items())
+        line = f"{self.model} would predict: {shares} (of {self.n_items} item(s))"
+        collapsed = self.collapse()
+        return line if collapsed is None else f"{line}. Warning: {collapsed}"
+
+    def collapse(self) -> str | None:
+        """The collapse warning when one class takes (almost) every item, else None.
+
+        See :func:`fewlabels.learn.imbalance.collapse_message` (one class at least
+        ``COLLAPSE_SHARE``, 95%, of the pool).
+        """
+        from fewlabels.learn.imbalance import collapse_message
+
+        if self.kind is None or len(self.shares) < 2:
+            return None
+        return collapse_message(list(self.shares.values()), list(self.shares), who="it")
 
 
 @dataclass(frozen=True)
@@ -33,6 +82,9 @@ class WorkspaceStatus:
     likely_typos : list of LikelyTypo
         Classes with one or two items whose names are close to a bigger class's
         (:func:`fewlabels.workspace.likely_typos`): probably a mistyped label.
+    prediction : PoolPrediction or None
+        What the model would predict over the pool (zero-shot before labels, the learner
+        once two classes have them); None when not computed (``with_accuracy=False``).
     """
 
     n_items: int
@@ -42,6 +94,7 @@ class WorkspaceStatus:
     progress: tuple[int, int] | None
     guesses_right: dict[int, tuple[int, int]]
     likely_typos: list[LikelyTypo] = field(default_factory=list)
+    prediction: PoolPrediction | None = None
 
     @property
     def n_labelled(self) -> int:

@@ -11,9 +11,10 @@ method here::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,7 +27,12 @@ from fewlabels.data.source import detect_kind
 from fewlabels.errors import FewlabelsError, MissingFileError, StateError
 from fewlabels.store.label_store import LabelStore, Round
 from fewlabels.typing import UNLABELED
-from fewlabels.workspace.config import CONFIG_NAME, DataSourceConfig, WorkspaceConfig
+from fewlabels.workspace.config import (
+    CONFIG_NAME,
+    DataSourceConfig,
+    WorkspaceConfig,
+    check_descriptions,
+)
 from fewlabels.workspace.creation import check_encoder_fits
 from fewlabels.workspace.export import ImportReport, export_labels, import_labels
 from fewlabels.workspace.source import (
@@ -36,7 +42,7 @@ from fewlabels.workspace.source import (
     item_sources,
     load_pool,
 )
-from fewlabels.workspace.status import WorkspaceStatus
+from fewlabels.workspace.status import PoolPrediction, WorkspaceStatus
 from fewlabels.workspace.typos import likely_typos
 
 STORE_NAME = "labels.db"
@@ -62,6 +68,7 @@ class Workspace:
         self.config = config
         self.store = store
         self._dataset: Dataset | None = None
+        self._encoder: Any = None
 
     # -- creating and opening ----------------------------------------------------------------
     @classmethod
@@ -78,6 +85,7 @@ class Workspace:
         id: str | None = None,
         learner: str = "auto",
         seed: int = 0,
+        descriptions: Mapping[str, str | Sequence[str]] | None = None,
     ) -> Workspace:
         """Create a workspace: write ``fewlabels.toml``, register every item, import source labels.
 
@@ -95,6 +103,9 @@ class Workspace:
             small in-memory images, ``tabular`` for rows).
         text, features, label, id : optional
             Column options of a table source.
+        descriptions : mapping of class name to str or list of str, optional
+            Sentences describing classes, for zero-shot guesses before labels (see
+            :meth:`set_descriptions`).
 
         Nothing is written before the source and the encoder are checked, and the workspace
         is built in a temporary folder moved into place at the end (``fewlabels.toml`` last):
@@ -133,6 +144,7 @@ class Workspace:
             else default_encoder(dataset),
             learner=learner,
             seed=seed,
+            descriptions=check_descriptions(descriptions or {}, dataset.classes),
         )
         with atomic_fill_folder(folder, last=CONFIG_NAME) as tmp:
             for sub in ("cache", "models", "reports"):
@@ -245,12 +257,64 @@ class Workspace:
             new=[i for i in now if i not in registered],
         )
 
+    def set_descriptions(self, descriptions: Mapping[str, str | Sequence[str]]) -> WorkspaceConfig:
+        """Replace the class descriptions and rewrite ``fewlabels.toml`` atomically.
+
+        Parameters
+        ----------
+        descriptions : mapping of class name to str or list of str
+            Every class described here, or none (``{}`` removes them); checked against the
+            classes before anything is written.
+        """
+        checked = check_descriptions(descriptions, self.config.classes)
+        config = dataclasses.replace(self.config, descriptions=checked)
+        config.save(self.root / CONFIG_NAME)
+        self.config = config
+        return config
+
+    def encoder(self) -> Any:
+        """The workspace's encoder (built once for this object)."""
+        from fewlabels.encode import get_encoder
+
+        if self._encoder is None:
+            self._encoder = get_encoder(self.config.encoder)
+        return self._encoder
+
+    def zero_shot(self) -> Any:
+        """A new ``ZeroShot`` on the encoder's text side, the classes and their descriptions.
+
+        Raises
+        ------
+        InputTypeError
+            When the encoder has no text side.
+        """
+        from fewlabels.workspace.suggest import zero_shot_learner
+
+        return zero_shot_learner(self.encoder(), self.config.classes, self.config.descriptions)
+
     def embeddings(self, *, progress: bool = False) -> Any:
         """The pool's embeddings (``fewlabels.encode.Embeddings``), cached under ``cache/``."""
-        from fewlabels.encode import embed, get_encoder
+        from fewlabels.encode import embed
 
-        encoder = get_encoder(self.config.encoder)
+        encoder = self.encoder()
         return embed(self.dataset(), encoder, cache_dir=self.root / "cache", progress=progress)
+
+    def predict_pool(self) -> PoolPrediction:
+        """What the model would predict over the pool: zero-shot before labels, then the learner."""
+        from fewlabels.encode.base import has_text_side
+        from fewlabels.workspace.suggest import predict_pool
+
+        emb = self.embeddings()
+        has_text = has_text_side(self.encoder())
+        return predict_pool(
+            np.asarray(emb.X),
+            emb.dataset.labels,
+            class_names=self.config.classes,
+            learner=self.config.learner,
+            random_state=self.config.seed + len(self.store.rounds()),
+            zero_shot=self.zero_shot() if has_text else None,
+            zero_shot_unavailable=None if has_text else _no_text_side(self.config.encoder),
+        )
 
     def test_accuracy(self, model: Any) -> float:
         """Accuracy of a fitted learner on a built-in dataset's held-out test split.
@@ -288,6 +352,7 @@ class Workspace:
         Round
             The new current round, with the model's guess and confidence per item and its metrics.
         """
+        from fewlabels.encode.base import has_text_side
         from fewlabels.workspace.suggest import close_previous_round, plan_round
 
         check_round_size(n)
@@ -302,12 +367,13 @@ class Workspace:
             learner=self.config.learner,
             random_state=self.config.seed + len(self.store.rounds()),
             cv_seed=self.config.seed,
+            zero_shot=self.zero_shot() if has_text_side(self.encoder()) else None,
         )
         ids = [str(ds.ids[p]) for p in plan.positions]
         metrics = dict(plan.metrics)
         metrics["skipped_unreadable"] = len(emb.skipped)
-        if plan.model is not None and self.config.data.kind == "builtin":
-            metrics["test_accuracy"] = self.test_accuracy(plan.model)
+        if plan.guess_model is not None and self.config.data.kind == "builtin":
+            metrics["test_accuracy"] = self.test_accuracy(plan.guess_model)
         metrics["previous_round"] = close_previous_round(self.store)  # its leftovers: the pool
         round_id = self.store.add_round(
             plan.strategy,
@@ -334,7 +400,11 @@ class Workspace:
         return latest
 
     def status(self, *, with_accuracy: bool = True) -> WorkspaceStatus:
-        """Labelled items per class, the model's cross-validated accuracy, each round's metrics."""
+        """Labelled items per class, the model's cross-validated accuracy, each round's metrics.
+
+        With ``with_accuracy`` (the default) also what the model would predict over the pool
+        (:meth:`predict_pool`).
+        """
         from fewlabels.workspace.suggest import cv_accuracy
 
         acc = None
@@ -362,6 +432,7 @@ class Workspace:
             progress=None if prog is None else (prog.done, prog.total),
             guesses_right=right,
             likely_typos=likely_typos(counts),
+            prediction=self.predict_pool() if with_accuracy else None,
         )
 
     # -- labels in and out -------------------------------------------------------------------
@@ -390,3 +461,12 @@ class Workspace:
             id_column=id_column,
             label_column=label_column,
         )
+
+
+def _no_text_side(encoder: str) -> str:
+    """Why zero-shot is unavailable with ``encoder``."""
+    return (
+        f"The encoder {encoder!r} has no text side to embed the class names; a text side comes "
+        "with minilm, minilm-int8, use-int8 or st:<model-id> for text and clip:<model-id> for "
+        "images (pick one with `fewlabels init --encoder`)."
+    )

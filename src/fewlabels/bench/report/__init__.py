@@ -2,11 +2,15 @@
 
 From a results table (:mod:`fewlabels.bench.results`) the report gives, per (dataset, encoder):
 a table of test accuracy (mean ± std over seeds) by method and budget with the best in bold,
-the same for macro-F1, the share of the all-labels ceiling each method reaches, a learning-curve
-plot (accuracy against labels per class, one line per method, a band of ± one std over seeds)
-and accuracy against fit time. A headline table sets the best fewlabels learner against the
-best peer; rows with an active-learning ``strategy`` are drawn as accuracy against the number
-of labels, one line per strategy. Published numbers of the standard settings are shown beside
+the same for macro-F1 and for balanced accuracy, the share of the all-labels ceiling each
+method reaches, a learning-curve plot (accuracy against labels per class, one line per method,
+a band of ± one std over seeds, the ceiling and the majority-class rate as horizontal lines)
+and accuracy against fit time. The majority-class rate and the macro-F1 of always answering
+that class are in view; a method within 1 point of either is marked ``(≤ majority)`` and meets
+no target, and one whose test predictions go 95% or more to one class is marked
+``(collapsed)`` and warned of. A headline table sets the best fewlabels learner against the
+best peer on accuracy and macro-F1 (:func:`headline`); rows with an active-learning
+``strategy`` are drawn as accuracy against the number of labels, one line per strategy. Published numbers of the standard settings are shown beside
 ours. The HTML page embeds its plots as base64 PNGs, so it opens in a browser with no server;
 the Markdown file links the same PNGs written to ``figures/``.
 

@@ -13,11 +13,131 @@ import numpy as np
 import pandas as pd
 
 from fewlabels.bench.report.document import Table
+from fewlabels.learn.imbalance import COLLAPSE_SHARE as LEARNER_COLLAPSE_SHARE
 
 #: The mark of a cell the protocol does not run.
 NOT_RUN = "—"
 
 _KIND_ORDER = {"fewlabels": 0, "custom": 1, "peer": 2, "ceiling": 3}
+
+#: The metrics every table shows side by side (results column, name in the report).
+METRICS: tuple[tuple[str, str], ...] = (
+    ("accuracy", "accuracy"),
+    ("macro_f1", "macro-F1"),
+    ("balanced_accuracy", "balanced accuracy"),
+)
+
+#: Points (percent) above the majority's scores within which a method is marked
+#: :data:`AT_MAJORITY`: mean accuracy <= majority rate + 1 point, or mean macro-F1 <= the
+#: majority's macro-F1 + 1 point. The bound is inclusive: exactly majority + 1 point is marked.
+MAJORITY_MARGIN = 1.0
+
+#: The mark of a method at the majority-class level; it never meets a target.
+AT_MAJORITY = "≤ majority"
+
+#: The mark of a method whose predictions collapse onto one class.
+COLLAPSED = "collapsed"
+
+#: A method collapses when at least this share of its test predictions (mean over seeds) goes
+#: to one class: :data:`fewlabels.learn.imbalance.COLLAPSE_SHARE`, as the learners' warning.
+COLLAPSE_SHARE = LEARNER_COLLAPSE_SHARE
+
+
+# -- judging against the majority class -----------------------------------------------------------
+def majority_macro_f1(majority_rate: float, n_classes: int) -> float:
+    """Macro-F1 of always answering the majority class.
+
+    That class has precision ``p`` (its test share) and recall 1, so F1 ``2p / (1 + p)``; every
+    other class scores 0. NaN when ``p`` or ``n_classes`` is unknown.
+
+    Parameters
+    ----------
+    majority_rate : float
+        ``p``, the test share of the most frequent class.
+    n_classes : int
+    """
+    if not np.isfinite(majority_rate) or n_classes < 1:
+        return float("nan")
+    return float(2 * majority_rate / (1 + majority_rate) / n_classes)
+
+
+def majority_levels(sub: pd.DataFrame) -> tuple[float, float]:
+    """(majority rate, majority macro-F1) of a (dataset, encoder) part, NaN when unknown."""
+    rate = sub["majority_rate"].dropna()
+    if rate.empty:
+        return float("nan"), float("nan")
+    n_classes = sub["n_classes"][sub["n_classes"] > 0]
+    k = int(n_classes.iloc[0]) if not n_classes.empty else -1
+    p = float(rate.mean())
+    return p, majority_macro_f1(p, k)
+
+
+def at_majority(accuracy: float, macro_f1: float, majority_rate: float, majority_f1: float) -> bool:
+    """Whether scores are at the majority-class level (within :data:`MAJORITY_MARGIN` points).
+
+    True when ``accuracy <= majority_rate + 1 point`` or ``macro_f1 <= majority_f1 + 1 point``
+    (both inclusive; a NaN on either side of a comparison leaves that comparison out).
+    Fractions in [0, 1]; compared in percent with a 1e-9 tolerance so that exactly
+    majority + 1 point is marked.
+    """
+
+    def within(value: float, level: float) -> bool:
+        if not (np.isfinite(value) and np.isfinite(level)):
+            return False
+        return bool(100 * value <= 100 * level + MAJORITY_MARGIN + 1e-9)
+
+    return within(accuracy, majority_rate) or within(macro_f1, majority_f1)
+
+
+def summarize(cell: pd.DataFrame, among: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per method of one budget: mean scores over its ok seeds, and its marks.
+
+    Parameters
+    ----------
+    cell : DataFrame
+        The rows of one (dataset, encoder, budget).
+    among : sequence of str, optional
+        Method kinds to keep (default all).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by method: ``accuracy, accuracy_std, macro_f1, balanced_accuracy,
+        top_pred_share`` (means; NaN when not recorded), ``at_majority`` and ``collapsed``
+        (bool), in first-seen order.
+    """
+    ok = cell[cell["status"] == "ok"]
+    if among is not None:
+        ok = ok[ok["method_kind"].isin(among)]
+    columns = ["accuracy", "macro_f1", "balanced_accuracy", "top_pred_share"]
+    if ok.empty:
+        return pd.DataFrame(
+            columns=[*columns, "accuracy_std", "at_majority", "collapsed"], dtype=object
+        )
+    grouped = ok.groupby("method", sort=False)
+    out = grouped[columns].mean()
+    out["accuracy_std"] = grouped["accuracy"].std().fillna(0.0)
+    maj, maj_f1 = majority_levels(cell)
+    out["at_majority"] = [
+        at_majority(float(a), float(f), maj, maj_f1)
+        for a, f in zip(out["accuracy"], out["macro_f1"], strict=True)
+    ]
+    out["collapsed"] = out["top_pred_share"].to_numpy(float) >= COLLAPSE_SHARE - 1e-12
+    return out
+
+
+def marks(row: Any) -> list[str]:
+    """The marks of a :func:`summarize` row: :data:`AT_MAJORITY`, :data:`COLLAPSED`."""
+    out = []
+    if bool(row["at_majority"]):
+        out.append(AT_MAJORITY)
+    if bool(row["collapsed"]):
+        out.append(COLLAPSED)
+    return out
+
+
+def _marked(text: str, flags: Sequence[str]) -> str:
+    return f"{text} ({', '.join(flags)})" if flags else text
 
 
 # -- ordering and grouping ------------------------------------------------------------------------
@@ -67,12 +187,11 @@ def fmt_num(value: Any, spec: str) -> str:
 # -- per (dataset, encoder) tables ----------------------------------------------------------------
 def _cell_stats(group: pd.DataFrame, metric: str) -> tuple[str, float]:
     """Text 'mean ± std' (percent) of the ok rows, with n/a or failed when none is ok."""
-    ok = group[group["status"] == "ok"][metric].dropna()
-    if ok.empty:
+    ran = group[group["status"] == "ok"]
+    ok = ran[metric].dropna()
+    if ok.empty:  # n/a also when the cells ran but did not record this metric (older results)
         statuses = set(group["status"])
-        return (
-            "n/a" if statuses == {"n/a"} else "failed" if "failed" in statuses else "n/a"
-        ), float("nan")
+        return ("failed" if "failed" in statuses and ran.empty else "n/a"), float("nan")
     mean = float(ok.mean()) * 100
     std = float(ok.std(ddof=0)) * 100 if len(ok) > 1 else 0.0
     text = f"{mean:.1f} ± {std:.1f}"
@@ -82,8 +201,13 @@ def _cell_stats(group: pd.DataFrame, metric: str) -> tuple[str, float]:
 
 
 def metric_table(sub: pd.DataFrame, metric: str, budgets: list[str], methods: list[str]) -> Table:
-    """Method x budget, 'mean ± std' of ``metric`` in percent, the best of each budget in bold."""
+    """Method x budget, 'mean ± std' of ``metric`` in percent, the best of each budget in bold.
+
+    A cell whose method is at the majority level or collapses (:func:`summarize`) carries the
+    mark, e.g. ``66.3 ± 0.4 (≤ majority)``; the ceiling is not judged.
+    """
     kind = kinds(sub)
+    flags = {b: summarize(sub[sub["budget"] == b]) for b in budgets}
     means = np.full((len(methods), len(budgets)), np.nan)
     rows: list[list[str]] = []
     for i, m in enumerate(methods):
@@ -96,9 +220,11 @@ def metric_table(sub: pd.DataFrame, metric: str, budgets: list[str], methods: li
                 row.append(NOT_RUN)
                 continue
             text, mean = _cell_stats(group, metric)
-            row.append(text)
             if kind.get(m) != "ceiling":
                 means[i, j] = mean
+                if m in flags[b].index and np.isfinite(mean):
+                    text = _marked(text, marks(flags[b].loc[m]))
+            row.append(text)
         rows.append(row)
     bold: set[tuple[int, int]] = set()
     for j in range(len(budgets)):
@@ -168,28 +294,52 @@ def issues(sub: pd.DataFrame) -> list[str]:
 
 
 def best(sub: pd.DataFrame, among: Sequence[str]) -> tuple[str, float, float]:
-    """(method, mean accuracy, std) of the best method of the kinds ``among`` (by mean accuracy)."""
-    ok = sub[sub["method_kind"].isin(among) & (sub["status"] == "ok")]
-    if ok.empty:
+    """(method, mean accuracy, std) of the best method of the kinds ``among``.
+
+    Best = highest mean accuracy among the methods not at the majority level
+    (:func:`summarize`); among all of them when every one is.
+    """
+    table = summarize(sub, among)
+    if table.empty:
         return "", float("nan"), float("nan")
-    means = ok.groupby("method")["accuracy"].mean()
-    stds = ok.groupby("method")["accuracy"].std().fillna(0.0)
-    name = str(means.idxmax())
-    return name, float(means[name]), float(stds[name])
+    judged = table[~table["at_majority"].astype(bool)]
+    pool = judged if not judged.empty else table
+    name = str(pool["accuracy"].astype(float).idxmax())
+    row = summary_row(pool, name)
+    return name, float(row["accuracy"]), float(row["accuracy_std"])
+
+
+def summary_row(table: pd.DataFrame, method: str) -> dict[str, Any]:
+    """One method's row of a :func:`summarize` table as a dict."""
+    return {str(k): v for k, v in table.loc[method].to_dict().items()}
+
+
+def pct(value: Any) -> str:
+    """A fraction as a percent with one decimal, ``n/a`` when not recorded (NaN)."""
+    return "n/a" if value is None or not np.isfinite(value) else f"{100 * float(value):.1f}"
+
+
+def scores_text(row: Any) -> str:
+    """'accuracy / macro-F1 / balanced accuracy' in percent, for a :func:`summarize` row."""
+    return " / ".join(pct(row[m]) for m, _ in METRICS)
 
 
 def published_table(sub: pd.DataFrame, budgets: list[str], published: pd.DataFrame) -> Table:
     """Our best fewlabels learner per budget beside the published numbers of that budget."""
     rows = []
     for b in budgets:
-        lm, la, ls = best(sub[sub["budget"] == b], ["fewlabels"])
+        cell = sub[sub["budget"] == b]
+        lm, la, ls = best(cell, ["fewlabels"])
+        ours = summarize(cell, ["fewlabels"])
         rows.append(
             [
                 b,
-                "fewlabels " + lm,
+                "fewlabels " + _marked(lm, marks(ours.loc[lm])) if lm else "fewlabels",
                 "",
                 "ours",
                 f"{100 * la:.1f} ± {100 * ls:.1f}" if lm else NOT_RUN,
+                pct(ours.loc[lm, "macro_f1"]) if lm else NOT_RUN,
+                pct(ours.loc[lm, "balanced_accuracy"]) if lm else NOT_RUN,
             ]
         )
         for r in records(published[published["budget"] == b]):
@@ -200,9 +350,12 @@ def published_table(sub: pd.DataFrame, budgets: list[str], published: pd.DataFra
                     str(r["variant"]),
                     str(r["source"]),
                     f"{r['accuracy']:.2f} ({r['metric']} {r['value']:.2f})",
+                    "not published",
+                    "not published",
                 ]
             )
-    return Table(["budget", "method", "variant", "source", "accuracy"], rows)
+    header = ["budget", "method", "variant", "source", "accuracy", "macro-F1", "balanced accuracy"]
+    return Table(header, rows)
 
 
 # -- across datasets ------------------------------------------------------------------------------
@@ -213,13 +366,38 @@ _HEADLINE_COLUMNS = [
     "best_learner",
     "learner_accuracy",
     "learner_macro_f1",
+    "learner_balanced_accuracy",
+    "learner_marks",
     "best_peer",
     "peer_accuracy",
     "peer_macro_f1",
+    "peer_balanced_accuracy",
+    "peer_marks",
     "majority_rate",
+    "majority_macro_f1",
     "difference",
+    "difference_macro_f1",
     "target",
+    "missed_on",
 ]
+
+
+def judge(learner: Any, peer: Any) -> tuple[str, str]:
+    """("met" or "missed", what is missed) of a learner's :func:`summarize` row against a peer's.
+
+    Met only when the learner is not at the majority level and its mean accuracy and mean
+    macro-F1 are both at least the peer's. Otherwise ``missed_on`` names what failed:
+    ``"≤ majority"``, ``"accuracy"``, ``"macro-F1"`` (also when macro-F1 is not recorded),
+    comma-separated.
+    """
+    missed = []
+    if bool(learner["at_majority"]):
+        missed.append(AT_MAJORITY)
+    if not float(learner["accuracy"]) >= float(peer["accuracy"]):
+        missed.append("accuracy")
+    if not float(learner["macro_f1"]) >= float(peer["macro_f1"]):  # NaN: not shown to be met
+        missed.append("macro-F1")
+    return ("missed" if missed else "met"), ", ".join(missed)
 
 
 def headline(frame: pd.DataFrame) -> pd.DataFrame:
@@ -228,83 +406,151 @@ def headline(frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns dataset, encoder, budget, best_learner, learner_accuracy, learner_macro_f1,
-        best_peer, peer_accuracy, peer_macro_f1, majority_rate (of the test split), difference
-        (accuracy, percentage points) and target ("met" when the best learner's mean accuracy
-        is at least the best peer's, else "missed"). Best = highest mean accuracy.
+        Columns dataset, encoder, budget; best_learner with its learner_accuracy,
+        learner_macro_f1, learner_balanced_accuracy (NaN when not recorded) and learner_marks
+        (``"≤ majority"``, ``"collapsed"``, comma-separated); the same for best_peer;
+        majority_rate (of the test split) and majority_macro_f1 (of always answering that
+        class); difference and difference_macro_f1 (learner minus peer, percentage points);
+        target (:func:`judge`: "met" when the best learner is not at the majority level and at
+        least the best peer on both accuracy and macro-F1, else "missed") and missed_on.
+        Best = highest mean accuracy among the methods not at the majority level (:func:`best`).
     """
     bench = frame[frame["strategy"] == ""]
     rows = []
     for (ds, enc), sub in groups(bench, ["dataset", "encoder"]):
+        maj, maj_f1 = majority_levels(sub)
         for b in budget_order(sub):
             cell = sub[sub["budget"] == b]
-            lm, la, _ = best(cell, ["fewlabels"])
-            pm, pa, _ = best(cell, ["peer"])
+            lm, _, _ = best(cell, ["fewlabels"])
+            pm, _, _ = best(cell, ["peer"])
             if not lm or not pm:
                 continue
-            ok = cell[cell["status"] == "ok"]
+            table = summarize(cell)
+            lrow, prow = summary_row(table, lm), summary_row(table, pm)
+            target, missed_on = judge(lrow, prow)
             rows.append(
                 {
                     "dataset": ds,
                     "encoder": enc,
                     "budget": b,
                     "best_learner": lm,
-                    "learner_accuracy": la,
-                    "learner_macro_f1": float(ok[ok["method"] == lm]["macro_f1"].mean()),
+                    "learner_accuracy": float(lrow["accuracy"]),
+                    "learner_macro_f1": float(lrow["macro_f1"]),
+                    "learner_balanced_accuracy": float(lrow["balanced_accuracy"]),
+                    "learner_marks": ", ".join(marks(lrow)),
                     "best_peer": pm,
-                    "peer_accuracy": pa,
-                    "peer_macro_f1": float(ok[ok["method"] == pm]["macro_f1"].mean()),
-                    "majority_rate": float(cell["majority_rate"].mean()),
-                    "difference": 100 * (la - pa),
-                    "target": "met" if la >= pa else "missed",
+                    "peer_accuracy": float(prow["accuracy"]),
+                    "peer_macro_f1": float(prow["macro_f1"]),
+                    "peer_balanced_accuracy": float(prow["balanced_accuracy"]),
+                    "peer_marks": ", ".join(marks(prow)),
+                    "majority_rate": maj,
+                    "majority_macro_f1": maj_f1,
+                    "difference": 100 * (float(lrow["accuracy"]) - float(prow["accuracy"])),
+                    "difference_macro_f1": 100
+                    * (float(lrow["macro_f1"]) - float(prow["macro_f1"])),
+                    "target": target,
+                    "missed_on": missed_on,
                 }
             )
     return pd.DataFrame(rows, columns=_HEADLINE_COLUMNS)
 
 
+def _points(value: float) -> str:
+    return "n/a" if not np.isfinite(value) else f"{value:+.1f}"
+
+
 def headline_table(head: pd.DataFrame) -> Table:
-    """The :func:`headline` frame as a table (accuracy / macro-F1 in percent)."""
-    rows = [
-        [
-            r["dataset"],
-            r["encoder"],
-            r["budget"],
-            f"{r['best_learner']} {100 * r['learner_accuracy']:.1f} / "
-            f"{100 * r['learner_macro_f1']:.1f}",
-            f"{r['best_peer']} {100 * r['peer_accuracy']:.1f} / {100 * r['peer_macro_f1']:.1f}",
-            f"{100 * r['majority_rate']:.1f}",
-            f"{r['difference']:+.1f}",
-            r["target"],
-        ]
-        for r in records(head)
-    ]
+    """The :func:`headline` frame as a table (accuracy / macro-F1 / balanced accuracy in %)."""
+    rows = []
+    for r in records(head):
+        learner = f"{r['best_learner']} " + " / ".join(pct(r[f"learner_{m}"]) for m, _ in METRICS)
+        peer = f"{r['best_peer']} " + " / ".join(pct(r[f"peer_{m}"]) for m, _ in METRICS)
+        rows.append(
+            [
+                r["dataset"],
+                r["encoder"],
+                r["budget"],
+                _marked(learner, [f for f in r["learner_marks"].split(", ") if f]),
+                _marked(peer, [f for f in r["peer_marks"].split(", ") if f]),
+                f"{pct(r['majority_rate'])} / {pct(r['majority_macro_f1'])}",
+                f"{_points(r['difference'])} / {_points(r['difference_macro_f1'])}",
+                r["target"] + (f" ({r['missed_on']})" if r["missed_on"] else ""),
+            ]
+        )
     header = [
         "dataset",
         "encoder",
         "budget",
-        "best learner (acc / F1)",
-        "best peer (acc / F1)",
-        "majority",
-        "difference",
+        "best learner (acc / F1 / bal)",
+        "best peer (acc / F1 / bal)",
+        "majority (acc / F1)",
+        "difference (acc / F1)",
         "target",
     ]
     return Table(header, rows)
 
 
+def judgement_notes(sub: pd.DataFrame, budgets: list[str]) -> list[str]:
+    """One line per method and mark of a (dataset, encoder) part, with the numbers behind it."""
+    maj, maj_f1 = majority_levels(sub)
+    found: dict[tuple[str, str], list[str]] = {}
+    for b in budgets:
+        table = summarize(sub[sub["budget"] == b])
+        for m, row in table.iterrows():
+            for flag in marks(row):
+                if flag == AT_MAJORITY:
+                    why = f"accuracy {pct(row['accuracy'])}%, macro-F1 {pct(row['macro_f1'])}%"
+                else:
+                    why = f"{pct(row['top_pred_share'])}% of its predictions in one class"
+                found.setdefault((str(m), flag), []).append(f"{b} ({why})")
+    notes = []
+    for (m, flag), where in found.items():
+        at = "; ".join(where)
+        if flag == AT_MAJORITY:
+            notes.append(
+                f"`{m}` is at the majority level (accuracy at most {pct(maj)}% + "
+                f"{MAJORITY_MARGIN:g} point, or macro-F1 at most {pct(maj_f1)}% + "
+                f"{MAJORITY_MARGIN:g} point) at {at}: it meets no target."
+            )
+        else:
+            notes.append(
+                f"Warning: `{m}` collapses onto one class (at least {100 * COLLAPSE_SHARE:.0f}% "
+                f"of its test predictions) at {at}."
+            )
+    return notes
+
+
 def active_learning_table(sub: pd.DataFrame) -> Table:
-    """Per strategy: labels and accuracy (mean ± std over seeds) of its last round."""
+    """Per strategy: labels and scores (mean ± std over seeds) of its last round."""
     ok = sub[sub["status"] == "ok"]
     last = ok[ok["round"] == ok.groupby("strategy")["round"].transform("max")]
     stats = (
         last.groupby("strategy")
-        .agg(n=("n_labels", "mean"), mean=("accuracy", "mean"), std=("accuracy", "std"))
-        .fillna(0.0)
+        .agg(
+            n=("n_labels", "mean"),
+            mean=("accuracy", "mean"),
+            std=("accuracy", "std"),
+            macro_f1=("macro_f1", "mean"),
+            balanced_accuracy=("balanced_accuracy", "mean"),
+        )
+        .fillna({"std": 0.0})
     )
     top = stats["mean"].max() if not stats.empty else np.nan
+    maj, maj_f1 = majority_levels(sub)
     recs = records(stats.reset_index())
     rows = [
-        [str(r["strategy"]), f"{r['n']:.0f}", f"{100 * r['mean']:.1f} ± {100 * r['std']:.1f}"]
+        [
+            str(r["strategy"]),
+            f"{r['n']:.0f}",
+            _marked(
+                f"{100 * r['mean']:.1f} ± {100 * r['std']:.1f}",
+                [AT_MAJORITY] if at_majority(r["mean"], r["macro_f1"], maj, maj_f1) else [],
+            ),
+            pct(r["macro_f1"]),
+            pct(r["balanced_accuracy"]),
+        ]
         for r in recs
     ]
     bold = {(i, 2) for i, r in enumerate(recs) if r["mean"] == top}
-    return Table(["strategy", "labels (last round)", "accuracy"], rows, bold)
+    header = ["strategy", "labels (last round)", "accuracy", "macro-F1", "balanced accuracy"]
+    return Table(header, rows, bold)

@@ -11,10 +11,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fewlabels.bench.report.aggregate import ceiling_mean, kinds
+from fewlabels.bench.report.aggregate import ceiling_mean, kinds, majority_levels
 from fewlabels.errors import MissingExtraError
 
-__all__ = ["active_learning_figure", "curve_figure", "time_figure"]
+__all__ = ["active_learning_figure", "curve_figure", "reference_levels", "time_figure"]
+
+#: Line styles of the horizontal reference lines, by their label.
+_REFERENCE_STYLE = {
+    "ceiling (all labels)": {"color": "black", "ls": ":"},
+    "majority class": {"color": "grey", "ls": "-."},
+}
 
 
 def _plt() -> Any:
@@ -62,6 +68,27 @@ def _finish(ax: Any, title: str, *, xlabel: str, legend_size: int = 7) -> None:
     ax.legend(fontsize=legend_size, loc="center left", bbox_to_anchor=(1.01, 0.5))
 
 
+def reference_levels(sub: pd.DataFrame) -> dict[str, float]:
+    """The horizontal lines of an accuracy plot: label -> accuracy in [0, 1].
+
+    ``"ceiling (all labels)"`` when the part has a ceiling and ``"majority class"`` (the test
+    share of the most frequent class) when it is recorded.
+    """
+    out = {}
+    ceiling = ceiling_mean(sub)
+    if np.isfinite(ceiling):
+        out["ceiling (all labels)"] = ceiling
+    majority, _ = majority_levels(sub)
+    if np.isfinite(majority):
+        out["majority class"] = majority
+    return out
+
+
+def _reference_lines(ax: Any, sub: pd.DataFrame) -> None:
+    for label, level in reference_levels(sub).items():
+        ax.axhline(100 * level, lw=1, label=label, **_REFERENCE_STYLE[label])
+
+
 def _band(ax: Any, g: pd.DataFrame, color: Any) -> None:
     """A band of ± one std around the mean (columns x, mean, std)."""
     ax.fill_between(
@@ -95,9 +122,7 @@ def curve_figure(sub: pd.DataFrame, methods: list[str], title: str) -> bytes | N
         color, ls = style[m]
         ax.plot(g["x"], 100 * g["mean"], ls, marker="o", ms=3, color=color, label=m)
         _band(ax, g, color)
-    ceiling = ceiling_mean(sub)
-    if np.isfinite(ceiling):
-        ax.axhline(100 * ceiling, color="black", ls=":", lw=1, label="ceiling (all labels)")
+    _reference_lines(ax, sub)
     if (ok["labels_per_class"] > 0).all():
         ax.set_xscale("log", base=2)
         ticks = sorted(set(np.round(ok["labels_per_class"], 2)))
@@ -161,5 +186,6 @@ def active_learning_figure(sub: pd.DataFrame, title: str) -> bytes | None:
         color = cmap(i % 10)
         ax.plot(g["x"], 100 * g["mean"], "-", marker="o", ms=3, color=color, label=strategy)
         _band(ax, g, color)
+    _reference_lines(ax, sub)
     _finish(ax, title, xlabel="number of labels", legend_size=8)
     return _png(fig)

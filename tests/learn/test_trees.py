@@ -1,0 +1,183 @@
+"""TreeSelfTraining: HGB inside self-training, on arrays and DataFrames with NaN and categories."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from fewlabels.errors import FewlabelsError, InputTypeError
+from fewlabels.learn import get_learner
+from fewlabels.learn.registry import LEARNERS
+from fewlabels.learn.trees import TreeSelfTraining, training_weights
+from learn.learn_helpers import blobs, hide
+
+
+def _table(n: int = 60, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Two classes told apart by ``x`` (numbers) and by ``kind`` (text), with noise ``z``."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat([0, 1], n // 2)
+    frame = pd.DataFrame(
+        {
+            "x": np.where(y == 1, 5.0, -5.0) + rng.normal(size=n),
+            "kind": np.where(y == 1, "hi", "lo"),
+            "z": rng.normal(size=n),
+        }
+    )
+    return frame, y
+
+
+def test_zero_rounds_is_plain_hgb_on_the_labelled_rows(data):
+    X, _, y = data
+    model = TreeSelfTraining(max_rounds=0).fit(X, y)
+    lab = np.flatnonzero(y != -1)
+    ref = HistGradientBoostingClassifier(
+        max_iter=50,
+        max_leaf_nodes=8,
+        min_samples_leaf=1,
+        early_stopping=False,
+        random_state=0,
+    ).fit(X[lab].astype(np.float64), y[lab])
+    np.testing.assert_allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-12)
+    assert model.n_rounds_ == 0 and model.history_ == []
+    assert model.termination_condition_ == "max_rounds"
+    np.testing.assert_array_equal(model.labeled_iter_[lab], 0)
+    assert (model.labeled_iter_[y == -1] == -1).all()
+
+
+def test_labelled_rows_never_change_label_and_rounds_are_recorded(data):
+    X, _, y = data
+    # Flip one given label: self-training must keep the user's (wrong) label.
+    y = y.copy()
+    wrong = np.flatnonzero(y == 0)[0]
+    y[wrong] = 1
+    model = TreeSelfTraining(max_rounds=3, step=30.0).fit(X, y)
+    lab = y != -1
+    np.testing.assert_array_equal(model.transduction_[lab], y[lab])
+    assert model.transduction_[wrong] == 1
+    assert (model.labeled_iter_[lab] == 0).all()
+    assert model.n_rounds_ == len(model.history_) >= 1
+    for h in model.history_:
+        assert h["n_new"] == sum(h["n_new_per_class"])
+        assert (model.labeled_iter_ == h["round"]).sum() == h["n_new"]
+    assert model.history_[-1]["n_labeled"] == lab.sum() + sum(h["n_new"] for h in model.history_)
+    assert model.termination_condition_ in {"max_rounds", "all_labeled"}
+    # Pseudo-labels weigh their confidence (<= 1); unlabelled rows weigh 0.
+    taken = model.labeled_iter_ > 0
+    assert ((model.pseudo_weight_[taken] > 0) & (model.pseudo_weight_[taken] <= 1)).all()
+    assert (model.pseudo_weight_[model.labeled_iter_ == -1] == 0).all()
+
+
+def test_separable_table_with_text_categories_is_recovered():
+    frame, y_true = _table()
+    y = hide(y_true, 2)
+    model = TreeSelfTraining().fit(frame, y)
+    assert model.categorical_features_ == ("kind",)
+    assert model.feature_names_in_.tolist() == ["x", "kind", "z"]
+    assert np.mean(model.predict(frame) == y_true) == 1.0
+    assert model.termination_condition_ == "all_labeled"
+    # The category alone decides a row whose number is missing.
+    probe = pd.DataFrame({"x": [np.nan, np.nan], "kind": ["hi", "lo"], "z": [0.0, 0.0]})
+    assert model.predict(probe).tolist() == [1, 0]
+    # An unseen category is a missing one: no error, a valid probability row.
+    proba = model.predict_proba(pd.DataFrame({"x": [5.0], "kind": ["new"], "z": [0.0]}))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    as_missing = model.predict_proba(pd.DataFrame({"x": [5.0], "kind": [None], "z": [0.0]}))
+    np.testing.assert_allclose(proba, as_missing)
+    with pytest.raises(InputTypeError, match=r"category columns \['kind'\].*DataFrame"):
+        model.predict(frame.to_numpy())
+
+
+def test_nan_rows_are_accepted_and_missing_values_are_learned():
+    frame, y_true = _table(80, seed=1)
+    frame = frame.drop(columns="kind")
+    # Class 1 rows lose their x: missingness itself tells the class.
+    frame.loc[y_true == 1, "x"] = np.nan
+    y = hide(y_true, 3)
+    model = TreeSelfTraining().fit(frame, y)
+    assert np.isfinite(model.fit_proba_).all()
+    assert np.mean(model.predict(frame) == y_true) == 1.0
+    # The same on a plain array with NaN.
+    arr = frame.to_numpy()
+    model_arr = TreeSelfTraining().fit(arr, y)
+    assert np.mean(model_arr.predict(arr) == y_true) == 1.0
+    assert model_arr.predict(np.array([[np.nan, 0.0], [-5.0, 0.0]])).tolist() == [1, 0]
+
+
+def test_infinite_values_are_refused_naming_rows():
+    frame, y_true = _table()
+    y = hide(y_true, 2)
+    bad = frame.copy()
+    bad.loc[3, "x"] = np.inf
+    with pytest.raises(FewlabelsError, match=r"column 'x'.*1 row\(s\) hold infinity.*\[3\]"):
+        TreeSelfTraining().fit(bad, y)
+    arr = frame[["x", "z"]].to_numpy()
+    model = TreeSelfTraining(max_rounds=0).fit(arr, y)
+    with pytest.raises(FewlabelsError, match=r"infinity, e.g. rows \[1\].*set them to NaN"):
+        model.predict(np.array([[0.0, 0.0], [-np.inf, 0.0]]))
+
+
+def test_string_labels_and_unlabelled_none():
+    frame, y_true = _table()
+    names = np.array(["neg", "pos"], dtype=object)
+    y = hide(y_true, 2)
+    y_str = np.where(y == -1, None, names[np.maximum(y, 0)])
+    model = TreeSelfTraining().fit(frame, y_str)
+    np.testing.assert_array_equal(model.classes_, names)
+    coded = TreeSelfTraining().fit(frame, y)
+    np.testing.assert_array_equal(model.predict(frame), names[coded.predict(frame)])
+    np.testing.assert_array_equal(model.transduction_, names[coded.transduction_])
+
+
+def test_class_weight_multiplies_every_row_weight():
+    X, y_true = blobs(20, 2, 4)
+    y = hide(y_true, 2)
+    y[np.flatnonzero(y_true == 0)[:6]] = 0  # 8 labels of class 0, 2 of class 1
+    model = TreeSelfTraining(max_rounds=0, class_weight="balanced").fit(X, y)
+    np.testing.assert_allclose(model.class_weight_, [10 / 16, 10 / 4])
+    lab = y != -1
+    np.testing.assert_allclose(model.pseudo_weight_[lab], model.class_weight_[y[lab]])
+    codes = np.array([0, 1, -1, 1])
+    np.testing.assert_allclose(
+        training_weights(codes, np.array([1.0, 0.5, 0.0, 1.0]), np.array([2.0, 3.0])),
+        [2.0, 1.5, 0.0, 3.0],
+    )
+    with pytest.raises(FewlabelsError, match="class_weight"):
+        TreeSelfTraining(class_weight={"nope": 2.0}).fit(X, y)
+
+
+def test_bad_parameters_and_inputs_are_refused():
+    X, y_true = blobs(10, 2, 4)
+    y = hide(y_true, 2)
+    with pytest.raises(FewlabelsError, match=r"criterion in \('threshold', 'curriculum'\)"):
+        TreeSelfTraining(criterion="greedy").fit(X, y)
+    with pytest.raises(FewlabelsError, match=r"min_samples_leaf in \[1, inf\], but got 0"):
+        TreeSelfTraining(min_samples_leaf=0).fit(X, y)
+    with pytest.raises(FewlabelsError, match="early_stopping 'auto', True or False"):
+        TreeSelfTraining(early_stopping="yes").fit(X, y)
+    wide = pd.DataFrame({"id": [f"row{i}" for i in range(300)], "x": np.arange(300.0)})
+    with pytest.raises(FewlabelsError, match=r"at most 255 categories.*\{'id': 300\}"):
+        TreeSelfTraining().fit(wide, np.r_[0, 1, np.full(298, -1)])
+    dates = pd.DataFrame({"t": pd.date_range("2024-01-01", periods=4), "x": [0.0, 1, 2, 3]})
+    with pytest.raises(InputTypeError, match=r"column 't' holds datetime64"):
+        TreeSelfTraining().fit(dates, [0, 1, -1, -1])
+
+
+def test_early_stopping_auto_only_on_large_fits():
+    model = TreeSelfTraining()
+    model.classes_ = np.array([0, 1])
+    small = np.r_[np.zeros(5000), np.ones(4999)].astype(np.int64)
+    assert not model._early_stopping(small)
+    big = np.r_[np.zeros(9990), np.ones(10)].astype(np.int64)
+    assert not model._early_stopping(big)  # a class too small for the validation split
+    assert model._early_stopping(np.r_[np.zeros(9000), np.ones(1000)].astype(np.int64))
+    assert not TreeSelfTraining(early_stopping=False)._early_stopping(big)
+
+
+def test_registry_entry_and_clone():
+    est = get_learner("trees", max_rounds=2)
+    assert type(est) is TreeSelfTraining and est.max_rounds == 2
+    assert LEARNERS.entry("trees").modalities == ("tabular",)
+    assert clone(est).get_params() == est.get_params()
