@@ -259,3 +259,40 @@ def test_a_label_sent_while_labels_db_is_locked_is_kept_and_retried(
             other.execute("ROLLBACK")
         other.close()
         srv.kill()
+
+
+def test_none_of_these_key_and_a_review_decision(
+    browser: Any, server: Server, workspace: Workspace
+) -> None:
+    page = browser.new_page()
+    page.goto(server.url)
+    page.wait_for_selector("body[data-ready='1']")
+    off_topic = _shown(page)
+    assert off_topic is not None
+    _press(page, "n")  # none of these: out of the pool, done for the round
+    store = LabelStore(workspace.store.path)
+    assert set(store.excluded()) == {off_topic}
+    assert _shown(page) not in (None, off_topic)
+    assert page.inner_text("#progress-text") == f"1 / {ROUND} labelled"
+    rnd = store.latest_round()
+    assert rnd is not None
+    disputed = next(i for i in rnd.item_ids if i != off_topic)
+    store.add_label(disputed, "1", who="ana")
+    store.add_label(disputed, "2", who="ben")
+    page.goto(server.url + "review")
+    page.wait_for_selector("body[data-ready='1']")
+    page.fill("#annotator", "cleo")  # asked once, kept in localStorage
+    with page.expect_navigation():
+        page.press("#annotator", "Enter")
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.evaluate("localStorage.getItem('fewlabels-annotator')") == "cleo"
+    card = f'.review-item[data-item-id="{disputed}"]'
+    assert "ana said 1, ben said 2" in page.inner_text(card)
+    with page.expect_navigation():
+        page.click(f'{card} button.review-change[data-label="3"]')
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.is_visible("#review-empty")
+    last = store.history(disputed)[-1]
+    assert (last.label, last.who, last.source) == ("3", "cleo", "human")
+    assert store.current_labels()[disputed] == "3"
+    page.close()

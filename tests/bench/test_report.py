@@ -238,6 +238,20 @@ def test_the_best_is_chosen_among_methods_above_the_majority() -> None:
     assert head["best_learner"].tolist() == ["real"] and head["target"].tolist() == ["met"]
 
 
+def test_when_every_method_is_at_the_majority_level_macro_f1_picks_the_best() -> None:
+    # An imbalanced task: answering the majority class for everything has the top accuracy.
+    rows = [_cell("const", "peer", s, accuracy=0.967, macro_f1=0.49) for s in (0, 1)]
+    rows += [_cell("real-peer", "peer", s, accuracy=0.90, macro_f1=0.52) for s in (0, 1)]
+    rows += [_cell("ours", "fewlabels", s, accuracy=0.80, macro_f1=0.56) for s in (0, 1)]
+    frame = res.conform(pd.DataFrame(rows))
+    frame["majority_rate"] = 0.967
+    head = headline(frame)
+    assert head["best_peer"].tolist() == ["real-peer"]
+    assert head["best_learner"].tolist() == ["ours"]
+    # Still no target met: both sit at the majority level on accuracy.
+    assert head["target"].tolist() == ["missed"]
+
+
 def test_old_results_without_the_new_columns_still_report(tmp_path: Path) -> None:
     frame = res.conform(fake_results()).drop(columns=["balanced_accuracy", "top_pred_share"])
     frame.to_csv(tmp_path / "old.csv", index=False)

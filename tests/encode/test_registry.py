@@ -31,6 +31,7 @@ def test_listing_keeps_one_row_per_family() -> None:
         "st:<model-id>",
         "clip:<model-id>",
         "hf-image:<model-id>",
+        "adapted:<folder>",
     ]
     assert all(isinstance(i, EncoderInfo) for i in list_encoders())
     by_name = {i.name: i for i in list_encoders()}
@@ -46,7 +47,24 @@ def test_models_by_id_are_prefixes() -> None:
     assert ENCODERS.resolve("pixels") == (ENCODERS.entry("pixels"), None)
 
 
-@pytest.mark.parametrize("entry", list(ENCODERS), ids=lambda e: e.name)
+#: An adapted encoder takes its modality and text side from its base (tests/adapt/ checks
+#: those); its registry row is checked on its own below.
+_FIXED_ENCODERS = [e for e in ENCODERS if e.name != "adapted:"]
+
+
+def test_the_adapted_row_declares_any_modality_and_loads_from_a_folder() -> None:
+    from fewlabels.adapt.encoder import load_adapted
+
+    entry = ENCODERS.entry("adapted:/some/folder")
+    assert (
+        entry.name == "adapted:" and entry.is_prefix and entry.modalities == ()
+    )  # any: its base's
+    assert not entry.needs_labels and entry.meta["arg"] == "path"
+    assert entry.target == "fewlabels.adapt.encoder:load_adapted"
+    assert len(inspect.signature(load_adapted).parameters) >= 1
+
+
+@pytest.mark.parametrize("entry", _FIXED_ENCODERS, ids=lambda e: e.name)
 def test_metadata_matches_the_encoder(entry: Entry) -> None:
     cls = _target_class(entry)
     assert len(entry.modalities) == 1 and cls.modality == entry.modalities[0]
@@ -86,7 +104,7 @@ def test_pixels_plain_and_sized() -> None:
 def test_select_by_modality_and_text_side() -> None:
     zero_shot_images = [e.name for e in ENCODERS.select(modality="image", text_side=True)]
     assert zero_shot_images == ["clip:"]
-    assert {e.name for e in ENCODERS.select(modality="tabular")} == {"tabular"}
+    assert {e.name for e in ENCODERS.select(modality="tabular")} == {"tabular", "adapted:"}
 
 
 @pytest.mark.parametrize("name", ["pixels:", "pixels:x", "pixels:0", "pixels:-2"])

@@ -192,3 +192,48 @@ def test_a_budget_too_small_for_any_candidate_says_how_long_it_needs(data):
         ).fit(X, hide(y_true, 4))
     with pytest.raises(ValueError, match=r"time_budget_s in \(0"):
         Auto(time_budget_s=0).fit(X, hide(y_true, 4))
+
+
+def test_zero_shot_keeps_its_place_within_prior_se_standard_errors():
+    enc, X, y_true = _text_task()
+    names = ["cat", "dog"]
+    # Misleading descriptions: zero-shot is wrong, the labels are right.
+    desc = {"cat": "bark", "dog": "meow"}
+    y = hide(y_true, 3)
+    free = Auto(n_repeats=2, encoder=enc, class_names=names, descriptions=desc, prior_se=0.0)
+    free.fit(X, y)
+    assert free.chosen_ != "zero-shot" and free.scores_["zero-shot"] < max(free.scores_.values())
+    sticky = Auto(n_repeats=2, encoder=enc, class_names=names, descriptions=desc, prior_se=1e6)
+    sticky.fit(X, y)
+    # An enormous margin keeps the prior whatever the others score; the rest is unchanged.
+    assert sticky.chosen_ == "zero-shot"
+    assert sticky.scores_ == free.scores_
+
+
+def test_prior_se_does_not_apply_to_other_first_candidates(data):
+    X, y_true = data
+    y = hide(y_true, 4)
+    free = Auto(n_repeats=3).fit(X, y)
+    sticky = Auto(n_repeats=3, prior_se=1e6).fit(X, y)
+    assert free.chosen_ == sticky.chosen_ == "ncm"
+
+
+class _Constant(DummyClassifier):
+    """Answers the first class for every row, and says so in class_shares_."""
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y)
+        self.class_shares_ = np.eye(len(self.classes_))[0]
+        self.labelled_shares_ = np.full(len(self.classes_), 1.0 / len(self.classes_))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+def test_a_collapsed_fallback_is_replaced_by_the_linear_probe(data):
+    X, y_true = data
+    auto = Auto(candidates=(("const", _Constant()),), fallback="const").fit(X, hide(y_true, 1))
+    assert auto.chosen_ == "linear"
+    assert "'const' collapsed to one class" in auto.reason_
+    assert len(np.unique(auto.predict(X))) > 1

@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> None:
         default=5.0,
         help="Seconds a request waits for another writer's lock on labels.db (then 503, retried).",
     )
+    parser.add_argument(
+        "--annotator", default=None, help="The name recorded with each label of this page."
+    )
     args = parser.parse_args(argv)
     ws = Workspace.open(args.workspace)
     serve(
@@ -32,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         open_browser=not args.no_browser,
         echo=functools.partial(print, flush=True),
         busy_timeout_s=args.busy_timeout,
+        annotator=args.annotator,
     )
 
 

@@ -27,6 +27,8 @@ FIELD_TYPES: dict[str, type] = {
     "seq": int,
     "round_id": int,
     "token": str,
+    "annotator": str,
+    "action": str,
 }
 
 

@@ -5,7 +5,7 @@ Security model
 * It binds 127.0.0.1 unless told otherwise; it then only answers requests whose ``Host`` is
   that address (or ``localhost``), which stops DNS-rebinding pages from reading it.
 * Bound to any other address, viewing needs the session token in the URL (``?token=...``).
-* Every write (label, skip, undo, close round) needs the per-session token, sent in the
+* Every write (label, skip, undo, close round, exclude, include, review) needs the per-session token, sent in the
   ``X-Fewlabels-Token`` header (or a ``token`` field of the JSON body); the page carries it.
   The token is checked before anything else: a missing or wrong one is a 403 whatever the
   body holds. A write body is read under a 64 KiB cap (413 past it, without reading the rest)
@@ -23,6 +23,20 @@ Security model
   script and style are served from memory). A call that waits longer than
   ``AppSettings.busy_timeout_s`` for another writer's lock is answered 503 with
   ``Retry-After``; the page keeps the label queued and retries it.
+
+Annotators
+----------
+Each label is recorded with its annotator (``who``): the name the server was started with
+(``fewlabels label --annotator NAME``), else the name typed on the page (kept in the
+browser's localStorage and sent with each write), else ``page:<client>``. Names are checked
+with :func:`fewlabels.store.check_annotator` (422 when empty or over 64 characters).
+
+Review
+------
+``/review`` lists the items waiting for review (:mod:`fewlabels.workspace.review`):
+conflicts between annotators and the labels the audit flags (computed once per server and
+on ``?refresh=1``). Each can be kept, changed or excluded (``POST /api/review``); a decision
+on an item excluded or forgotten meanwhile is refused with a message, nothing written.
 """
 
 import hmac
@@ -40,13 +54,22 @@ from fewlabels.app.body import (
     parse_json,
     read_capped,
 )
-from fewlabels.errors import MissingExtraError
-from fewlabels.store import LabelStore, UndoConflictError, is_locked_error
+from fewlabels.errors import FewlabelsError, MissingExtraError, MissingKeyError, StateError
+from fewlabels.store import (
+    REVIEW_ACTIONS,
+    LabelStore,
+    UndoConflictError,
+    check_annotator,
+    is_locked_error,
+)
 from fewlabels.workspace import Workspace
 
 _HERE = Path(__file__).parent
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
 _CLIENT_COOKIE = "fewlabels_client"
+_ANNOTATOR_COOKIE = "fewlabels_annotator"  # set by the page's script from localStorage
+#: The most items the review page lists at once.
+_REVIEW_SHOWN = 50
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -76,12 +99,20 @@ class AppSettings:
     busy_timeout_s : float, default 5
         How long a request waits for another writer's lock on ``labels.db`` before it is
         answered 503 (the page then retries).
+    annotator : str or None
+        The annotator of this session (its write token): recorded as ``who`` with each
+        label. None lets each page give its own name.
     """
 
     token: str
     view_token: bool = False
     allowed_hosts: tuple[str, ...] | None = None
     busy_timeout_s: float = 5.0
+    annotator: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.annotator is not None:
+            object.__setattr__(self, "annotator", check_annotator(self.annotator))
 
 
 def _data_root(workspace: Workspace) -> Path | None:
@@ -128,6 +159,8 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
     page = env.get_template("page.html")
+    review_page = env.get_template("review.html")
+    audit_cache: dict[str, Any] = {}
 
     app = FastAPI(title="fewlabels", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.token = cfg.token
@@ -208,14 +241,53 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
     def _known(item_id: str) -> bool:
         return item_id in positions and store.has_item(item_id)
 
+    def _page_annotator(request: Request) -> str | None:
+        """The annotator of a page view: the session's, else the page's cookie (if valid)."""
+        if cfg.annotator is not None:
+            return cfg.annotator
+        from urllib.parse import unquote
+
+        raw = request.cookies.get(_ANNOTATOR_COOKIE)
+        if not raw:
+            return None
+        try:
+            return check_annotator(unquote(raw))
+        except FewlabelsError:
+            return None
+
+    def _who(request: Request, body: dict[str, Any]) -> str:
+        """Who makes a write: the session's annotator, the body's, else ``page:<client>``.
+
+        Raises
+        ------
+        BodyError
+            422 when the body names an invalid annotator (empty, too long).
+        """
+        if cfg.annotator is not None:
+            return cfg.annotator
+        name = body.get("annotator")
+        if name is not None:
+            try:
+                return check_annotator(name)
+            except FewlabelsError as exc:
+                raise BodyError(422, str(exc)) from None
+        client, _ = _client(request)
+        return f"page:{client[:8]}"
+
+    def _view(item_id: str) -> Any:
+        from fewlabels.app.media import item_view
+
+        return item_view(dataset, positions[item_id])
+
     def _not_an_item() -> Any:
         return JSONResponse({"error": "not an item of this workspace"}, status_code=404)
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request) -> Any:  # a plain def: FastAPI runs it in a worker thread
         client, new = _client(request)
+        who = _page_annotator(request) or f"page:{client[:8]}"
         rnd = store.latest_round()
-        item_id = store.next_item(client=client) if rnd is not None else None
+        item_id = store.next_item(client=client, annotator=who) if rnd is not None else None
         prog = store.progress() if rnd is not None else None
         guess = confidence = None
         view = None
@@ -238,6 +310,49 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
             confidence=None if confidence is None else round(100 * confidence),
             progress=prog,
             counts=store.label_counts(),
+            annotator=cfg.annotator,
+            n_review=_n_conflicts(),
+            second=rnd is not None and item_id in rnd.second_ids,
+        )
+        response = HTMLResponse(html)
+        if new:
+            response.set_cookie(_CLIENT_COOKIE, client, httponly=True, samesite="strict")
+        return response
+
+    def _n_conflicts() -> int:
+        from fewlabels.workspace.review import review_queue
+
+        return len(review_queue(store.votes(), store.current_labels(), excluded=store.excluded()))
+
+    @app.get("/review", response_class=HTMLResponse)
+    def review(request: Request, refresh: int = 0) -> Any:  # a worker thread
+        from fewlabels.workspace.review import review_queue
+
+        client, new = _client(request)
+        note = None
+        if refresh or "audit" not in audit_cache:
+            try:
+                audit_cache["audit"] = workspace.audit()
+            except FewlabelsError as exc:  # too few labels, say: the conflicts still show
+                audit_cache["audit"] = None
+                note = str(exc)
+        audit = audit_cache.get("audit")
+        queue = review_queue(
+            store.votes(),
+            store.current_labels(),
+            excluded=store.excluded(),
+            audit_rows=() if audit is None else audit.rows,
+        )
+        shown = [(it, _view(it.item_id)) for it in queue[:_REVIEW_SHOWN] if it.item_id in positions]
+        html = review_page.render(
+            token=cfg.token,
+            query=f"?token={cfg.token}" if cfg.view_token else "",
+            items=shown,
+            n_total=len(queue),
+            classes=classes,
+            annotator=cfg.annotator,
+            note=note,
+            audited=audit is not None,
         )
         response = HTMLResponse(html)
         if new:
@@ -264,21 +379,21 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
 
     @app.post("/api/label")
     async def label(request: Request) -> Any:
-        body = await _write_body(request, required=("item_id", "label"))
+        body = await _write_body(request, required=("item_id", "label"), optional=("annotator",))
         item_id, value = body["item_id"], body["label"]
         if not await run_in_threadpool(_known, item_id):
             return _not_an_item()
         if value not in classes:
             return JSONResponse({"error": f"label must be one of {classes}"}, status_code=422)
-        client, _ = _client(request)
+        who = _who(request, body)
         seq = await run_in_threadpool(
-            lambda: store.add_label(item_id, value, who=f"page:{client[:8]}", source="human")
+            lambda: store.add_label(item_id, value, who=who, source="human")
         )
-        return {"seq": seq, "item_id": item_id, "label": value}
+        return {"seq": seq, "item_id": item_id, "label": value, "who": who}
 
     @app.post("/api/skip")
     async def skip(request: Request) -> Any:
-        body = await _write_body(request, required=("item_id",))
+        body = await _write_body(request, required=("item_id",), optional=("annotator",))
         item_id = body["item_id"]
         rnd = await run_in_threadpool(store.latest_round)
         if (
@@ -292,21 +407,81 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
 
     @app.post("/api/undo")
     async def undo(request: Request) -> Any:
-        body = await _write_body(request, optional=("seq",))
+        body = await _write_body(request, optional=("seq", "annotator"))
         client, _ = _client(request)
         seq = body.get("seq")
+        who = _who(request, body)
         try:
             ev = await run_in_threadpool(
-                lambda: store.undo(seq, who=None if seq is not None else f"page:{client[:8]}")
+                lambda: store.undo(seq, who=None if seq is not None else who)
             )
         except UndoConflictError as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         await run_in_threadpool(store.lease, ev.item_id, client)
         return {"item_id": ev.item_id, "label": ev.label, "seq": ev.seq}
 
+    @app.post("/api/exclude")
+    async def exclude(request: Request) -> Any:
+        """Exclude an item ("none of these"): it leaves the pool and counts as done."""
+        body = await _write_body(request, required=("item_id",), optional=("annotator",))
+        item_id = body["item_id"]
+        if not await run_in_threadpool(_known, item_id):
+            return _not_an_item()
+        who = _who(request, body)
+        try:
+            rec = await run_in_threadpool(lambda: store.exclude(item_id, who=who))
+        except StateError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
+        return {"item_id": item_id, "excluded": True, "seq": rec.seq, "who": who}
+
+    @app.post("/api/include")
+    async def include(request: Request) -> Any:
+        """Bring an excluded item back (the page's undo of "none of these"); it shows again."""
+        body = await _write_body(request, required=("item_id",), optional=("annotator",))
+        item_id = body["item_id"]
+        if not await run_in_threadpool(_known, item_id):
+            return _not_an_item()
+        who = _who(request, body)
+        try:
+            rec = await run_in_threadpool(lambda: store.include(item_id, who=who))
+        except StateError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
+        client, _ = _client(request)
+        await run_in_threadpool(store.lease, item_id, client)
+        return {"item_id": item_id, "excluded": False, "seq": rec.seq, "who": who}
+
+    @app.post("/api/review")
+    async def review_decision(request: Request) -> Any:
+        """Keep, change or exclude an item of the review queue; the later decision wins."""
+        body = await _write_body(
+            request, required=("item_id", "action"), optional=("label", "annotator")
+        )
+        item_id, action, value = body["item_id"], body["action"], body.get("label")
+        if action not in REVIEW_ACTIONS:
+            return JSONResponse(
+                {"error": f"action must be one of {list(REVIEW_ACTIONS)}"}, status_code=422
+            )
+        if action == "change" and value not in classes:
+            return JSONResponse({"error": f"label must be one of {classes}"}, status_code=422)
+        who = _who(request, body)
+        try:
+            ev = await run_in_threadpool(
+                lambda: store.review(
+                    item_id, action, who=who, label=value if action == "change" else None
+                )
+            )
+        except MissingKeyError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=410)
+        except StateError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
+        except FewlabelsError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
+        label = getattr(ev, "label", None)
+        return {"item_id": item_id, "action": action, "label": label, "seq": ev.seq, "who": who}
+
     @app.post("/api/close-round")
     async def close_round(request: Request) -> Any:
-        body = await _write_body(request, required=("round_id",))
+        body = await _write_body(request, required=("round_id",), optional=("annotator",))
         rnd = await run_in_threadpool(store.latest_round)
         if rnd is None or rnd.id != body["round_id"]:
             return JSONResponse(
@@ -346,6 +521,7 @@ def serve(
     open_browser: bool = True,
     echo: Any = print,
     busy_timeout_s: float = 5.0,
+    annotator: str | None = None,
 ) -> None:
     """Run the labelling page until interrupted.
 
@@ -358,6 +534,8 @@ def serve(
         0 picks a free port. The URL is printed (``echo``) and opened in a browser when one exists.
     busy_timeout_s : float, default 5
         How long a request waits for another writer's lock (see :class:`AppSettings`).
+    annotator : str, optional
+        The name recorded with each label of this session (default: each page gives its own).
     """
     import socket
     import webbrowser
@@ -377,7 +555,11 @@ def serve(
         else None
     )
     settings = AppSettings(
-        token=token, view_token=not loopback, allowed_hosts=hosts, busy_timeout_s=busy_timeout_s
+        token=token,
+        view_token=not loopback,
+        allowed_hosts=hosts,
+        busy_timeout_s=busy_timeout_s,
+        annotator=annotator,
     )
     app = create_app(workspace, settings=settings)
     url = page_url(host, real_port, token=None if loopback else token)

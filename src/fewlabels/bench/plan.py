@@ -93,7 +93,7 @@ def _check_encoder(entry: DatasetEntry, modality: str) -> None:
             f"{known}."
         )
     enc_modality = infos[key].modality
-    if enc_modality != modality:
+    if enc_modality not in (modality, "any"):  # "any": adapted:<folder> takes its base's
         fitting = [i.name for i in list_encoders() if i.modality == modality]
         raise FewlabelsError(
             f"Encoder {entry.encoder!r} embeds {enc_modality} data, but dataset {entry.name!r} "

@@ -10,7 +10,14 @@ from importlib import import_module
 from fewlabels.cli._app import app
 
 # Importing a module registers its commands, in this order in `fewlabels --help`.
-for _area in ("data_commands", "bench_commands", "workspace_commands", "distill_commands"):
+for _area in (
+    "data_commands",
+    "bench_commands",
+    "workspace_commands",
+    "audit_commands",
+    "distill_commands",
+    "adapt_commands",
+):
     import_module(f"fewlabels.cli.{_area}")
 
 __all__ = ["app", "main"]

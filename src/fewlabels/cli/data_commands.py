@@ -64,18 +64,30 @@ def embed(
     batch_size: int | None = typer.Option(None, help="Items per forward pass."),
     out: str | None = typer.Option(None, help="Also write the embeddings to this .npy file."),
 ) -> None:
-    """Embed a data source into the resumable on-disk cache."""
+    """Embed a data source into the resumable on-disk cache.
+
+    Chunks commit every few seconds; Ctrl-C keeps the rows embedded so far (exit code 130)
+    and the same command resumes from them.
+    """
     import numpy as np
 
     from fewlabels.data import load_source
     from fewlabels.encode import embed as embed_dataset
     from fewlabels.encode import get_encoder
+    from fewlabels.encode.cache import EmbedInterrupted
 
-    dataset = load_source(
-        source, text=text, features=_split_list(features), label=label, id=id_column
-    )
-    enc = get_encoder(encoder, device=device, batch_size=batch_size)
-    result = embed_dataset(dataset, enc, cache_dir=cache_dir)
+    try:
+        dataset = load_source(
+            source, text=text, features=_split_list(features), label=label, id=id_column
+        )
+        enc = get_encoder(encoder, device=device, batch_size=batch_size)
+        result = embed_dataset(dataset, enc, cache_dir=cache_dir)
+    except EmbedInterrupted as exc:
+        console.print(f"[yellow]{_esc(exc)}[/]", highlight=False)
+        raise typer.Exit(code=130) from None
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted before embedding began; nothing new was cached[/]")
+        raise typer.Exit(code=130) from None
     # n_encoded counts the inputs this call tried, the unreadable ones included.
     n_skipped = len(result.skipped)
     n_now = max(result.n_encoded - n_skipped, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -80,8 +81,10 @@ def distill_cmd(
                 resize=resize,
             )
         else:
+            ws = _open_workspace(workspace)
+            _warn_stale(Path(out) if out is not None else ws.root / "models" / "student.onnx")
             report = distill_workspace(
-                _open_workspace(workspace),
+                ws,
                 out=out,
                 student=student,
                 config=config,
@@ -119,13 +122,35 @@ def distill_cmd(
     console.print(f"wrote {report.path}; next: [bold]fewlabels predict {report.path} DATA[/]")
 
 
+def _warn_stale(target: Path) -> None:
+    """Say so when the student about to be replaced was trained on an older pool."""
+    if not target.is_file():
+        return
+    from rich.markup import escape
+
+    from fewlabels.distill.predict import pool_staleness
+    from fewlabels.errors import FewlabelsError
+
+    try:
+        stale = pool_staleness(target)
+    except FewlabelsError:  # not a student: distill replaces the file anyway
+        return
+    if stale is not None:
+        console.print(f"[yellow]warning:[/] {escape(stale)} Retraining it now.", highlight=False)
+
+
 @app.command("predict")
 def predict_cmd(
     model: str = typer.Argument(..., help="An ONNX file from `fewlabels distill`."),
     data: str = typer.Argument(
         ..., help="An image folder, a CSV/TSV/JSONL/Parquet table or a .txt file (a text a line)."
     ),
-    out: str = typer.Option("predictions.csv", "--out", "-o", help="CSV: id, label, probability."),
+    out: str = typer.Option(
+        "predictions.csv",
+        "--out",
+        "-o",
+        help="CSV (or .parquet): id, label, probability; written as the rows stream through.",
+    ),
     resize: bool = typer.Option(False, help="Images: resize those of another size than trained."),
     proba: bool = typer.Option(False, "--proba", help="Add one probability column per class."),
     id_column: str | None = typer.Option(
@@ -135,16 +160,28 @@ def predict_cmd(
     """Predict with an exported student (onnxruntime only; torch is not needed).
 
     Ids are kept (paths relative to an image folder, the table's id column, line numbers of a
-    .txt file). Unreadable images are skipped and listed.
+    .txt file). Unreadable images are skipped and listed. Inputs of any size stream through
+    in blocks (bounded memory), with rows done and items/s shown.
     """
     from rich.markup import escape
 
-    from fewlabels.distill.predict import predict_file
+    from fewlabels.distill.predict import load_student, pool_staleness, predict_to_file
 
-    frame = predict_file(model, data, out=out, resize=resize, proba=proba, id_column=id_column)
-    counts = frame["label"].value_counts().to_dict()
-    console.print(escape(f"wrote {out}: {len(frame)} prediction(s), {counts}"), highlight=False)
-    skipped = frame.attrs.get("skipped", [])
+    student = load_student(model)
+    summary = predict_to_file(
+        student, data, out, resize=resize, proba=proba, id_column=id_column, progress=True
+    )
+    stale = pool_staleness(student)
+    if stale is not None:
+        console.print(f"[yellow]warning:[/] {escape(stale)}", highlight=False)
+    console.print(
+        escape(
+            f"wrote {out}: {summary.n_predicted} prediction(s), {summary.counts} "
+            f"({summary.items_per_s:,.0f} items/s)"
+        ),
+        highlight=False,
+    )
+    skipped = summary.skipped
     if skipped:
         shown = "; ".join(f"{i}: {r}" for i, r in skipped[:10])
         more = f" (and {len(skipped) - 10} more)" if len(skipped) > 10 else ""

@@ -134,10 +134,16 @@ def suggest(
         help="Strategy name (default: typiclust at cold start, then badge).",
     ),
     workspace: str = _WS_OPTION,
+    double: float | None = typer.Option(
+        None,
+        "--double",
+        help="Share (0-1) of the round sent to a second annotator: items labelled once by "
+        "someone come first, for anyone else (default: [labelling] double_label_share).",
+    ),
 ) -> None:
     """Embed the pool, fit the model on the labels so far and pick the next round to label."""
     ws = _open_workspace(workspace)
-    rnd = ws.suggest(n, strategy=strategy, progress=True)
+    rnd = ws.suggest(n, strategy=strategy, progress=True, double=double)
     from fewlabels.workspace.suggest import leftover_message
 
     left = leftover_message(rnd.metrics)
@@ -166,6 +172,11 @@ def label_page(
     ),
     port: int = typer.Option(0, help="Port (0 = a free one, printed)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
+    annotator: str | None = typer.Option(
+        None,
+        "--annotator",
+        help="Your name, recorded with each label of this page (default: the page asks).",
+    ),
 ) -> None:
     """Start the labelling page for the current round (Ctrl+C stops it).
 
@@ -174,13 +185,16 @@ def label_page(
     works: both share labels.db (SQLite WAL) and each page is shown different items.
     """
     from fewlabels.app import serve
+    from fewlabels.store import check_annotator
 
+    name = None if annotator is None else check_annotator(annotator)
     ws = _open_workspace(workspace)
     serve(
         ws,
         host=host,
         port=port,
         open_browser=not no_browser,
+        annotator=name,
         echo=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False),
     )
 
@@ -214,6 +228,17 @@ def status(
     console.print(f"cross-validated accuracy (ridge classifier on the embeddings, k-fold): {acc}")
     if st.prediction is not None:
         console.print(_esc(st.prediction.message()), highlight=False)
+    if st.agreement is not None:
+        console.print(_esc(st.agreement.message()), highlight=False)
+    if st.n_excluded:
+        console.print(
+            f"{st.n_excluded} item(s) excluded (none of these): out of the pool; "
+            f"`fewlabels include -w {_esc(workspace)} IDS` brings them back"
+        )
+    if st.n_suspect:
+        console.print(
+            f"[yellow]{st.n_suspect} label(s) look suspect[/] (fewlabels audit -w {_esc(workspace)})"
+        )
     if st.rounds:
         with_test = any("test_accuracy" in r.metrics for r in st.rounds)
         columns = ["round", "strategy", "labelled then", "accuracy then", "items"]
@@ -294,3 +319,132 @@ def import_cmd(
             "pass --overwrite to replace them"
         )
         raise typer.Exit(code=1)
+
+
+def _default_who() -> str:
+    """Who runs the command: the login name, as ``cli:NAME``."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "cli"
+
+
+_WHO_OPTION = typer.Option(None, "--who", help="Who decides (default: cli:<login name>).")
+
+
+@app.command()
+def exclude(
+    ids: list[str] = typer.Argument(..., help="Item ids to take out of the pool."),
+    workspace: str = _WS_OPTION,
+    who: str | None = _WHO_OPTION,
+    reason: str = typer.Option("none of these", "--reason", help="Why (kept in the history)."),
+) -> None:
+    """Mark items out of scope ("none of these"): they leave learning and suggestions.
+
+    They stay in labels.db with their history; `fewlabels include` brings them back. Unknown
+    ids are listed and nothing is written.
+    """
+    ws = _open_workspace(workspace, on_source_change="ignore")
+    done = ws.exclude(ids, who=who or _default_who(), reason=reason)
+    console.print(
+        f"[green]excluded[/] {len(done)} item(s)"
+        + (
+            f"; {len(set(ids)) - len(done)} were excluded already"
+            if len(done) < len(set(ids))
+            else ""
+        )
+    )
+
+
+@app.command()
+def include(
+    ids: list[str] = typer.Argument(..., help="Excluded item ids to bring back."),
+    workspace: str = _WS_OPTION,
+    who: str | None = _WHO_OPTION,
+) -> None:
+    """Bring excluded items back into the pool (their labels, if any, count again)."""
+    ws = _open_workspace(workspace, on_source_change="ignore")
+    done = ws.include(ids, who=who or _default_who())
+    console.print(
+        f"[green]brought back[/] {len(done)} item(s)"
+        + (f"; {len(set(ids)) - len(done)} were not excluded" if len(done) < len(set(ids)) else "")
+    )
+
+
+@app.command()
+def forget(
+    ids: list[str] | None = typer.Argument(None, help="Item ids to forget."),
+    workspace: str = _WS_OPTION,
+    from_file: str | None = typer.Option(
+        None, "--from-file", help="A text file of item ids, one per line (# starts a comment)."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Forget without asking first."),
+    who: str | None = _WHO_OPTION,
+) -> None:
+    """Forget items for good: out of labels.db (a tombstone without the id stays), the
+    embedding cache and the fitted models; the next suggest refits without them.
+
+    Without --yes it lists what will go and asks; without a terminal to answer on, pass --yes.
+    Unknown ids are listed and nothing is written; ids forgotten before are skipped, so a run
+    that was interrupted can be repeated as it was.
+    """
+    import sys
+
+    from fewlabels.workspace.forget import check_forget_ids, read_id_file
+
+    wanted = list(ids or []) + (read_id_file(from_file) if from_file is not None else [])
+    ws = _open_workspace(workspace, on_source_change="ignore")  # finishes a killed forget
+    to_forget, before = check_forget_ids(ws.store, wanted)
+    if to_forget and not yes:
+        labels = ws.store.current_labels()
+        console.print(
+            f"[bold]{len(to_forget)} item(s) will be forgotten[/] (this cannot be undone):"
+        )
+        for item in to_forget[:20]:
+            console.print(
+                f"  {_esc(item)}" + (f"  ({_esc(labels[item])})" if item in labels else "")
+            )
+        if len(to_forget) > 20:
+            console.print(f"  ... and {len(to_forget) - 20} more")
+        console.print("Forget them? [y/N] ", end="")
+        answer = sys.stdin.readline() if sys.stdin is not None else ""
+        if not answer:
+            raise FewlabelsError(
+                f"Expected a yes or no to forget {len(to_forget)} item(s), but there is no input "
+                "to read it from. Pass --yes to forget without asking."
+            )
+        if answer.strip().lower() not in ("y", "yes"):
+            console.print("nothing was forgotten")
+            raise typer.Exit(code=1)
+    report = ws.forget(to_forget + before, who=who or _default_who())
+    console.print(
+        f"[green]forgot[/] {report.n_forgotten} item(s)"
+        + (f"; {len(report.already_forgotten)} were forgotten before" if before else "")
+        + (
+            "; embedding cache cleared (it is rebuilt on the next suggest)"
+            if report.cache_cleared
+            else f"; {report.cache_rows} embedding row(s) removed from the cache"
+        )
+        + (
+            f"; {len(report.models_removed)} fitted model(s) removed"
+            if report.models_removed
+            else ""
+        )
+    )
+    for folder in report.stale_adapted:
+        console.print(
+            f"[yellow]stale:[/] the adapted encoder {_esc(folder)} was trained on the pool "
+            "before this forget; adapt again to retrain it",
+            highlight=False,
+        )
+    for path in sorted((ws.root / "models").glob("*.onnx")):
+        try:
+            from fewlabels.distill.predict import pool_staleness
+
+            stale = pool_staleness(path)
+        except (ImportError, FewlabelsError):  # no onnxruntime, or not a fewlabels student
+            stale = None
+        if stale is not None:
+            console.print(f"[yellow]stale:[/] {_esc(stale)}", highlight=False)

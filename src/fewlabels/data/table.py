@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +94,81 @@ def read_table(path: str | os.PathLike[str], *, as_written: Sequence[str] = ()) 
         ) from None
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
+            raise
+        raise FewlabelsError(
+            f"Expected a readable {p.suffix.lower()} table in {str(p)!r}, but it could not be "
+            f"parsed: {exc}"
+        ) from None
+
+
+def iter_table(
+    path: str | os.PathLike[str], *, as_written: Sequence[str] = (), rows: int = 65536
+) -> Iterator[pd.DataFrame]:
+    """Read a table file in blocks of at most ``rows`` rows, in bounded memory.
+
+    The blocks hold what :func:`read_table` returns, in order (CSV/TSV and JSONL through
+    pandas' ``chunksize``, Parquet record batches through pyarrow), with one difference: the
+    type of a column that is not ``as_written`` is inferred per block (a CSV column of
+    integers with one float row far below is integers in the blocks above it).
+
+    Raises
+    ------
+    FewlabelsError
+        As :func:`read_table`; a file that cannot be parsed may raise it from a later block.
+    """
+    p = Path(path).expanduser()
+    if p.suffix.lower() not in _SUFFIXES:
+        raise FewlabelsError(
+            f"Expected a table file ending in {sorted(_SUFFIXES)}, but got {p.name!r}. "
+            "Convert it, or pass a pandas DataFrame."
+        )
+    if not p.is_file():
+        raise MissingFileError(f"Expected a table file at {str(p)!r}, but it does not exist.")
+    if rows < 1:
+        raise FewlabelsError(f"Expected rows >= 1, but got {rows!r}.")
+    return _iter_blocks(p, as_written, rows)
+
+
+def _iter_blocks(p: Path, as_written: Sequence[str], rows: int) -> Iterator[pd.DataFrame]:
+    """The blocks of :func:`iter_table` (assumes a checked path), errors as read_table's."""
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv"):
+            sep = "\t" if suffix == ".tsv" else ","
+            header = [str(c) for c in pd.read_csv(p, sep=sep, nrows=0).columns]
+            keep = [c for c in header if c in as_written]
+            na = {c: sorted(_PANDAS_NA) for c in header if c not in keep}
+            with pd.read_csv(
+                p,
+                sep=sep,
+                dtype={c: str for c in keep},
+                keep_default_na=False,
+                na_values=na,
+                chunksize=rows,
+            ) as reader:
+                yield from reader
+        elif suffix in (".jsonl", ".ndjson"):
+            dtype = {c: object for c in as_written}
+            with pd.read_json(p, lines=True, dtype=dtype, chunksize=rows) as reader:
+                yield from reader
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            with pq.ParquetFile(p) as fh:
+                for batch in fh.iter_batches(batch_size=rows):
+                    yield pa.Table.from_batches([batch]).to_pandas()
+    except pd.errors.EmptyDataError:
+        raise FewlabelsError(
+            f"Expected a table with a header row and data in {str(p)!r}, but the file is empty."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise FewlabelsError(
+            f"Expected UTF-8 text in {str(p)!r}, but byte {exc.start} is not UTF-8 ({exc.reason}). "
+            "Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)."
+        ) from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        if isinstance(exc, (FileNotFoundError, FewlabelsError)):
             raise
         raise FewlabelsError(
             f"Expected a readable {p.suffix.lower()} table in {str(p)!r}, but it could not be "

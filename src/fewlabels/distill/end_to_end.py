@@ -340,6 +340,7 @@ def distill_workspace(
     start = time.perf_counter()
     ws_cfg = workspace.config
     pool = workspace.dataset()
+    fingerprint = workspace.store.pool_fingerprint()  # recorded: a later forget shows it stale
     teacher = Teacher(
         ws_cfg.encoder,
         teacher_learner(ws_cfg.learner),
@@ -361,7 +362,10 @@ def distill_workspace(
         student=student,
         config=cfg,
         student_params=params,
-        extra={"workspace": str(Path(workspace.root).resolve())},
+        extra={
+            "workspace": str(Path(workspace.root).resolve()),
+            "pool_fingerprint": fingerprint,
+        },
         hold_out=True,
     )
     return DistillReport(

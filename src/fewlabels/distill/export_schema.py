@@ -5,13 +5,16 @@ something else. :func:`check_metadata` checks every key that prediction reads (t
 and how they fit together) and raises :class:`NotAStudentError` with one sentence naming the
 file and what is wrong, so that a tampered file never reaches ``IndexError``, ``TypeError``
 or ``KeyError`` deeper down. Keys that prediction never reads (``training``, ``versions``,
-``teacher``...) are only required to be JSON.
+``teacher``...) are only required to be JSON. ``pool_fingerprint`` (32 hex digits) and
+``workspace`` (a path) are optional: a student distilled from a workspace records the pool it
+was trained on, so that a forget or a grown pool shows it is stale.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from fewlabels.errors import FewlabelsError
@@ -164,6 +167,18 @@ def _check(meta: Any) -> None:
     if not isinstance(spec, dict):
         raise _Bad(f"'input' must be a JSON object, but it is {_kind(spec)}")
     {"image": _check_image, "tabular": _check_tabular, "text": _check_text}[modality](spec)
+    _check_provenance(meta)
+
+
+def _check_provenance(meta: dict[str, Any]) -> None:
+    """The optional keys that say which pool a student was trained on (read by
+    :func:`fewlabels.distill.predict.pool_staleness`)."""
+    fp = meta.get("pool_fingerprint")
+    if fp is not None and not (isinstance(fp, str) and re.fullmatch(r"[0-9a-f]{32}", fp)):
+        raise _Bad(f"'pool_fingerprint' must be 32 hex digits or absent, but it is {_kind(fp)}")
+    ws = meta.get("workspace")
+    if ws is not None and not isinstance(ws, str):
+        raise _Bad(f"'workspace' must be a folder path (a string) or absent, but it is {_kind(ws)}")
 
 
 def parse_metadata(text: str, path: str) -> dict[str, Any]:

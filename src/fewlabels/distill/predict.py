@@ -6,14 +6,15 @@ images, a CSV/TSV/JSONL/Parquet table, or a text file with one text per line) an
 a table of id, label and probability (and, when asked, one probability column per class).
 
 Unreadable images (missing, corrupt or truncated files) are skipped, counted and listed, as
-``embed`` does; every other row keeps its id. Tabular rows with missing, infinite or unseen
+``embed`` does; every other row keeps its id. :func:`pool_staleness` says when a student
+was trained on an older pool than its workspace holds now (after a ``fewlabels forget``). Tabular rows with missing, infinite or unseen
 values are refused, as ``fewlabels init`` refuses them (see ``TableInput.check_values``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,20 +174,94 @@ def load_student(path: str | os.PathLike[str], *, threads: int | None = None) ->
     return ExportedStudent(Path(path), meta, session, spec)
 
 
+def pool_staleness(model: str | os.PathLike[str] | ExportedStudent) -> str | None:
+    """Say whether a student was trained on an older pool than its workspace holds now.
+
+    A student distilled from a workspace records the workspace's folder and the fingerprint
+    of its pool (:meth:`fewlabels.store.LabelStore.pool_fingerprint`). When the workspace's
+    pool differs now (items forgotten, added or changed since), the student is stale:
+    ``fewlabels distill`` trains it again on the pool as it is.
+
+    Returns
+    -------
+    str or None
+        The message "... was trained on an older pool ...", or None when the pool is the same
+        or it cannot be told (a student of a built-in dataset or from before fingerprints, a
+        workspace moved, deleted or unreadable).
+    """
+    import sqlite3
+
+    from fewlabels.store.label_store import LabelStore
+
+    student = model if isinstance(model, ExportedStudent) else load_student(model)
+    then, folder = student.metadata.get("pool_fingerprint"), student.metadata.get("workspace")
+    if not isinstance(then, str) or not isinstance(folder, str):
+        return None
+    db = Path(folder) / "labels.db"  # the workspace's STORE_NAME (workspace is a floor beside)
+    if not db.is_file():
+        return None
+    try:
+        now = LabelStore(db, create=False).pool_fingerprint()
+    except (FewlabelsError, sqlite3.Error, OSError):
+        return None
+    if now == then:
+        return None
+    return (
+        f"{str(student.path)!r} was trained on an older pool: the workspace {folder!r} has "
+        f"changed since (items forgotten, added or changed; pool fingerprint {then[:8]} then, "
+        f"{now[:8]} now). Its predictions still work; retrain it on the current pool with "
+        f"`fewlabels distill -w {folder}`."
+    )
+
+
+BLOCK_ROWS = 65536
+"""Rows read, predicted and written at a time by :func:`predict_to_file`."""
+
+
 def read_prediction_data(
     data: str | os.PathLike[str], student: ExportedStudent, *, id_column: str | None = None
 ) -> tuple[list[str], Any]:
-    """Read raw data for ``student``: ids and inputs.
+    """Read raw data for ``student``: ids and inputs, all at once.
 
-    A folder gives its images (ids = paths relative to it); a table gives its rows (ids from
-    ``id_column``, else from an ``id`` column, else row numbers from 0; read as written, so
-    ``001`` stays ``001``), reading the text column for a text student, image paths from a
-    ``path`` or ``image`` column for an image student, the trained columns for a tabular one;
-    a ``.txt`` file gives one text per non-empty line (ids = line numbers from 1).
+    The blocks of :func:`iter_prediction_data` put together (a list, or one DataFrame for a
+    tabular student).
+    """
+    ids: list[str] = []
+    parts: list[Any] = []
+    for block_ids, inputs in iter_prediction_data(data, student, id_column=id_column):
+        ids += block_ids
+        parts.append(inputs)
+    if student.modality == "tabular":
+        return ids, pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return ids, [x for part in parts for x in part]
+
+
+def iter_prediction_data(
+    data: str | os.PathLike[str],
+    student: ExportedStudent,
+    *,
+    id_column: str | None = None,
+    rows: int = BLOCK_ROWS,
+) -> Iterator[tuple[list[str], Any]]:
+    """Read raw data for ``student`` in blocks of at most ``rows`` items: (ids, inputs).
+
+    A folder gives its images (ids = paths relative to it; listed one sub-folder at a time,
+    in the order of their sorted paths); a table gives its rows (ids from ``id_column``,
+    else from an ``id`` column, else row numbers from 0; read as written, so ``001`` stays
+    ``001``; CSV/TSV/JSONL in pandas chunks, Parquet in record batches), reading the text
+    column for a text student, image paths from a ``path`` or ``image`` column for an image
+    student, the trained columns (a DataFrame) for a tabular one; a ``.txt`` file gives one
+    text per non-empty line (ids = line numbers from 1), read line by line.
+
+    Raises
+    ------
+    FewlabelsError
+        Data of another modality, a folder without images, a table without the columns.
     """
     from fewlabels.data.folder import IMAGE_SUFFIXES
-    from fewlabels.data.table import read_table
 
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+        raise FewlabelsError(f"Expected rows to be a whole number >= 1, but got {rows!r}.")
     p = Path(data).expanduser()
     modality = student.modality
     if p.is_dir():
@@ -195,55 +270,119 @@ def read_prediction_data(
                 f"Expected {_wants(student)} for this {modality} student, but {str(p)!r} is a "
                 "folder. Pass a table file (or a .txt file of texts)."
             )
-        files = sorted(
-            f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
-        )
-        if not files:
-            raise FewlabelsError(
-                f"Expected images ({', '.join(IMAGE_SUFFIXES)}) in {str(p)!r}, but found none."
-            )
-        return [f.relative_to(p).as_posix() for f in files], [str(f) for f in files]
+        return _folder_blocks(p, IMAGE_SUFFIXES, rows)
     if not p.is_file():
         raise MissingFileError(
             f"Expected data to predict at {str(p)!r}, but there is no such file or folder."
         )
     if p.suffix.lower() in IMAGE_SUFFIXES and modality == "image":
-        return [p.name], [str(p)]
+        return iter([([p.name], [str(p)])])
     if p.suffix.lower() in _TEXT_SUFFIXES:
         if modality != "text":
             raise FewlabelsError(
                 f"Expected {_wants(student)} for this {modality} student, but got the text "
                 f"file {str(p)!r}."
             )
-        lines = [ln.rstrip("\r\n") for ln in p.read_text(encoding="utf-8").splitlines()]
-        keep = [i for i, ln in enumerate(lines) if ln.strip()]
-        return [str(i + 1) for i in keep], [lines[i] for i in keep]
-    id_col = id_column or "id"
-    table = read_table(p, as_written=[id_col])
-    table.columns = [str(c) for c in table.columns]
-    if id_column is not None and id_column not in table.columns:
-        raise MissingKeyError(
-            f"Expected the id column {id_column!r} in {str(p)!r}, but the table has "
-            f"{list(table.columns)}. Pass --id-column with one of them."
+        return _line_blocks(p, rows)
+    from fewlabels.data.table import iter_table
+
+    blocks = iter_table(p, as_written=[id_column or "id"], rows=rows)
+    return _table_blocks(p, blocks, student, id_column)
+
+
+def _folder_blocks(
+    root: Path, suffixes: Sequence[str], rows: int
+) -> Iterator[tuple[list[str], Any]]:
+    """Image files under ``root`` in sorted-path order, one folder listing in memory at a time."""
+    ids: list[str] = []
+    found = False
+
+    def walk(folder: Path) -> Iterator[Path]:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for e in entries:
+            if e.is_dir():
+                yield from walk(Path(e.path))
+            elif e.is_file() and Path(e.name).suffix.lower() in suffixes:
+                yield Path(e.path)
+
+    for f in walk(root):
+        ids.append(f.relative_to(root).as_posix())
+        if len(ids) == rows:
+            found = True
+            yield ids, [str(root / i) for i in ids]
+            ids = []
+    if ids:
+        yield ids, [str(root / i) for i in ids]
+    elif not found:
+        raise FewlabelsError(
+            f"Expected images ({', '.join(suffixes)}) in {str(root)!r}, but found none."
         )
-    ids = (
-        table[id_col].astype(str).tolist()
-        if id_col in table.columns
-        else [str(i) for i in range(len(table))]
-    )
-    if modality == "tabular":
-        return ids, table.drop(columns=[c for c in (id_col,) if c in table.columns])
-    if modality == "text":
-        col = _text_column(table, student)
-        return ids, table[col].fillna("").astype(str).tolist()
+
+
+def _line_blocks(p: Path, rows: int) -> Iterator[tuple[list[str], Any]]:
+    """Non-empty lines (as ``str.splitlines`` cuts them) with their numbers from 1."""
+    ids: list[str] = []
+    texts: list[str] = []
+    number = 0
+    with open(p, encoding="utf-8") as fh:  # universal newlines: \r\n and \r end lines too
+        for raw in fh:
+            for line in raw.splitlines() or [""]:
+                number += 1
+                if line.strip():
+                    ids.append(str(number))
+                    texts.append(line)
+            if len(ids) >= rows:
+                yield ids, texts
+                ids, texts = [], []
+    if ids:
+        yield ids, texts
+
+
+def _table_blocks(
+    p: Path, blocks: Iterator[pd.DataFrame], student: ExportedStudent, id_column: str | None
+) -> Iterator[tuple[list[str], Any]]:
+    """(ids, inputs) of each block of a table; the columns are chosen on the first block."""
+    id_col = id_column or "id"
+    offset = 0
+    column = ""
+    for number, table in enumerate(blocks):
+        table.columns = [str(c) for c in table.columns]
+        if number == 0:
+            if id_column is not None and id_column not in table.columns:
+                raise MissingKeyError(
+                    f"Expected the id column {id_column!r} in {str(p)!r}, but the table has "
+                    f"{list(table.columns)}. Pass --id-column with one of them."
+                )
+            column = _input_column(p, table, student)
+        ids = (
+            table[id_col].astype(str).tolist()
+            if id_col in table.columns
+            else [str(i) for i in range(offset, offset + len(table))]
+        )
+        offset += len(table)
+        if student.modality == "tabular":
+            yield ids, table.drop(columns=[c for c in (id_col,) if c in table.columns])
+        elif student.modality == "text":
+            yield ids, table[column].fillna("").astype(str).tolist()
+        else:
+            paths = [str((p.parent / v) if not os.path.isabs(str(v)) else v) for v in table[column]]
+            yield ids, paths
+
+
+def _input_column(p: Path, table: pd.DataFrame, student: ExportedStudent) -> str:
+    """The column a text or image student reads ('' for a tabular one)."""
+    if student.modality == "tabular":
+        return ""
+    if student.modality == "text":
+        return _text_column(table, student)
     path_col = next((c for c in ("path", "image", "file") if c in table.columns), None)
     if path_col is None:
         raise MissingKeyError(
             f"Expected a 'path' (or 'image') column of image files in {str(p)!r} for this image "
             f"student, but the table has {list(table.columns)}."
         )
-    paths = [str((p.parent / v) if not os.path.isabs(str(v)) else v) for v in table[path_col]]
-    return ids, paths
+    return path_col
 
 
 def _wants(student: ExportedStudent) -> str:
@@ -307,32 +446,215 @@ def predict_file(
     of the inputs that could not be read; they are not in the frame.
     """
     student = model if isinstance(model, ExportedStudent) else load_student(model)
+    frames: list[pd.DataFrame] = []
+    skipped: list[tuple[str, str]] = []
+    for ids, inputs in _input_blocks(student, data, id_column=id_column, rows=BLOCK_ROWS):
+        frame, failed = _predict_block(
+            student, ids, inputs, batch_size=batch_size, resize=resize, proba=proba
+        )
+        frames.append(frame)
+        skipped += failed
+    frame = pd.concat(frames, ignore_index=True) if frames else _empty_frame(student, proba=proba)
+    frame.attrs["skipped"] = skipped
+    if out is not None:
+        with _PredictionWriter(out, student, proba=proba) as writer:
+            writer.write(frame)
+    return frame
+
+
+@dataclass
+class PredictionSummary:
+    """What :func:`predict_to_file` wrote.
+
+    Attributes
+    ----------
+    path : Path
+        The output file (CSV, or Parquet for a ``.parquet``/``.pq`` name).
+    n_predicted : int
+        Rows written (the inputs that could be read).
+    counts : dict of str to int
+        Rows per predicted label, most frequent first.
+    skipped : list of (id, reason)
+        Inputs that could not be read; they are not in the file.
+    seconds : float
+        Wall time of reading, predicting and writing.
+    """
+
+    path: Path
+    n_predicted: int
+    counts: dict[str, int]
+    skipped: list[tuple[str, str]]
+    seconds: float
+
+    @property
+    def items_per_s(self) -> float:
+        n = self.n_predicted + len(self.skipped)
+        return n / self.seconds if self.seconds > 0 else float("inf")
+
+
+def predict_to_file(
+    model: str | os.PathLike[str] | ExportedStudent,
+    data: str | os.PathLike[str] | Sequence[Any] | pd.DataFrame | np.ndarray,
+    out: str | os.PathLike[str],
+    *,
+    resize: bool = False,
+    batch_size: int = 1024,
+    proba: bool = False,
+    id_column: str | None = None,
+    rows: int = BLOCK_ROWS,
+    progress: bool = False,
+) -> PredictionSummary:
+    """Predict with an exported student, streaming: read, predict and write block by block.
+
+    Memory stays near one block of ``rows`` inputs whatever the size of ``data``: tables are
+    read in chunks or Parquet record batches, folders listed one sub-folder at a time, and
+    each block's predictions are appended to ``out`` (a temporary file beside it, renamed
+    onto ``out`` at the end, so a failed run leaves no half-written file). The file holds
+    the same rows and bytes as :func:`predict_file` writes.
+
+    Parameters
+    ----------
+    model, data, resize, batch_size, proba, id_column
+        As for :func:`predict_file`.
+    out : path
+        CSV file, or Parquet when it ends in ``.parquet`` or ``.pq``.
+    rows : int, default 65536
+        Inputs per block.
+    progress : bool, default False
+        Show the rows done and items/s while predicting.
+
+    Returns
+    -------
+    PredictionSummary
+    """
+    import time
+
+    from fewlabels.encode.cache import _progress
+
+    started = time.perf_counter()
+    student = model if isinstance(model, ExportedStudent) else load_student(model)
+    blocks = _input_blocks(student, data, id_column=id_column, rows=rows)
+    counts: dict[str, int] = {}
+    skipped: list[tuple[str, str]] = []
+    n_done = 0
+    with (
+        _PredictionWriter(out, student, proba=proba) as writer,
+        _progress(progress, -1, "predict") as bar,
+    ):
+        task = bar.add_task(f"predict {Path(str(student.path)).name}", total=None)
+        for ids, inputs in blocks:
+            frame, failed = _predict_block(
+                student, ids, inputs, batch_size=batch_size, resize=resize, proba=proba
+            )
+            writer.write(frame)
+            for label, k in frame["label"].value_counts(sort=False).items():
+                counts[str(label)] = counts.get(str(label), 0) + int(k)
+            skipped += failed
+            n_done += len(frame)
+            bar.advance(task, len(ids))
+    ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return PredictionSummary(writer.path, n_done, ordered, skipped, time.perf_counter() - started)
+
+
+def _input_blocks(
+    student: ExportedStudent, data: Any, *, id_column: str | None, rows: int
+) -> Iterator[tuple[list[str], Any]]:
+    """(ids, inputs) blocks of a path (streamed) or of in-memory inputs (one block)."""
     if isinstance(data, (str, os.PathLike)):
-        ids, inputs = read_prediction_data(data, student, id_column=id_column)
-    elif isinstance(data, pd.DataFrame) and (id_column or "id") in data.columns:
+        return iter_prediction_data(data, student, id_column=id_column, rows=rows)
+    if isinstance(data, pd.DataFrame) and (id_column or "id") in data.columns:
         col = id_column or "id"
-        ids, inputs = data[col].astype(str).tolist(), data.drop(columns=[col])
-    else:
-        if id_column is not None:
-            raise MissingKeyError(f"Expected a DataFrame with the id column {id_column!r}.")
-        inputs = data
-        ids = [str(i) for i in range(len(data))]
+        return iter([(data[col].astype(str).tolist(), data.drop(columns=[col]))])
+    if id_column is not None:
+        raise MissingKeyError(f"Expected a DataFrame with the id column {id_column!r}.")
+    return iter([([str(i) for i in range(len(data))], data)])
+
+
+def _class_columns(student: ExportedStudent) -> list[str]:
+    return [
+        f"proba_{name}" if name in ("id", "label", "probability") else name
+        for name in student.classes
+    ]
+
+
+def _predict_block(
+    student: ExportedStudent,
+    ids: list[str],
+    inputs: Any,
+    *,
+    batch_size: int,
+    resize: bool,
+    proba: bool,
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The prediction frame of one block and the (id, reason) of its unreadable inputs."""
     kept, p, failures = student.predict_readable(inputs, batch_size=batch_size, resize=resize)
     best = p.argmax(axis=1)
-    kept_ids = [ids[k] for k in kept]
     columns: dict[str, Any] = {
-        "id": kept_ids,
+        "id": [ids[k] for k in kept],
         "label": [student.classes[k] for k in best],
         "probability": p[np.arange(len(best)), best].astype(np.float64),
     }
     if proba:
-        for j, name in enumerate(student.classes):
-            key = f"proba_{name}" if name in ("id", "label", "probability") else name
+        for j, key in enumerate(_class_columns(student)):
             columns[key] = p[:, j].astype(np.float64)
-    frame = pd.DataFrame(columns)
-    frame.attrs["skipped"] = [(ids[k], reason) for k, reason in failures]
-    if out is not None:
-        target = Path(out).expanduser()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(target, index=False)
-    return frame
+    return pd.DataFrame(columns), [(ids[k], reason) for k, reason in failures]
+
+
+def _empty_frame(student: ExportedStudent, *, proba: bool) -> pd.DataFrame:
+    names = ["id", "label", "probability", *(_class_columns(student) if proba else [])]
+    return pd.DataFrame(
+        {n: pd.Series(dtype=object if n in ("id", "label") else float) for n in names}
+    )
+
+
+class _PredictionWriter:
+    """Appends prediction frames to a CSV or Parquet file, in place at the end (atomic)."""
+
+    def __init__(self, out: str | os.PathLike[str], student: ExportedStudent, *, proba: bool):
+        self.path = Path(out).expanduser()
+        self.student = student
+        self.proba = proba
+        self.parquet = self.path.suffix.lower() in (".parquet", ".pq")
+        self._written = False
+        self._sink: Any = None
+
+    def __enter__(self) -> _PredictionWriter:
+        from fewlabels._atomic import atomic_path
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._atomic = atomic_path(self.path)
+        self._tmp = self._atomic.__enter__()
+        return self
+
+    def _schema(self) -> Any:
+        import pyarrow as pa
+
+        fields = [("id", pa.string()), ("label", pa.string()), ("probability", pa.float64())]
+        if self.proba:
+            fields += [(c, pa.float64()) for c in _class_columns(self.student)]
+        return pa.schema(fields)
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            if self._sink is None:
+                self._sink = pq.ParquetWriter(self._tmp, self._schema())
+            if len(frame):
+                table = pa.Table.from_pandas(frame, schema=self._schema(), preserve_index=False)
+                self._sink.write_table(table)
+            return
+        if self._sink is None:
+            self._sink = open(self._tmp, "w", encoding="utf-8", newline="")
+        if len(frame) or not self._written:
+            frame.to_csv(self._sink, index=False, header=not self._written)
+            self._written = True
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if self._sink is None:
+                self.write(_empty_frame(self.student, proba=self.proba))
+            self._sink.close()
+        finally:
+            self._atomic.__exit__(*exc)

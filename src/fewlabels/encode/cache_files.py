@@ -224,20 +224,75 @@ class Store:
     def append(self, keys: np.ndarray, emb: np.ndarray) -> None:
         """Commit one chunk: data files first, then the manifest."""
         number = 1 + max((int(c["name"].split("-")[1]) for c in self.chunks), default=-1)
-        name = f"chunk-{number:06d}"
+        self.chunks.append(self._write_chunk(f"chunk-{number:06d}", keys, emb))
+        self._write_manifest()
+
+    def drop(self, keys: np.ndarray) -> int:
+        """Remove the rows of ``keys`` from the cache's files (assumes the caller holds the lock).
+
+        Every chunk holding one of them is written again without those rows under a new name
+        (data files first), then the manifest lists the new chunks instead of the old ones (one
+        atomic replace), then every chunk file the manifest does not list is deleted. A process
+        killed at any point leaves the old chunks or the new ones listed, never a mix, and
+        calling ``drop`` again finishes the job (it deletes the unlisted files, holding the
+        dropped vectors, that a killed run left).
+
+        Parameters
+        ----------
+        keys : ndarray of shape (n_keys,), dtype S32
+            Input fingerprints (:func:`fewlabels.encode.fingerprint.fingerprints`).
+
+        Returns
+        -------
+        int
+            How many rows were removed from the listed chunks (0 on a re-run that only deleted
+            left-over files).
+        """
+        gone = np.asarray(keys).astype(FINGERPRINT_DTYPE)
+        number = 1 + max((int(c["name"].split("-")[1]) for c in self.chunks), default=-1)
+        kept: list[dict[str, Any]] = []
+        removed = 0
+        for chunk in self.chunks:
+            chunk_keys = load_npy(self.entry / f"{chunk['name']}.keys.npy", mmap=False)
+            hit = np.isin(chunk_keys, gone)
+            if not hit.any():
+                kept.append(chunk)
+                continue
+            removed += int(hit.sum())
+            if hit.all():
+                continue
+            emb = np.array(load_npy(self.entry / f"{chunk['name']}.npy", mmap=False)[~hit])
+            kept.append(self._write_chunk(f"chunk-{number:06d}", chunk_keys[~hit], emb))
+            number += 1
+        if removed:
+            self.chunks = kept
+            self._write_manifest()
+        self.remove_unlisted()
+        return removed
+
+    def remove_unlisted(self) -> list[str]:
+        """Delete the chunk files the manifest does not list (left by a killed rewrite)."""
+        listed = {c["name"] for c in self.chunks}
+        removed = []
+        for path in sorted(self.entry.glob("chunk-*.npy")):
+            name = path.name.split(".")[0]
+            if _CHUNK_NAME.fullmatch(name) and name not in listed:
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+        return removed
+
+    def _write_chunk(self, name: str, keys: np.ndarray, emb: np.ndarray) -> dict[str, Any]:
+        """Write one chunk's two files atomically and return its manifest entry."""
         data = _npy_bytes(np.ascontiguousarray(emb, np.float32))
         key_data = _npy_bytes(keys.astype(FINGERPRINT_DTYPE))
         atomic_write_bytes(self.entry / f"{name}.npy", data)
         atomic_write_bytes(self.entry / f"{name}.keys.npy", key_data)
-        self.chunks.append(
-            {
-                "name": name,
-                "rows": len(keys),
-                "crc32": f"{zlib.crc32(data) & 0xFFFFFFFF:08x}",
-                "keys_crc32": f"{zlib.crc32(key_data) & 0xFFFFFFFF:08x}",
-            }
-        )
-        self._write_manifest()
+        return {
+            "name": name,
+            "rows": len(keys),
+            "crc32": f"{zlib.crc32(data) & 0xFFFFFFFF:08x}",
+            "keys_crc32": f"{zlib.crc32(key_data) & 0xFFFFFFFF:08x}",
+        }
 
     def _write_manifest(self) -> None:
         manifest = {

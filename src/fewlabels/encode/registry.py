@@ -19,7 +19,8 @@ Each entry's ``meta`` holds:
 ``device``
     Whether it takes a torch ``device``.
 ``arg``
-    For a prefix: ``"model id"`` (passed first) or ``"size"`` (a whole number, ``size=``).
+    For a prefix: ``"model id"`` or ``"path"`` (passed first) or ``"size"`` (a whole number,
+    ``size=``).
 ``listed_as``
     Its name in :func:`list_encoders` (``"st:<model-id>"``); None hides an alias.
 """
@@ -177,6 +178,14 @@ ENCODERS = Registry(
                 offline=False, batch_size=32, arg="model id", listed_as="hf-image:<model-id>"
             ),
         ),
+        Entry(
+            "adapted:",
+            "fewlabels.adapt.encoder:load_adapted",
+            "an encoder adapted to a pool (`fewlabels adapt`), from its folder",
+            modalities=(),
+            needs_labels=False,
+            meta=_meta(offline=True, batch_size=64, arg="path", listed_as="adapted:<folder>"),
+        ),
     ],
     hint=_HINT,
 )
@@ -234,7 +243,8 @@ def get_encoder(
     ----------
     name : str
         ``"minilm"``, ``"minilm-int8"``, ``"use-int8"``, ``"efficientnet-lite0"``, ``"tabular"``, ``"pixels"``
-        (or ``"pixels:N"``), ``"st:<model-id>"``, ``"clip:<model-id>"``, ``"hf-image:<model-id>"``.
+        (or ``"pixels:N"``), ``"st:<model-id>"``, ``"clip:<model-id>"``, ``"hf-image:<model-id>"``,
+        ``"adapted:<folder>"`` (an encoder saved by ``fewlabels adapt``).
     device : str, default "auto"
         Torch device; ``"auto"`` picks CUDA when present. Encoders without torch ignore it.
     batch_size : int, optional

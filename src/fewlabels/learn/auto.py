@@ -15,6 +15,7 @@ from fewlabels._validation import check_choice, check_param
 from fewlabels.encode.base import has_text_side
 from fewlabels.errors import FewlabelsError
 from fewlabels.learn.base import EmbeddingClassifier, takes_unlabeled
+from fewlabels.learn.imbalance import collapse_message
 from fewlabels.learn.registry import LEARNERS
 from fewlabels.learn.targets import decode_targets
 from fewlabels.typing import UNLABELED
@@ -29,6 +30,9 @@ SCORINGS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
 #: Candidates added in front of ``candidates`` when the encoder has a text side and class
 #: names are given (zero-shot led at 0 to 16 labels per class on finefoods).
 TEXT_CANDIDATES: tuple[str, ...] = ("zero-shot",)
+
+#: What replaces a fallback whose predictions collapse to one class (rule 3).
+COLLAPSE_FALLBACK = "linear"
 
 #: Candidates added after ``candidates`` for tables (the encoder's modality is "tabular").
 TABLE_CANDIDATES: tuple[str, ...] = ("trees",)
@@ -95,8 +99,9 @@ class Auto(EmbeddingClassifier):
        than ``cv_pool`` rows are scored on the labelled rows plus a random sample of the
        unlabelled ones.
     2. The highest mean score wins. Ties (within ``tie_tol``, or within ``se_factor``
-       standard errors of the paired per-row difference with the best candidate) go to
-       the earlier candidate in ``candidates``, which are in order of preference. With a
+       standard errors of the paired per-row difference with the best candidate, or
+       ``prior_se`` for zero-shot) go to the earlier candidate in
+       ``candidates``, which are in order of preference. With a
        few labels, hold-out scores are coarse (10 classes x 1 hidden row x 5 repeats: a
        resolution of 2 points) and ties are common; the default order puts label
        spreading first, the strongest learner at every budget on digits and mnist5k in
@@ -108,7 +113,9 @@ class Auto(EmbeddingClassifier):
        is chosen; ``"auto"`` means zero-shot when it is a candidate (an encoder with a text
        side and class names were given), else self-training around label spreading (at 1
        label per class it led or tied on mnist5k and digits and was within 1 point
-       elsewhere).
+       elsewhere). A fallback whose predictions on the pool collapse to one class
+       (:func:`~fewlabels.learn.imbalance.collapse_message`) is replaced by the linear
+       probe (self-training did so on one seed of breast_cancer).
     4. The winner is refitted on every labelled row.
 
     The candidates: ``candidates``, plus zero-shot in front (``TEXT_CANDIDATES``; the
@@ -133,6 +140,13 @@ class Auto(EmbeddingClassifier):
     se_factor : float, default 0.0
         Differences up to this many standard errors also count as ties (1: the
         one-standard-error rule of Breiman et al., 1984).
+    prior_se : float, default 2.0
+        Zero-shot (``TEXT_CANDIDATES``, a prior that learns almost nothing from the labels)
+        keeps its place unless the best beats it by more than this many standard errors
+        of the paired per-row difference: with 8 labels the best of six noisy hold-out
+        scores is mostly luck. (Applied to label spreading, the first candidate
+        elsewhere, it cost up to 9 points on the tables, so it is for zero-shot only; see
+        docs/benchmarks.md, "Learning core".)
     fallback : str, default "auto"
         The learner chosen when cross-validation is impossible: ``"auto"`` (rule 3), a
         candidate's name or a registry name.
@@ -186,6 +200,7 @@ class Auto(EmbeddingClassifier):
         holdout: float = 0.25,
         tie_tol: float = 0.0,
         se_factor: float = 0.0,
+        prior_se: float = 2.0,
         fallback: str = "auto",
         cv_pool: int = 20_000,
         random_state: int | None = 0,
@@ -200,6 +215,7 @@ class Auto(EmbeddingClassifier):
         self.holdout = holdout
         self.tie_tol = tie_tol
         self.se_factor = se_factor
+        self.prior_se = prior_se
         self.fallback = fallback
         self.cv_pool = cv_pool
         self.random_state = random_state
@@ -331,7 +347,14 @@ class Auto(EmbeddingClassifier):
             self.reason_ = "fallback: a class has a single labelled row"
         est = dict(named)[self.chosen_]
         # The final fit sees the user's own labels, so estimator_ predicts them too.
-        self.estimator_ = self._fit_one(est, Xa, decode_targets(ya, self.classes_), None)
+        y_user = decode_targets(ya, self.classes_)
+        self.estimator_ = self._fit_one(est, Xa, y_user, None)
+        if self.reason_.startswith("fallback") and self._collapsed(self.estimator_):
+            # A fallback that answers one class for (almost) everything is no choice: the
+            # linear probe, which cannot collapse on balanced labels, takes its place.
+            self.reason_ += f"; {self.chosen_!r} collapsed to one class, so 'linear'"
+            self.chosen_ = COLLAPSE_FALLBACK
+            self.estimator_ = self._fit_one(self._create(COLLAPSE_FALLBACK), Xa, y_user, None)
         self.summary_ = self._summary(int((ya != UNLABELED).sum()))
         self._record_shares(Xa, ya)
         return self
@@ -400,6 +423,20 @@ class Auto(EmbeddingClassifier):
                 "faster candidates."
             )
 
+    @staticmethod
+    def _collapsed(model: Any) -> bool:
+        shares = getattr(model, "class_shares_", None)
+        if shares is None:
+            return False
+        return (
+            collapse_message(
+                shares,
+                np.arange(len(shares)),
+                labelled_shares=getattr(model, "labelled_shares_", None),
+            )
+            is not None
+        )
+
     def _summary(self, n_labelled: int) -> str:
         if not self.scores_:
             return f"auto chose {self.chosen_!r} ({self.reason_}; {n_labelled} labels)"
@@ -456,7 +493,9 @@ class Auto(EmbeddingClassifier):
             se = float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
             self.standard_errors_[name] = se
         for name, _ in named:
-            margin = max(float(self.se_factor) * self.standard_errors_[name], float(self.tie_tol))
+            prior = name in TEXT_CANDIDATES
+            factor = max(float(self.se_factor), float(self.prior_se) if prior else 0.0)
+            margin = max(factor * self.standard_errors_[name], float(self.tie_tol))
             if self.scores_[name] >= self.scores_[best] - margin - 1e-12:
                 return name
         return best  # pragma: no cover - the best is always within its own margin

@@ -6,24 +6,38 @@ strategy, encoder or workspace). The loop over a store lives in :mod:`fewlabels.
 
 from fewlabels.store.label_store import (
     LABEL_SOURCES,
+    MAX_ANNOTATOR,
+    REVIEW_ACTIONS,
     CorruptStoreError,
+    ExclusionRecord,
+    ForgetRecord,
     ItemRecord,
+    ItemVotes,
     LabelEvent,
     LabelStore,
     Round,
     RoundProgress,
+    Tombstone,
     UndoConflictError,
+    check_annotator,
     is_locked_error,
 )
 
 __all__ = [
     "LABEL_SOURCES",
+    "MAX_ANNOTATOR",
+    "REVIEW_ACTIONS",
     "CorruptStoreError",
+    "ExclusionRecord",
+    "ForgetRecord",
     "ItemRecord",
+    "ItemVotes",
     "LabelEvent",
     "LabelStore",
     "Round",
     "RoundProgress",
+    "Tombstone",
     "UndoConflictError",
+    "check_annotator",
     "is_locked_error",
 ]

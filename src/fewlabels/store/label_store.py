@@ -12,7 +12,9 @@ SQL statement; splitting it would scatter that schema over several files.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -104,6 +106,52 @@ WHERE l.label IS NOT NULL;
 
 _TABLES = ("meta", "items", "labels", "rounds", "round_items", "skips", "leases")
 
+#: One row per forgotten item: a salted hash of its id (never the id or its content), who
+#: forgot it, when, and the forget event it belongs to. Created with the schema and, for an
+#: older file, when it is opened.
+_TOMBSTONES = """
+CREATE TABLE IF NOT EXISTS tombstones (
+    id_hash TEXT PRIMARY KEY,
+    who TEXT NOT NULL,
+    time TEXT NOT NULL,
+    event TEXT NOT NULL
+);
+"""
+
+#: Meta keys of forgetting: the salt of the tombstones' id hashes and the journal of a forget
+#: whose later steps (outside the store) are not finished yet.
+_META_SALT = "tombstone_salt"
+_META_PENDING = "pending_forget"
+_MAX_WHO = 200
+
+
+#: Exclusions ("none of these"): one row per decision, the current state of an item is its
+#: latest row (``excluded`` 1: out of the pool; 0: brought back). ``review_labels`` marks the
+#: label rows that are review decisions (keep or change) rather than independent votes; it
+#: holds no item id. Created with the schema and, for an older file, when it is opened. No
+#: foreign keys: forgetting an item deletes its rows here too.
+_EXCLUSIONS = """
+CREATE TABLE IF NOT EXISTS exclusions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id TEXT NOT NULL,
+    excluded INTEGER NOT NULL CHECK (excluded IN (0, 1)),
+    who TEXT NOT NULL,
+    reason TEXT,
+    time TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exclusions_by_item ON exclusions(item_id, seq);
+CREATE TABLE IF NOT EXISTS review_labels (
+    label_seq INTEGER PRIMARY KEY,
+    action TEXT NOT NULL CHECK (action IN ('keep', 'change'))
+);
+"""
+
+#: The longest annotator name (``who``) accepted from a page or the command line.
+MAX_ANNOTATOR = 64
+
+#: The review actions: keep the current label, change it, or exclude the item.
+REVIEW_ACTIONS = ("keep", "change", "exclude")
+
 
 class CorruptStoreError(StateError):
     """``labels.db`` is not a readable fewlabels label store; it was left untouched."""
@@ -157,6 +205,7 @@ class Round:
     confidences: tuple[float | None, ...] = ()
     closed: str | None = None
     left_ids: tuple[str, ...] = ()
+    second_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,6 +217,126 @@ class RoundProgress:
     total: int
     skipped: int
     closed: bool = False
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """What the history keeps of a forgotten item: no id, no content.
+
+    ``id_hash`` is a keyed BLAKE2b hash of the id (the key, a random salt, lives in the store's
+    meta table), so the workspace can keep the item out of the pool when the data source still
+    holds it, but the table alone names no item.
+    """
+
+    id_hash: str
+    who: str
+    time: str
+    event: str
+
+
+@dataclass(frozen=True)
+class ForgetRecord:
+    """What one :meth:`LabelStore.forget` removed.
+
+    Attributes
+    ----------
+    event : str
+        The forget event's id (shared by its tombstones).
+    who, time : str
+    n_items : int
+        Items removed (one tombstone each).
+    n_rows : dict of str to int
+        Rows deleted per table (``labels``: history rows, ``round_items``...).
+    pool_fingerprint : str
+        :meth:`LabelStore.pool_fingerprint` after the deletion.
+    checkpointed : bool
+        Whether the WAL was checkpointed and truncated afterwards, so that no copy of the
+        deleted pages is left in ``labels.db-wal`` (False while another connection reads).
+    """
+
+    event: str
+    who: str
+    time: str
+    n_items: int
+    n_rows: dict[str, int]
+    pool_fingerprint: str
+    checkpointed: bool
+
+
+@dataclass(frozen=True)
+class ExclusionRecord:
+    """One exclusion decision: ``excluded`` True takes the item out of the pool ("none of
+    these"), False brings it back; the item's current state is its latest record."""
+
+    seq: int
+    item_id: str
+    excluded: bool
+    who: str
+    reason: str | None
+    time: str
+
+
+@dataclass(frozen=True)
+class ItemVotes:
+    """The independent human labels of one item, per annotator (review decisions aside).
+
+    Attributes
+    ----------
+    item_id : str
+    votes : dict of str to str
+        Each annotator's latest label of the item (an undone label no longer counts).
+    current_seq : int or None
+        The ``seq`` of the item's current label row (None when unlabelled).
+    current_is_review : bool
+        Whether that row is a review decision (keep or change), which settles a conflict.
+    """
+
+    item_id: str
+    votes: dict[str, str]
+    current_seq: int | None
+    current_is_review: bool
+
+    @property
+    def conflicting(self) -> bool:
+        """Two or more annotators gave different labels."""
+        return len(set(self.votes.values())) > 1
+
+
+def check_annotator(name: Any) -> str:
+    """Check an annotator name (the ``who`` recorded with each label) and return it stripped.
+
+    Raises
+    ------
+    FewlabelsError
+        When it is not a string, is empty, is longer than :data:`MAX_ANNOTATOR` characters or
+        holds control characters.
+    """
+    if not isinstance(name, str):
+        raise FewlabelsError(
+            f"Expected an annotator name (a string), but got {type(name).__name__} {name!r}."
+        )
+    value = name.strip()
+    if not value:
+        raise FewlabelsError(
+            "Expected an annotator name, but it is empty. Pass your name, e.g. --annotator ana."
+        )
+    if len(value) > MAX_ANNOTATOR:
+        raise FewlabelsError(
+            f"Expected an annotator name of at most {MAX_ANNOTATOR} characters, but got "
+            f"{len(value)} ({value[:20]!r}...). Use a shorter name."
+        )
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise FewlabelsError(
+            f"Expected an annotator name without control characters, but got {value!r}."
+        )
+    return value
+
+
+def _gone(item_id: str) -> str:
+    return (
+        f"Expected a registered item to review, but {item_id!r} is not in the store any more "
+        "(forgotten meanwhile). Nothing was written."
+    )
 
 
 def _now() -> str:
@@ -184,6 +353,28 @@ def _check_timeout(seconds: Any) -> float:
             f"Expected a busy timeout in seconds between 0 and 3600, but got {seconds!r}."
         )
     return float(seconds)
+
+
+def _check_who(who: Any) -> str:
+    """Check who asks for a forget: a non-empty name of at most 200 characters."""
+    if not isinstance(who, str) or not who.strip() or len(who) > _MAX_WHO:
+        shown = who if not isinstance(who, str) else f"{who[:40]!r} ({len(who)} characters)"
+        raise FewlabelsError(
+            f"Expected who forgets as a name of 1 to {_MAX_WHO} characters, but got {shown}. "
+            "Pass e.g. who='alice'."
+        )
+    return who.strip()
+
+
+def scrub_ids(value: Any, gone: set[str]) -> Any:
+    """``value`` (parsed JSON) without the strings in ``gone``: dropped from lists, None else."""
+    if isinstance(value, list):
+        return [scrub_ids(v, gone) for v in value if not (isinstance(v, str) and v in gone)]
+    if isinstance(value, dict):
+        return {k: scrub_ids(v, gone) for k, v in value.items()}
+    if isinstance(value, str) and value in gone:
+        return None
+    return value
 
 
 def is_locked_error(exc: BaseException) -> bool:
@@ -302,6 +493,10 @@ class LabelStore:
                         "INSERT OR IGNORE INTO meta VALUES ('version', ?)", (_SCHEMA_VERSION,)
                     )
                     con.execute("INSERT OR IGNORE INTO meta VALUES ('created', ?)", (_now(),))
+        with self._connect() as con:
+            self._ensure_tombstones(con)
+        with self._connect() as con:
+            self._ensure_exclusions(con)
         stored = self._meta("classes")
         if classes is not None:
             names = [str(c) for c in classes]
@@ -353,6 +548,30 @@ class LabelStore:
         )
         if missing:
             con.executescript("BEGIN IMMEDIATE;" + missing + "COMMIT;")
+
+    @staticmethod
+    def _ensure_exclusions(con: sqlite3.Connection) -> None:
+        """Add the ``exclusions`` and ``review_labels`` tables and the ``second`` column of
+        ``round_items`` (an item sent to a second annotator) to a file made before they existed
+        (idempotent; writes only when something is missing)."""
+        found = {
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE name IN ('exclusions', 'review_labels')"
+            )
+        }
+
+        def has_second() -> bool:
+            return "second" in {r[1] for r in con.execute("PRAGMA table_info(round_items)")}
+
+        if {"exclusions", "review_labels"} <= found and has_second():
+            return
+        with LabelStore._write(con):  # checked again under the lock: two openers, one change
+            for statement in _EXCLUSIONS.split(";"):
+                if statement.strip():
+                    con.execute(statement)
+            if not has_second():
+                con.execute("ALTER TABLE round_items ADD COLUMN second INTEGER NOT NULL DEFAULT 0")
 
     @staticmethod
     @contextmanager
@@ -441,6 +660,206 @@ class LabelStore:
         """How many items are registered."""
         with self._connect() as con:
             return int(con.execute("SELECT COUNT(*) FROM items").fetchone()[0])
+
+    # -- forgetting --------------------------------------------------------------------------
+    @staticmethod
+    def _ensure_tombstones(con: sqlite3.Connection) -> None:
+        """Add the ``tombstones`` table to a file made before it existed (idempotent)."""
+        row = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='tombstones'"
+        ).fetchone()
+        if row is None:
+            con.executescript("BEGIN IMMEDIATE;" + _TOMBSTONES + "COMMIT;")
+
+    @staticmethod
+    def _salt(con: sqlite3.Connection, *, create: bool) -> bytes | None:
+        """The key of the tombstones' id hashes (made on the first forget, inside its write)."""
+        row = con.execute("SELECT value FROM meta WHERE key=?", (_META_SALT,)).fetchone()
+        if row is not None:
+            return bytes.fromhex(str(row[0]))
+        if not create:
+            return None
+        salt = secrets.token_hex(16)
+        con.execute("INSERT INTO meta VALUES (?, ?)", (_META_SALT, salt))
+        return bytes.fromhex(salt)
+
+    @staticmethod
+    def _id_hash(salt: bytes, item_id: str) -> str:
+        return hashlib.blake2b(item_id.encode("utf-8"), key=salt, digest_size=16).hexdigest()
+
+    def forget(
+        self, ids: Sequence[str], *, who: str, pending: Mapping[str, Any] | None = None
+    ) -> ForgetRecord:
+        """Remove items and every row about them, leaving one tombstone each (one transaction).
+
+        Deleted: the items' rows of ``items`` and of every table with an ``item_id`` column
+        (``labels``, ``round_items``, ``skips``, ``leases`` and any added later, such as
+        exclusions), and the ids in the JSON of ``closed_rounds`` and of the rounds' metrics.
+        Each item gets a :class:`Tombstone` (a salted hash of its id, ``who``, when, the event).
+        The write runs with ``PRAGMA secure_delete`` (SQLite overwrites the deleted content
+        with zeros) and is followed by a WAL checkpoint, so the ids and labels are no longer in
+        the file's bytes (after "Label-Agnostic Forgetting": the items leave without a trace).
+
+        Parameters
+        ----------
+        ids : sequence of str
+            Registered item ids (repeats are ignored).
+        who : str
+            Who asked for it (1 to 200 characters).
+        pending : mapping, optional
+            A JSON journal written in the same transaction under the meta key
+            ``pending_forget`` (with the event id added): the steps the caller still has to do
+            outside the store (the workspace's embedding cache); read it back with
+            :meth:`pending_forget`, clear it with :meth:`clear_pending_forget`.
+
+        Returns
+        -------
+        ForgetRecord
+
+        Raises
+        ------
+        MissingKeyError
+            When some ids are not registered: up to 10 of them are listed and nothing is
+            written.
+        """
+        if isinstance(ids, str | bytes):
+            raise FewlabelsError(
+                f"Expected a list of item ids to forget, but got the single string {ids!r}. "
+                f"Pass [{ids!r}]."
+            )
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        if not wanted:
+            raise FewlabelsError("Expected at least one item id to forget, but got none.")
+        who = _check_who(who)
+        event = secrets.token_hex(8)
+        now = _now()
+        n_rows: dict[str, int] = {}
+        with self._connect() as con:
+            con.execute("PRAGMA secure_delete=ON")
+            con.execute("PRAGMA temp_store=MEMORY")  # the id list never touches a temp file
+            with self._write(con):
+                con.execute("PRAGMA defer_foreign_keys=ON")
+                con.execute("CREATE TEMP TABLE forget_ids (id TEXT PRIMARY KEY)")
+                con.executemany("INSERT INTO forget_ids VALUES (?)", [(i,) for i in wanted])
+                unknown = [
+                    r[0]
+                    for r in con.execute(
+                        "SELECT id FROM forget_ids WHERE id NOT IN (SELECT id FROM items)"
+                    )
+                ]
+                if unknown:
+                    raise MissingKeyError(
+                        f"Expected ids of items registered in {self.path}, but "
+                        f"{len(unknown)} of the {len(wanted)} id(s) to forget are not: "
+                        f"{unknown[:10]}{' ...' if len(unknown) > 10 else ''}. Nothing was "
+                        "forgotten; check the ids (`fewlabels export` lists them) and run again."
+                    )
+                self._delete_item_rows(con, set(wanted), n_rows)
+                salt = self._salt(con, create=True)
+                assert salt is not None
+                con.executemany(
+                    "INSERT OR REPLACE INTO tombstones VALUES (?, ?, ?, ?)",
+                    [(self._id_hash(salt, i), who, now, event) for i in wanted],
+                )
+                if pending is not None:
+                    con.execute(
+                        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                        (_META_PENDING, json.dumps({**dict(pending), "event": event})),
+                    )
+                con.execute("DROP TABLE forget_ids")
+        return ForgetRecord(
+            event=event,
+            who=who,
+            time=now,
+            n_items=len(wanted),
+            n_rows=n_rows,
+            pool_fingerprint=self.pool_fingerprint(),
+            checkpointed=self.checkpoint(),
+        )
+
+    @staticmethod
+    def _delete_item_rows(con: sqlite3.Connection, gone: set[str], n_rows: dict[str, int]) -> None:
+        """Delete the ``forget_ids`` items' rows everywhere (assumes the write is open)."""
+        tables = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT name FROM main.sqlite_master WHERE type='table' "
+                "AND name NOT IN ('items', 'tombstones') AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        for table in tables:
+            columns = {r[1] for r in con.execute(f'PRAGMA main.table_info("{table}")')}
+            if "item_id" in columns:
+                cur = con.execute(
+                    f'DELETE FROM main."{table}" WHERE item_id IN (SELECT id FROM forget_ids)'
+                )
+                n_rows[table] = int(cur.rowcount)
+        for round_id, left in con.execute(
+            "SELECT round_id, left_ids FROM closed_rounds"
+        ).fetchall():
+            kept = scrub_ids(json.loads(left), gone)
+            if kept != json.loads(left):
+                con.execute(
+                    "UPDATE closed_rounds SET left_ids=? WHERE round_id=?",
+                    (json.dumps(kept), round_id),
+                )
+        for round_id, metrics in con.execute("SELECT id, metrics FROM rounds").fetchall():
+            kept = scrub_ids(json.loads(metrics), gone)
+            if kept != json.loads(metrics):
+                con.execute("UPDATE rounds SET metrics=? WHERE id=?", (json.dumps(kept), round_id))
+        cur = con.execute("DELETE FROM items WHERE id IN (SELECT id FROM forget_ids)")
+        n_rows["items"] = int(cur.rowcount)
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into ``labels.db`` and truncate it; False when a reader kept it busy."""
+        with self._connect() as con:
+            busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return int(busy) == 0
+
+    def tombstones(self) -> list[Tombstone]:
+        """Every forgotten item's tombstone, oldest first."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT id_hash, who, time, event FROM tombstones ORDER BY time, id_hash"
+            ).fetchall()
+        return [Tombstone(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def forgotten(self, ids: Sequence[str]) -> list[str]:
+        """Those of ``ids`` that were forgotten (their salted hash has a tombstone), in order."""
+        with self._connect() as con:
+            salt = self._salt(con, create=False)
+            if salt is None:
+                return []
+            hashes = {str(r[0]) for r in con.execute("SELECT id_hash FROM tombstones")}
+        return [str(i) for i in ids if self._id_hash(salt, str(i)) in hashes]
+
+    def pending_forget(self) -> dict[str, Any] | None:
+        """The journal of a forget whose steps outside the store are not done, or None."""
+        stored = self._meta(_META_PENDING)
+        return None if stored is None else dict(json.loads(stored))
+
+    def clear_pending_forget(self, event: str) -> None:
+        """Remove the journal of forget ``event`` (a journal of another event is kept), its
+        bytes overwritten (``secure_delete``) and the WAL checkpointed."""
+        with self._connect() as con:
+            con.execute("PRAGMA secure_delete=ON")
+            with self._write(con):
+                row = con.execute("SELECT value FROM meta WHERE key=?", (_META_PENDING,)).fetchone()
+                if row is not None and json.loads(row[0]).get("event") == event:
+                    con.execute("DELETE FROM meta WHERE key=?", (_META_PENDING,))
+        self.checkpoint()
+
+    def pool_fingerprint(self) -> str:
+        """A digest of the current items (sorted ids and content hashes), 32 hex digits.
+
+        It changes when an item is forgotten, added or its content changes: a model that
+        records it can tell whether it was trained on the pool as it is now.
+        """
+        digest = hashlib.blake2b(b"fewlabels-pool\0", digest_size=16)
+        with self._connect() as con:
+            for item_id, content in con.execute("SELECT id, hash FROM items ORDER BY id"):
+                digest.update(json.dumps([item_id, content]).encode("utf-8") + b"\n")
+        return digest.hexdigest()
 
     # -- labels ------------------------------------------------------------------------------
     def _check_label(self, con: sqlite3.Connection, item_id: str, label: str, source: str) -> None:
@@ -581,16 +1000,282 @@ class LabelStore:
             ).fetchall()
         return {r[1]: LabelEvent(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows}
 
-    def current_labels(self, *, sources: Sequence[str] = ("human", "imported")) -> dict[str, str]:
-        """``{item_id: class name}`` of the current labels whose source is in ``sources``."""
-        return {k: str(e.label) for k, e in self.current().items() if e.source in sources}
+    def current_labels(
+        self, *, sources: Sequence[str] = ("human", "imported"), with_excluded: bool = True
+    ) -> dict[str, str]:
+        """``{item_id: class name}`` of the current labels whose source is in ``sources``
+        (without the items excluded now when ``with_excluded`` is False)."""
+        out = {k: str(e.label) for k, e in self.current().items() if e.source in sources}
+        if not with_excluded:
+            for item_id in self.excluded():
+                out.pop(item_id, None)
+        return out
 
     def label_counts(self) -> dict[str, int]:
-        """Current human/imported labels per class (every class listed, zero included)."""
+        """Current human/imported labels per class (every class listed, zero included), of the
+        items in the pool (excluded items do not count)."""
         counts = dict.fromkeys(self.classes or (), 0)
-        for label in self.current_labels().values():
+        for label in self.current_labels(with_excluded=False).values():
             counts[label] = counts.get(label, 0) + 1
         return counts
+
+    # -- exclusions, votes and reviews ------------------------------------------------------
+    @staticmethod
+    def _exclusion_state(con: sqlite3.Connection) -> dict[str, ExclusionRecord]:
+        """The latest exclusion record of every item that has one (excluded or brought back)."""
+        rows = con.execute(
+            "SELECT e.seq, e.item_id, e.excluded, e.who, e.reason, e.time FROM exclusions e "
+            "JOIN (SELECT item_id, MAX(seq) AS seq FROM exclusions GROUP BY item_id) m "
+            "ON e.seq = m.seq ORDER BY e.seq"
+        ).fetchall()
+        return {r[1]: ExclusionRecord(int(r[0]), r[1], bool(r[2]), r[3], r[4], r[5]) for r in rows}
+
+    def _excluded_ids(self, con: sqlite3.Connection) -> set[str]:
+        return {i for i, rec in self._exclusion_state(con).items() if rec.excluded}
+
+    def _unknown_ids(self, con: sqlite3.Connection, ids: Sequence[str]) -> list[str]:
+        known = {r[0] for r in con.execute("SELECT id FROM items")}
+        return [i for i in ids if i not in known]
+
+    def _set_excluded(
+        self,
+        ids: Sequence[str],
+        *,
+        excluded: bool,
+        who: str,
+        reason: str | None,
+        strict: bool,
+    ) -> list[ExclusionRecord]:
+        """Append one exclusion row per id whose state changes, in one transaction.
+
+        Unknown ids are an error (listed, nothing written); an id already in the asked state is
+        an error with ``strict``, else left as it is (no row).
+        """
+        by = check_annotator(who)
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        now = _now()
+        written: list[ExclusionRecord] = []
+        with self._connect() as con, self._write(con):
+            unknown = self._unknown_ids(con, wanted)
+            if unknown:
+                raise MissingKeyError(
+                    f"Expected ids of registered items, but {len(unknown)} are not: "
+                    f"{unknown[:10]}{' ...' if len(unknown) > 10 else ''} (unknown, or forgotten). "
+                    "Nothing was written; check the ids (`fewlabels export` lists them)."
+                )
+            state = self._exclusion_state(con)
+            for item_id in wanted:
+                cur = state.get(item_id)
+                if (cur is not None and cur.excluded) == excluded:
+                    if not strict:
+                        continue
+                    if excluded and cur is not None:
+                        raise StateError(
+                            f"Expected an item of the pool to exclude, but {item_id!r} was "
+                            f"already excluded by {cur.who} at {cur.time} ({cur.reason}). "
+                            "Nothing was written; bring it back first with `fewlabels include`."
+                        )
+                    raise StateError(
+                        f"Expected an excluded item to bring back, but {item_id!r} is in the "
+                        "pool (not excluded). Nothing was written."
+                    )
+                cur_row = con.execute(
+                    "INSERT INTO exclusions (item_id, excluded, who, reason, time) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (item_id, int(excluded), by, reason if excluded else None, now),
+                )
+                written.append(
+                    ExclusionRecord(
+                        int(cur_row.lastrowid or 0),
+                        item_id,
+                        excluded,
+                        by,
+                        reason if excluded else None,
+                        now,
+                    )
+                )
+            if excluded and written:
+                con.execute(
+                    "DELETE FROM leases WHERE item_id IN ({})".format(",".join("?" * len(written))),
+                    [r.item_id for r in written],
+                )
+        return written
+
+    def exclude(self, item_id: str, *, who: str, reason: str = "none of these") -> ExclusionRecord:
+        """Take an item out of the pool ("none of these"): it leaves learning and suggestions,
+        counts as done in its round, and stays in the store (:meth:`include` brings it back).
+
+        Raises
+        ------
+        MissingKeyError
+            When the item is not registered (or was forgotten).
+        StateError
+            When it is excluded already (the message says by whom and when).
+        """
+        return self._set_excluded(
+            [item_id], excluded=True, who=who, reason=str(reason), strict=True
+        )[0]
+
+    def include(self, item_id: str, *, who: str) -> ExclusionRecord:
+        """Bring an excluded item back into the pool (its labels, if any, count again).
+
+        Raises
+        ------
+        MissingKeyError
+            When the item is not registered (or was forgotten).
+        StateError
+            When it is not excluded.
+        """
+        return self._set_excluded([item_id], excluded=False, who=who, reason=None, strict=True)[0]
+
+    def exclude_many(
+        self, ids: Sequence[str], *, who: str, reason: str = "none of these"
+    ) -> list[ExclusionRecord]:
+        """Exclude many items in one transaction; those excluded already are left as they are.
+
+        Returns the records written (one per newly excluded item). Unknown ids: an error
+        listing them, nothing written.
+        """
+        return self._set_excluded(ids, excluded=True, who=who, reason=str(reason), strict=False)
+
+    def include_many(self, ids: Sequence[str], *, who: str) -> list[ExclusionRecord]:
+        """Bring many items back in one transaction; those not excluded are left as they are."""
+        return self._set_excluded(ids, excluded=False, who=who, reason=None, strict=False)
+
+    def excluded(self) -> dict[str, ExclusionRecord]:
+        """``{item_id: record}`` of the items excluded now (their latest record excludes them)."""
+        with self._connect() as con:
+            return {i: r for i, r in self._exclusion_state(con).items() if r.excluded}
+
+    def exclusion_history(self, item_id: str | None = None) -> list[ExclusionRecord]:
+        """Every exclusion decision (oldest first), of one item or of all."""
+        q = "SELECT seq, item_id, excluded, who, reason, time FROM exclusions"
+        args: tuple[Any, ...] = ()
+        if item_id is not None:
+            q += " WHERE item_id=?"
+            args = (str(item_id),)
+        with self._connect() as con:
+            rows = con.execute(q + " ORDER BY seq", args).fetchall()
+        return [ExclusionRecord(int(r[0]), r[1], bool(r[2]), r[3], r[4], r[5]) for r in rows]
+
+    @staticmethod
+    def _votes(
+        con: sqlite3.Connection, item_ids: Sequence[str] | None = None
+    ) -> dict[str, ItemVotes]:
+        """Per item, each annotator's latest independent human label (see :meth:`votes`)."""
+        q = (
+            "SELECT l.seq, l.item_id, l.label, l.who, l.source, l.undoes, "
+            "r.label_seq IS NOT NULL FROM labels l "
+            "LEFT JOIN review_labels r ON r.label_seq = l.seq"
+        )
+        args: list[Any] = []
+        if item_ids is not None:
+            wanted = [str(i) for i in item_ids]
+            if not wanted:
+                return {}
+            q += " WHERE l.item_id IN ({})".format(",".join("?" * len(wanted)))
+            args = wanted
+        per: dict[str, dict[str, list[tuple[int, str]]]] = {}
+        owner: dict[int, tuple[str, str]] = {}
+        last: dict[str, tuple[int, str | None, bool]] = {}
+        for seq, item, label, who, source, undoes, is_review in con.execute(
+            q + " ORDER BY l.seq", args
+        ):
+            last[item] = (int(seq), label, bool(is_review))
+            if undoes is not None:
+                gone = owner.pop(int(undoes), None)
+                if gone is not None:
+                    lst = per[gone[0]][gone[1]]
+                    per[gone[0]][gone[1]] = [v for v in lst if v[0] != int(undoes)]
+            elif source == "human" and not is_review and label is not None:
+                per.setdefault(item, {}).setdefault(who, []).append((int(seq), label))
+                owner[int(seq)] = (item, who)
+        out: dict[str, ItemVotes] = {}
+        for item, (seq, label, is_review) in last.items():
+            votes = {w: lst[-1][1] for w, lst in per.get(item, {}).items() if lst}
+            out[item] = ItemVotes(item, votes, None if label is None else seq, is_review)
+        return out
+
+    def votes(self, item_ids: Sequence[str] | None = None) -> dict[str, ItemVotes]:
+        """The independent human labels of each labelled item, per annotator (``who``).
+
+        An annotator's vote is their latest human label of the item; an undone label no longer
+        counts, and review decisions (:meth:`review`) are not votes. Items with conflicting
+        votes whose current label is not a review decision wait for review.
+        """
+        with self._connect() as con:
+            return self._votes(con, item_ids)
+
+    def review(
+        self, item_id: str, action: str, *, who: str, label: str | None = None
+    ) -> LabelEvent | ExclusionRecord:
+        """Record a review decision on an item, with who and when, in one transaction.
+
+        Parameters
+        ----------
+        item_id : str
+        action : {"keep", "change", "exclude"}
+            ``keep`` appends a human label equal to the current one (the decision is in the
+            history), ``change`` appends ``label``, ``exclude`` excludes the item. Two reviews
+            of one item both stay in the history; the later one is the current label.
+        who : str
+            The reviewer (checked with :func:`check_annotator`).
+        label : str, optional
+            The new label, for ``change`` only.
+
+        Raises
+        ------
+        MissingKeyError
+            When the item is not registered (forgotten meanwhile): nothing is written.
+        StateError
+            When the item was excluded meanwhile, or ``keep`` finds no current label.
+        """
+        if action not in REVIEW_ACTIONS:
+            raise FewlabelsError(
+                f"Expected a review action in {REVIEW_ACTIONS}, but got {action!r}."
+            )
+        if (label is None) != (action != "change"):
+            raise FewlabelsError(
+                f"Expected a label with the review action 'change' only, but got action "
+                f"{action!r} and label {label!r}."
+            )
+        by = check_annotator(who)
+        item_id = str(item_id)
+        if action == "exclude":
+            with self._connect() as con:
+                if self._unknown_ids(con, [item_id]):
+                    raise MissingKeyError(_gone(item_id))
+            return self.exclude(item_id, who=by, reason="review")
+        now = _now()
+        with self._connect() as con, self._write(con):
+            if self._unknown_ids(con, [item_id]):
+                raise MissingKeyError(_gone(item_id))
+            state = self._exclusion_state(con).get(item_id)
+            if state is not None and state.excluded:
+                raise StateError(
+                    f"Expected an item of the pool to review, but {item_id!r} was excluded by "
+                    f"{state.who} at {state.time} ({state.reason}) meanwhile. Nothing was "
+                    "written; bring it back with `fewlabels include` to review it."
+                )
+            if action == "keep":
+                row = con.execute(
+                    "SELECT label FROM current_labels WHERE item_id=?", (item_id,)
+                ).fetchone()
+                if row is None:
+                    raise StateError(
+                        f"Expected a current label of {item_id!r} to keep, but it has none now "
+                        "(undone meanwhile). Nothing was written; choose a label instead."
+                    )
+                label = str(row[0])
+            assert label is not None
+            self._check_label(con, item_id, str(label), "human")
+            cur = con.execute(
+                "INSERT INTO labels (item_id, label, who, source, time) VALUES (?, ?, ?, ?, ?)",
+                (item_id, str(label), by, "human", now),
+            )
+            seq = int(cur.lastrowid or 0)
+            con.execute("INSERT INTO review_labels VALUES (?, ?)", (seq, action))
+        return LabelEvent(seq, item_id, str(label), by, "human", now)
 
     # -- rounds ------------------------------------------------------------------------------
     def add_round(
@@ -601,8 +1286,12 @@ class LabelStore:
         metrics: Mapping[str, Any] | None = None,
         guesses: Sequence[str | None] | None = None,
         confidences: Sequence[float | None] | None = None,
+        second_opinion: Sequence[str] = (),
     ) -> int:
         """Record a round: the strategy, the selected ids in order, the model's metrics and guesses.
+
+        ``second_opinion`` lists selected ids sent to a second annotator: such an item is done
+        once two annotators labelled it, and is never offered to the one who labelled it.
 
         Returns
         -------
@@ -629,10 +1318,19 @@ class LabelStore:
                 (strategy, _now(), json.dumps(dict(metrics or {}), default=float)),
             )
             rid = int(cur.lastrowid or 0)
+            second = {str(i) for i in second_opinion}
             con.executemany(
-                "INSERT INTO round_items VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO round_items (round_id, rank, item_id, guess, confidence, second) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (rid, k, i, None if gg is None else str(gg), None if cc is None else float(cc))
+                    (
+                        rid,
+                        k,
+                        i,
+                        None if gg is None else str(gg),
+                        None if cc is None else float(cc),
+                        int(i in second),
+                    )
                     for k, (i, gg, cc) in enumerate(zip(ids, g, c, strict=True))
                 ],
             )
@@ -640,7 +1338,8 @@ class LabelStore:
 
     def _round(self, con: sqlite3.Connection, row: Any) -> Round:
         items = con.execute(
-            "SELECT item_id, guess, confidence FROM round_items WHERE round_id=? ORDER BY rank",
+            "SELECT item_id, guess, confidence, second FROM round_items WHERE round_id=? "
+            "ORDER BY rank",
             (row[0],),
         ).fetchall()
         closed = con.execute(
@@ -656,6 +1355,7 @@ class LabelStore:
             item_ids=tuple(r[0] for r in items),
             guesses=tuple(r[1] for r in items),
             confidences=tuple(r[2] for r in items),
+            second_ids=tuple(r[0] for r in items if r[3]),
         )
 
     def rounds(self) -> list[Round]:
@@ -683,17 +1383,25 @@ class LabelStore:
             )
             con.execute("DELETE FROM leases WHERE item_id=?", (str(item_id),))
 
-    def _pending(self, con: sqlite3.Connection, round_id: int) -> tuple[list[str], int, int]:
-        """Unlabelled ids of a round in queue order (skipped last), done and total."""
-        ids = [
-            r[0]
-            for r in con.execute(
-                "SELECT item_id FROM round_items WHERE round_id=? ORDER BY rank", (round_id,)
-            )
-        ]
+    def _pending(
+        self, con: sqlite3.Connection, round_id: int, annotator: str | None = None
+    ) -> tuple[list[str], int, int]:
+        """Unlabelled ids of a round in queue order (skipped last), done and total.
+
+        An excluded item is done; a second-opinion item is done once two annotators labelled
+        it. With ``annotator``, the second-opinion items they labelled are not listed.
+        """
+        rows = con.execute(
+            "SELECT item_id, second FROM round_items WHERE round_id=? ORDER BY rank", (round_id,)
+        ).fetchall()
+        ids = [r[0] for r in rows]
+        second = [r[0] for r in rows if r[1]]
+        voters = {i: v.votes for i, v in self._votes(con, second).items()} if second else {}
         labelled = {
             r[0] for r in con.execute("SELECT item_id FROM current_labels WHERE source != 'pseudo'")
         }
+        excluded = self._excluded_ids(con)
+        labelled = {i for i in labelled if i not in voters or len(voters[i]) >= 2} | excluded
         last_skip = {
             r[0]: int(r[1])
             for r in con.execute(
@@ -701,9 +1409,12 @@ class LabelStore:
             )
         }
         todo = [i for i in ids if i not in labelled]
+        done = len(ids) - len(todo)
+        if annotator is not None:
+            todo = [i for i in todo if annotator not in voters.get(i, {})]
         fresh = [i for i in todo if i not in last_skip]
         skipped = sorted((i for i in todo if i in last_skip), key=lambda i: last_skip[i])
-        return fresh + skipped, len(ids) - len(todo), len(ids)
+        return fresh + skipped, done, len(ids)
 
     def progress(self, round_id: int | None = None) -> RoundProgress | None:
         """Labelled, total and skipped counts of a round (the latest by default)."""
@@ -770,12 +1481,18 @@ class LabelStore:
         return pending
 
     def next_item(
-        self, round_id: int | None = None, *, client: str | None = None, lease_s: float = 60.0
+        self,
+        round_id: int | None = None,
+        *,
+        client: str | None = None,
+        lease_s: float = 60.0,
+        annotator: str | None = None,
     ) -> str | None:
         """The next unlabelled item of a round (the latest by default), or None when it is done.
 
         With ``client``, the item is leased to that client for ``lease_s`` seconds so that two
-        pages labelling the same round at once are shown different items.
+        pages labelling the same round at once are shown different items. With ``annotator``,
+        a second-opinion item is never offered to the annotator who labelled it already.
         """
         with self._connect() as con, self._write(con):
             if round_id is None:
@@ -783,7 +1500,7 @@ class LabelStore:
                 if row[0] is None:
                     return None
                 round_id = int(row[0])
-            pending, _, _ = self._pending(con, round_id)
+            pending, _, _ = self._pending(con, round_id, annotator)
             if not pending or self._is_closed(con, round_id):
                 return None
             if client is None:

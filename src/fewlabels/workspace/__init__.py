@@ -8,6 +8,7 @@ nothing of them.
 
 from fewlabels.workspace.config import CONFIG_NAME, DataSourceConfig, WorkspaceConfig
 from fewlabels.workspace.export import ImportReport, export_labels, import_labels
+from fewlabels.workspace.forget import ForgetReport
 from fewlabels.workspace.source import SourceChangedError, SourceCheck, load_pool
 from fewlabels.workspace.suggest import RoundPlan, cv_accuracy, plan_round
 from fewlabels.workspace.typos import LikelyTypo, likely_typos
@@ -17,6 +18,7 @@ __all__ = [
     "CONFIG_NAME",
     "STORE_NAME",
     "DataSourceConfig",
+    "ForgetReport",
     "ImportReport",
     "LikelyTypo",
     "RoundPlan",

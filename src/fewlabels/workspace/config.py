@@ -222,6 +222,35 @@ class DataSourceConfig:
 
 
 @dataclass(frozen=True)
+class LabellingConfig:
+    """The ``[labelling]`` table of ``fewlabels.toml``: how rounds are shared by annotators.
+
+    Parameters
+    ----------
+    double_label_share : float, default 0
+        The share (0 to 1) of each round's items sent to a second annotator: items labelled
+        once by someone are offered to a different annotator first, and the agreement of the
+        two shows in ``status`` (``fewlabels suggest --double SHARE`` for one round).
+    """
+
+    double_label_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        share = self.double_label_share
+        if (
+            isinstance(share, bool)
+            or not isinstance(share, int | float)
+            or not 0.0 <= float(share) <= 1.0
+        ):
+            raise FewlabelsError(
+                "Expected [labelling] double_label_share (or --double) to be a number from 0 "
+                f"to 1 (the share of a round sent to a second annotator), but got {share!r}. "
+                "Pass e.g. 0.2."
+            )
+        object.__setattr__(self, "double_label_share", float(share))
+
+
+@dataclass(frozen=True)
 class WorkspaceConfig:
     """``fewlabels.toml``: data source, classes, encoder, learner, seed and class descriptions.
 
@@ -238,6 +267,7 @@ class WorkspaceConfig:
     learner: str = "auto"
     seed: int = 0
     descriptions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    labelling: LabellingConfig = field(default_factory=LabellingConfig)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "classes", check_class_names(self.classes))
@@ -269,7 +299,14 @@ class WorkspaceConfig:
         descriptions = check_descriptions(
             raw.get("descriptions", {}), classes, where=f"[descriptions] of {CONFIG_NAME}"
         )
+        labelling = raw.get("labelling", {})
+        if not isinstance(labelling, dict):
+            raise InputTypeError(
+                f"Expected a [labelling] table in {CONFIG_NAME}, but got {labelling!r}."
+            )
+        _unknown_keys("[labelling]", labelling, [f.name for f in fields(LabellingConfig)])
         return cls(
+            labelling=LabellingConfig(**labelling),
             data=DataSourceConfig(**data),
             classes=classes,
             encoder=str(raw["encoder"]),
@@ -314,6 +351,9 @@ class WorkspaceConfig:
             for name, sentences in self.descriptions.items():
                 value = q(sentences[0]) if len(sentences) == 1 else _toml_list(sentences)
                 lines.append(f"{q(name)} = {value}")
+        if self.labelling != LabellingConfig():
+            lines += ["", "[labelling]"]
+            lines.append(f"double_label_share = {self.labelling.double_label_share!r}")
         return "\n".join(lines) + "\n"
 
     def save(self, path: str | Path) -> None:

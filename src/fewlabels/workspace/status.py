@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fewlabels.store.label_store import Round
+from fewlabels.workspace.agreement import Agreement
 from fewlabels.workspace.typos import LikelyTypo
 
 __all__ = ["PoolPrediction", "WorkspaceStatus"]
@@ -85,6 +86,9 @@ class WorkspaceStatus:
     prediction : PoolPrediction or None
         What the model would predict over the pool (zero-shot before labels, the learner
         once two classes have them); None when not computed (``with_accuracy=False``).
+    n_suspect : int or None
+        How many labels the audit flags as likely wrong (:meth:`Workspace.audit`); None
+        when not computed (``with_accuracy=False``, or fewer than 2 classes labelled).
     """
 
     n_items: int
@@ -95,6 +99,9 @@ class WorkspaceStatus:
     guesses_right: dict[int, tuple[int, int]]
     likely_typos: list[LikelyTypo] = field(default_factory=list)
     prediction: PoolPrediction | None = None
+    n_suspect: int | None = None  # labels the audit flags (fewlabels audit); None: not run
+    agreement: Agreement | None = None  # annotators on items labelled twice; None: no such item
+    n_excluded: int = 0  # items out of the pool ("none of these"), kept in the store
 
     @property
     def n_labelled(self) -> int:

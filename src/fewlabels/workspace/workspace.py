@@ -16,7 +16,7 @@ import json
 import pickle
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from fewlabels._validation import check_count
 from fewlabels.data.dataset import Dataset
 from fewlabels.data.source import detect_kind
 from fewlabels.errors import FewlabelsError, MissingFileError, StateError
-from fewlabels.store.label_store import LabelStore, Round
+from fewlabels.store.label_store import ExclusionRecord, LabelEvent, LabelStore, Round
 from fewlabels.typing import UNLABELED
 from fewlabels.workspace.config import (
     CONFIG_NAME,
@@ -35,6 +35,7 @@ from fewlabels.workspace.config import (
 )
 from fewlabels.workspace.creation import check_encoder_fits
 from fewlabels.workspace.export import ImportReport, export_labels, import_labels
+from fewlabels.workspace.forget import ForgetReport, finish_forget, forget_items
 from fewlabels.workspace.source import (
     SourceChangedError,
     SourceCheck,
@@ -44,6 +45,11 @@ from fewlabels.workspace.source import (
 )
 from fewlabels.workspace.status import PoolPrediction, WorkspaceStatus
 from fewlabels.workspace.typos import likely_typos
+
+if TYPE_CHECKING:
+    from fewlabels.audit import Audit
+    from fewlabels.workspace.agreement import Agreement
+    from fewlabels.workspace.review import ReviewItem
 
 STORE_NAME = "labels.db"
 
@@ -212,6 +218,9 @@ class Workspace:
                 "`fewlabels import` an export of this one."
             )
         ws = cls(folder, config, store)
+        pending = store.pending_forget()
+        if pending is not None:  # a forget killed half-way: finish it before anything else
+            finish_forget(folder, store, pending)
         check = ws.check_source()
         if check.new:
             ws._register(check.new)
@@ -233,7 +242,11 @@ class Workspace:
     def source_dataset(self) -> Dataset:
         """The data source as loaded now, without labels (cached for this object)."""
         if self._dataset is None:
-            self._dataset = load_pool(self.config.data, self.config.classes).unlabeled()
+            pool = load_pool(self.config.data, self.config.classes).unlabeled()
+            gone = set(self.store.forgotten([str(i) for i in pool.ids]))
+            if gone:  # forgotten items still in the source stay out of the pool
+                pool = pool.subset(np.flatnonzero([str(i) not in gone for i in pool.ids]))
+            self._dataset = pool
         return self._dataset
 
     def dataset(self) -> Dataset:
@@ -272,6 +285,20 @@ class Workspace:
         self.config = config
         return config
 
+    def set_encoder(self, name: str) -> WorkspaceConfig:
+        """Switch the workspace to the encoder ``name`` and rewrite ``fewlabels.toml``.
+
+        Used by ``fewlabels adapt -w`` to switch to ``"adapted:<folder>"``. The encoder is
+        built first, so a name that does not load is refused before anything is written.
+        """
+        from fewlabels.encode import get_encoder
+
+        encoder = get_encoder(name)
+        config = dataclasses.replace(self.config, encoder=name)
+        config.save(self.root / CONFIG_NAME)
+        self.config, self._encoder = config, encoder
+        return config
+
     def encoder(self) -> Any:
         """The workspace's encoder (built once for this object)."""
         from fewlabels.encode import get_encoder
@@ -292,12 +319,23 @@ class Workspace:
 
         return zero_shot_learner(self.encoder(), self.config.classes, self.config.descriptions)
 
-    def embeddings(self, *, progress: bool = False) -> Any:
-        """The pool's embeddings (``fewlabels.encode.Embeddings``), cached under ``cache/``."""
+    def embeddings(self, *, progress: bool = False, with_excluded: bool = False) -> Any:
+        """The pool's embeddings (``fewlabels.encode.Embeddings``), cached under ``cache/``.
+
+        Items excluded now (:meth:`exclude`) are left out of ``X`` and ``dataset`` unless
+        ``with_excluded``: learners, suggestions, status and the audit never see them. The
+        whole pool is embedded either way (an encoder fitted on data statistics sees every
+        item, so bringing an item back changes no other item's embedding).
+        """
         from fewlabels.encode import embed
 
         encoder = self.encoder()
-        return embed(self.dataset(), encoder, cache_dir=self.root / "cache", progress=progress)
+        emb = embed(self.dataset(), encoder, cache_dir=self.root / "cache", progress=progress)
+        excluded = self.store.excluded()
+        if with_excluded or not excluded:
+            return emb
+        keep = ~np.isin(np.asarray(emb.dataset.ids).astype(str), list(excluded))
+        return dataclasses.replace(emb, X=np.asarray(emb.X)[keep], dataset=emb.dataset.subset(keep))
 
     def predict_pool(self) -> PoolPrediction:
         """What the model would predict over the pool: zero-shot before labels, then the learner."""
@@ -338,7 +376,14 @@ class Workspace:
         return float(np.mean(pred == emb.dataset.labels))
 
     # -- rounds ------------------------------------------------------------------------------
-    def suggest(self, n: int = 20, *, strategy: str | None = None, progress: bool = False) -> Round:
+    def suggest(
+        self,
+        n: int = 20,
+        *,
+        strategy: str | None = None,
+        progress: bool = False,
+        double: float | None = None,
+    ) -> Round:
         """Embed the pool, fit the learner on the current labels and record a round of ``n`` items.
 
         Parameters
@@ -346,6 +391,11 @@ class Workspace:
         n : int, default 20
         strategy : str, optional
             An active-learning strategy name; by default typiclust at cold start, then badge.
+        double : float, optional
+            The share of the round sent to a second annotator (default: ``[labelling]
+            double_label_share`` of ``fewlabels.toml``, 0 unless set): that many items labelled
+            by exactly one annotator come first in the round, shown without a guess, and are
+            never offered to the annotator who labelled them.
 
         Returns
         -------
@@ -353,15 +403,27 @@ class Workspace:
             The new current round, with the model's guess and confidence per item and its metrics.
         """
         from fewlabels.encode.base import has_text_side
+        from fewlabels.workspace.agreement import pick_second_opinions
+        from fewlabels.workspace.config import LabellingConfig
         from fewlabels.workspace.suggest import close_previous_round, plan_round
 
         check_round_size(n)
+        share = (
+            self.config.labelling if double is None else LabellingConfig(double_label_share=double)
+        ).double_label_share
         emb = self.embeddings(progress=progress)
         ds = emb.dataset
+        votes = {i: v.votes for i, v in self.store.votes().items() if not v.current_is_review}
+        second = pick_second_opinions(
+            votes,
+            candidates=[str(i) for i in ds.ids],
+            k=round(share * n),
+            random_state=self.config.seed + len(self.store.rounds()),
+        )
         plan = plan_round(
             np.asarray(emb.X),
             ds.labels,
-            n=n,
+            n=n - len(second),
             n_classes=ds.n_classes,
             strategy=strategy,
             learner=self.config.learner,
@@ -369,8 +431,9 @@ class Workspace:
             cv_seed=self.config.seed,
             zero_shot=self.zero_shot() if has_text_side(self.encoder()) else None,
         )
-        ids = [str(ds.ids[p]) for p in plan.positions]
+        ids = second + [str(ds.ids[p]) for p in plan.positions]
         metrics = dict(plan.metrics)
+        metrics["second_opinion"] = len(second)
         metrics["skipped_unreadable"] = len(emb.skipped)
         if plan.guess_model is not None and self.config.data.kind == "builtin":
             metrics["test_accuracy"] = self.test_accuracy(plan.guess_model)
@@ -379,8 +442,10 @@ class Workspace:
             plan.strategy,
             ids,
             metrics=metrics,
-            guesses=[None if g is None else ds.classes[g] for g in plan.guesses],
-            confidences=plan.confidences,
+            guesses=[None] * len(second)
+            + [None if g is None else ds.classes[g] for g in plan.guesses],
+            confidences=[None] * len(second) + list(plan.confidences),
+            second_opinion=second,
         )
         (self.root / "reports").mkdir(exist_ok=True)
         (self.root / "reports" / f"round-{round_id:04d}.json").write_text(
@@ -433,7 +498,111 @@ class Workspace:
             guesses_right=right,
             likely_typos=likely_typos(counts),
             prediction=self.predict_pool() if with_accuracy else None,
+            n_suspect=self._n_suspect() if with_accuracy and acc is not None else None,
+            agreement=self.agreement(),
+            n_excluded=len(self.store.excluded()),
         )
+
+    # -- exclusion, annotators and review ----------------------------------------------------
+    def exclude(
+        self, ids: Sequence[str], *, who: str, reason: str = "none of these"
+    ) -> list[ExclusionRecord]:
+        """Take items out of the pool ("none of these"); they stay in the store.
+
+        They leave learning, suggestions, status and the audit, count as done in their
+        round, and :meth:`include` brings them back. Items excluded already are left as they
+        are; unknown ids are an error listing them, and nothing is written.
+
+        Returns
+        -------
+        list of ExclusionRecord
+            One per newly excluded item.
+        """
+        return self.store.exclude_many(list(ids), who=who, reason=reason)
+
+    def include(self, ids: Sequence[str], *, who: str) -> list[ExclusionRecord]:
+        """Bring excluded items back into the pool (those not excluded are left as they are)."""
+        return self.store.include_many(list(ids), who=who)
+
+    def agreement(self) -> Agreement | None:
+        """Agreement of the annotators on the items two or more of them labelled (Cohen's kappa
+        for two annotators, Fleiss' otherwise), excluded items aside; None when there is none."""
+        from fewlabels.workspace.agreement import agreement
+
+        excluded = self.store.excluded()
+        return agreement({i: v.votes for i, v in self.store.votes().items() if i not in excluded})
+
+    def review_queue(self, *, audit: Any = None) -> list[ReviewItem]:
+        """The items waiting for review: conflicts between annotators, then the ``audit``'s
+        flagged labels (an :class:`fewlabels.audit.Audit`, e.g. :meth:`audit`), when given."""
+        from fewlabels.workspace.review import review_queue
+
+        return review_queue(
+            self.store.votes(),
+            self.store.current_labels(),
+            excluded=set(self.store.excluded()),
+            audit_rows=() if audit is None else audit.rows,
+        )
+
+    def review(
+        self, item_id: str, action: str, *, who: str, label: str | None = None
+    ) -> LabelEvent | ExclusionRecord:
+        """Decide on an item of the review queue: ``"keep"``, ``"change"`` (to ``label``) or
+        ``"exclude"``; see :meth:`fewlabels.store.LabelStore.review`."""
+        return self.store.review(item_id, action, who=who, label=label)
+
+    def _n_suspect(self) -> int | None:
+        """How many labels a quick audit flags (None with labels of fewer than 2 classes).
+
+        ``status`` runs on every call, so it audits with ``STATUS_AUDIT_LEARNER`` (kNN, whose
+        leave-one-out probabilities have a closed form: milliseconds); ``fewlabels audit``
+        uses the stronger, slower default.
+        """
+        from fewlabels.workspace.audit import STATUS_AUDIT_LEARNER, audit_workspace, can_audit
+
+        if not can_audit(self.dataset().labels):
+            return None
+        return audit_workspace(self, learner=STATUS_AUDIT_LEARNER, outliers=False).n_flagged
+
+    def audit(self, *, learner: str | None = None, top: int | None = None) -> Audit:
+        """Likely wrong labels, most suspect first (``fewlabels.audit.Audit``).
+
+        See :func:`fewlabels.workspace.audit.audit_workspace`: a learner cross-fitted on
+        the current labels (default ``AUDIT_LEARNER``), then confident learning (cleanlab).
+        """
+        from fewlabels.workspace.audit import audit_workspace
+
+        return audit_workspace(self, learner=learner, top=top)
+
+    # -- forgetting --------------------------------------------------------------------------
+    def forget(self, ids: Sequence[str], *, who: str) -> ForgetReport:
+        """Forget items: out of the store (a tombstone stays), the embedding cache and the models.
+
+        See :mod:`fewlabels.workspace.forget` for the steps and why a crash between them is
+        recovered by the next :meth:`open`. Ids forgotten before are reported, not refused.
+
+        Parameters
+        ----------
+        ids : sequence of str
+        who : str
+            Who asks (1 to 200 characters), recorded with the tombstones.
+
+        Returns
+        -------
+        ForgetReport
+
+        Raises
+        ------
+        MissingKeyError
+            When some ids are not in the workspace (up to 10 listed); nothing is written.
+        """
+        report = forget_items(self, ids, who=who)
+        self._dataset = None  # reloaded without the items
+        return report
+
+    def pool_fingerprint(self) -> str:
+        """The fingerprint of the pool as it is now (see :meth:`LabelStore.pool_fingerprint`)."""
+        return self.store.pool_fingerprint()
 
     # -- labels in and out -------------------------------------------------------------------
     def export(

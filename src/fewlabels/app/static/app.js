@@ -1,6 +1,8 @@
 // fewlabels labelling page: keyboard shortcuts, one write at a time, reload after each commit.
 // A label the server could not save yet (503: labels.db busy; or no answer) stays queued in
 // sessionStorage and is sent again with backoff, also after a reload, until it is saved.
+// The annotator's name (typed once) lives in localStorage, goes with every write and, as a
+// cookie, tells the server whose queue to show. The review page (/review) uses the same code.
 (function () {
   "use strict";
   var token = document.querySelector('meta[name="fewlabels-token"]').content;
@@ -11,6 +13,8 @@
   var statusEl = document.getElementById("status");
   var STACK = "fewlabels-undo";
   var PENDING = "fewlabels-pending";
+  var ANNOTATOR = "fewlabels-annotator";
+  var ANNOTATOR_MAX = 64;
   var RETRY_MAX_MS = 15000;
   var busy = false;
   var attempt = 0;
@@ -32,8 +36,19 @@
     statusEl.setAttribute("data-state", kind || "");
   }
 
+  function annotator() {
+    if (document.getElementById("annotator-fixed")) { return null; }  // the server's session name
+    try { return localStorage.getItem(ANNOTATOR) || null; } catch (e) { return null; }
+  }
+  function setAnnotatorCookie(name) {
+    document.cookie = "fewlabels_annotator=" + encodeURIComponent(name || "") +
+      "; path=/; samesite=strict" + (name ? "" : "; max-age=0");
+  }
+
   // resolves {ok, status, data, retryAfter}; status 0 when no answer came (server gone, network)
   function post(path, body) {
+    var name = annotator();
+    if (name && body.annotator === undefined) { body.annotator = name; }
     return fetch(path, {
       method: "POST",
       credentials: "same-origin",
@@ -56,7 +71,8 @@
 
   function afterSuccess(job, data) {
     if (job.kind === "label") { var s = stack(); s.push(data.seq); saveStack(s); }
-    if (job.kind === "undo") { var t = stack(); t.pop(); saveStack(t); }
+    if (job.kind === "exclude") { var x = stack(); x.push({ include: data.item_id }); saveStack(x); }
+    if (job.kind === "undo" || job.kind === "include") { var t = stack(); t.pop(); saveStack(t); }
     window.location.reload();  // the server renders the next item, after the commit
   }
 
@@ -95,10 +111,24 @@
   function skip() {
     if (itemId) { act({ kind: "skip", path: "/api/skip", body: { item_id: itemId } }); }
   }
+  function none() {  // "none of these": the item leaves the pool; Undo brings it back
+    if (itemId) { act({ kind: "exclude", path: "/api/exclude", body: { item_id: itemId } }); }
+  }
   function undo() {
     var s = stack();
-    var seq = s.length ? s[s.length - 1] : null;
-    act({ kind: "undo", path: "/api/undo", body: { seq: seq } });
+    var top = s.length ? s[s.length - 1] : null;
+    if (top && typeof top === "object" && top.include) {
+      act({ kind: "include", path: "/api/include", body: { item_id: top.include } });
+      return;
+    }
+    act({ kind: "undo", path: "/api/undo", body: { seq: top } });
+  }
+  function review(button) {
+    var card = button.closest(".review-item");
+    if (!card) { return; }
+    var body = { item_id: card.getAttribute("data-item-id"), action: button.getAttribute("data-action") };
+    if (body.action === "change") { body.label = button.getAttribute("data-label"); }
+    act({ kind: "review", path: "/api/review", body: body });
   }
   var closeArmed = null;
   function closeRound(button) {
@@ -122,17 +152,41 @@
   if (undoBtn) { undoBtn.addEventListener("click", undo); }
   var skipBtn = document.getElementById("skip");
   if (skipBtn) { skipBtn.addEventListener("click", skip); }
+  var noneBtn = document.getElementById("none");
+  if (noneBtn) { noneBtn.addEventListener("click", none); }
+  document.querySelectorAll(".review-item button[data-action]").forEach(function (b) {
+    b.addEventListener("click", function () { review(b); });
+  });
+  var nameInput = document.getElementById("annotator");
+  if (nameInput) {
+    var saved = annotator();
+    if (saved) { nameInput.value = saved; setAnnotatorCookie(saved); }
+    else if (statusEl) { say("Who is labelling? Type your name at the top (kept in this browser).", "ask"); }
+    nameInput.addEventListener("change", function () {
+      var name = nameInput.value.trim();
+      if (!name || name.length > ANNOTATOR_MAX) {
+        say("An annotator name has 1 to " + ANNOTATOR_MAX + " characters.", "error");
+        return;
+      }
+      localStorage.setItem(ANNOTATOR, name);
+      setAnnotatorCookie(name);
+      window.location.reload();  // the server shows the queue of this annotator
+    });
+  }
   var closeBtn = document.getElementById("close-round");
   if (closeBtn) { closeBtn.addEventListener("click", function () { closeRound(closeBtn); }); }
 
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
+    if (ev.target && ev.target.tagName === "INPUT") { return; }  // typing a name
     var k = ev.key.toLowerCase();
     if (k.length === 1 && k >= "0" && k <= "9") {
       var b = document.querySelector('button.label[data-key="' + k + '"]');
       if (b) { ev.preventDefault(); label(b.getAttribute("data-label")); }
     } else if (k === "s" || k === "arrowright") {
       ev.preventDefault(); skip();
+    } else if (k === "n") {
+      ev.preventDefault(); none();
     } else if (k === "u" || k === "z" || k === "backspace") {
       ev.preventDefault(); undo();
     }
