@@ -197,7 +197,17 @@ def run_demo(
         scores["zero-shot"] = score_predictions(y_test, codes, k)
         rows.append(("zero-shot", "zero-shot", 0))
     t0 = time.perf_counter()
-    auto = Auto(random_state=seed).fit(X_pool, y_few)
+    text: dict[str, Any] = {}
+    if has_text_side(enc):
+        from fewlabels.data.builtin import builtin_descriptions
+
+        # Zero-shot joins Auto's candidates (names and the built-in descriptions).
+        text = {
+            "encoder": enc,
+            "class_names": list(splits.train.classes),
+            "descriptions": builtin_descriptions(dataset) or None,
+        }
+    auto = Auto(random_state=seed, **text).fit(X_pool, y_few)
     auto_s = time.perf_counter() - t0
     scores["auto"] = score_predictions(y_test, np.asarray(auto.predict(X_test), dtype=np.int64), k)
     rows.append(("auto", "Auto", n_few))
