@@ -34,6 +34,21 @@ def text_dataset() -> Dataset:
     )
 
 
+@pytest.fixture(scope="session")
+def ray_cluster():  # type: ignore[no-untyped-def]
+    """A real local Ray cluster (head + one worker node, 1 CPU each), shared by the Ray tests."""
+    import tempfile
+
+    from ray_cluster import local_ray_cluster
+
+    # a short path: Ray's unix sockets live under it (at most 107 characters)
+    with (
+        tempfile.TemporaryDirectory(prefix="fl-ray-", ignore_cleanup_errors=True) as tmp,
+        local_ray_cluster(Path(tmp)) as cluster,
+    ):
+        yield cluster
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

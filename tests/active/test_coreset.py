@@ -39,3 +39,30 @@ def test_score_is_zero_on_labelled_rows(blobs: tuple[np.ndarray, np.ndarray]) ->
     assert s[0] == s[30] == 0.0
     # blob 3 holds no label, so its rows are the farthest
     assert s.argmax() >= 60
+
+
+def test_greedy_steps_follow_the_exact_distances() -> None:
+    X = np.array([[0.0], [0.2], [0.5], [0.9]], dtype=np.float32)
+    # cold start: nearest the mean (0.4) is 0.5; then 0 (0.5 away); then 0.9 (0.4 away)
+    picked = k_center_greedy(X, np.zeros(4, bool), 3)
+    assert picked.tolist() == [2, 0, 3] and picked.dtype == np.int64
+
+
+def test_cold_start_uses_the_mean_of_each_feature() -> None:
+    # column means (1, 10): row 1 is nearest; the mean of all entries (5.5) is nearest row 0
+    X = np.array([[0.0, 5.0], [1.0, 10.0], [2.0, 15.0]], dtype=np.float32)
+    assert k_center_greedy(X, np.zeros(3, bool), 1).tolist() == [1]
+
+
+def test_candidates_limit_the_picks_and_never_repick_the_selected() -> None:
+    X = np.array([[0.0], [1.0], [2.0], [10.0], [20.0]], dtype=np.float32)
+    candidates = np.array([True, True, True, False, False])
+    assert k_center_greedy(X, np.array([0]), 2, candidates=candidates).tolist() == [2, 1]
+    # n is capped at the candidates left
+    assert k_center_greedy(X, np.array([0]), 5, candidates=candidates).tolist() == [2, 1]
+
+
+def test_cold_start_score_is_the_distance_to_the_pool_mean() -> None:
+    X = np.array([[0.0, 0.0], [2.0, 0.0], [4.0, 6.0]], dtype=np.float32)  # mean (2, 2)
+    s = Coreset().score(X, labeled_mask=np.zeros(3, bool))
+    np.testing.assert_allclose(s, [np.sqrt(8), 2.0, np.sqrt(20)], rtol=1e-6)

@@ -42,3 +42,12 @@ def test_uncertainty_batch_avoids_duplicated_items() -> None:
     )
     assert sorted(with_dedup.tolist())[1] == 10 and with_dedup.min() < 5
     assert (without < 5).all()
+
+
+def test_similarity_exactly_at_the_threshold_counts_as_a_duplicate() -> None:
+    X = np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32)
+    kept = suppress_near_duplicates(X, np.array([0, 1, 2]), 2, threshold=1.0)
+    assert kept.tolist() == [0, 2] and kept.dtype == np.int64
+    # just above the similarity: kept
+    assert suppress_near_duplicates(X, np.array([0, 1, 2]), 2, threshold=0.5).tolist() == [0, 2]
+    assert suppress_near_duplicates(X, np.array([0, 2, 1]), 2, threshold=-0.5).tolist() == [0, 2]

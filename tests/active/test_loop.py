@@ -153,3 +153,147 @@ def test_typiclust_cold_start_beats_random_on_separated_blobs(seed: int) -> None
     covered = [sum(c > 0 for c in r.class_counts) for r in (typ, rand)]
     assert covered[0] >= 9 and covered[0] > covered[1]
     assert typ.accuracy >= rand.accuracy + 0.1
+
+
+SEEN: list[int] = []
+
+
+class _Spy(LogisticRegression):
+    """Records how many rows each fit sees; drops the -1 rows itself."""
+
+    takes_unlabeled = True
+
+    def fit(self, X, y, sample_weight=None):  # type: ignore[no-untyped-def]
+        SEEN.append(len(X))
+        keep = np.asarray(y) != -1
+        return super().fit(X[keep], np.asarray(y)[keep])
+
+
+class _Unnormalised(LogisticRegression):
+    """predict_proba at half scale, and a row of zeros for the first pool row."""
+
+    def predict_proba(self, X):  # type: ignore[no-untyped-def]
+        p = super().predict_proba(X) * 0.5
+        p[0] = 0.0
+        return p
+
+
+def test_the_whole_pool_goes_to_a_learner_tagged_as_taking_unlabelled_rows(
+    blob_split: Split,
+) -> None:
+    Xp, yp, Xt, yt = blob_split
+    SEEN.clear()
+    simulate(Xp, yp, Xt, yt, learner=_Spy(max_iter=200), start=8, batch=4, rounds=1)
+    assert SEEN == [160, 160]
+    SEEN.clear()
+    simulate(Xp, yp, Xt, yt, learner=_Spy(), start=8, batch=4, rounds=1, transductive=False)
+    assert SEEN == [8, 12]
+    SEEN.clear()
+    # the tag is read from the class: an untagged copy of the spy gets the labelled rows
+    untagged = type("Untagged", (_Spy,), {"takes_unlabeled": False})
+    simulate(Xp, yp, Xt, yt, learner=untagged(max_iter=200), start=8, batch=4, rounds=1)
+    assert SEEN == [8, 12]
+
+
+def test_fit_predict_renormalises_rows_and_leaves_a_zero_row_alone(blob_split: Split) -> None:
+    Xp, yp, Xt, _ = blob_split
+    y_known = np.full(len(yp), -1)
+    y_known[:20] = yp[:20]
+    proba, pred, fit_s, pred_s = fit_predict(
+        _Unnormalised(max_iter=200), Xp, y_known, Xt, n_classes=4, transductive=False
+    )
+    assert proba is not None
+    np.testing.assert_allclose(proba[1:].sum(axis=1), 1.0)
+    assert proba[0].tolist() == [0.0] * 4
+    assert pred.dtype == np.int64
+    assert 0.0 < fit_s < 60.0 and 0.0 < pred_s < 60.0
+
+
+def test_fit_predict_with_no_labels_predicts_class_zero(blob_split: Split) -> None:
+    Xp, _, Xt, _ = blob_split
+    proba, pred, fit_s, pred_s = fit_predict(
+        LR, Xp, np.full(len(Xp), -1), Xt, n_classes=4, transductive=False
+    )
+    assert proba is None and pred.tolist() == [0] * len(Xt) and pred.dtype == np.int64
+    assert fit_s == 0.0 and pred_s == 0.0
+
+
+def test_round_records_hold_the_scores_and_timings(blob_split: Split) -> None:
+    from sklearn.dummy import DummyClassifier
+    from sklearn.metrics import f1_score
+
+    Xp, yp, Xt, yt = blob_split
+    const = DummyClassifier(strategy="constant", constant=0)
+    recs = simulate(Xp, yp, Xt, yt, learner=const, start=12, batch=4, rounds=2, seed=3)
+    zero, first = recs[0], recs[1]
+    assert zero.round == 0 and zero.cold_start and zero.select_seconds == 0.0
+    assert list(zero.selected) == sorted(zero.selected) and len(zero.selected) == 12
+    assert not first.cold_start and 0.0 <= first.select_seconds < 60.0
+    expected_f1 = f1_score(yt, np.zeros_like(yt), average="macro", zero_division=0)
+    for rec in recs:
+        assert rec.macro_f1 == pytest.approx(expected_f1)
+        assert 0.0 < rec.fit_seconds < 60.0 and 0.0 < rec.predict_seconds < 60.0
+        assert isinstance(rec.selected, tuple) and all(type(p) is int for p in rec.selected)
+        assert sum(rec.class_counts) == rec.n_labels
+    # with no model yet (one class seen) the timings are zero
+    one = simulate(Xp, np.zeros_like(yp), Xt, np.zeros_like(yt), learner=LR, batch=2, rounds=1)
+    assert one[0].fit_seconds == 0.0 and one[0].predict_seconds == 0.0
+
+
+def test_a_seed_set_with_zero_rounds_is_round_zero_alone(blob_split: Split) -> None:
+    Xp, yp, Xt, yt = blob_split
+    recs = simulate(Xp, yp, Xt, yt, learner=LR, start=1, rounds=0)
+    assert [(r.round, r.n_labels) for r in recs] == [(0, 1)]
+    assert simulate(Xp, yp, Xt, yt, learner=LR, rounds=3, batch=2)[-1].round == 3
+    with pytest.raises(ValueError, match=r"Expected rounds to be a whole number >= 0 \(selection"):
+        simulate(Xp, yp, Xt, yt, learner=LR, rounds=-1)
+
+
+def test_integer_labels_keep_their_codes_so_a_missing_class_keeps_its_place(
+    blob_split: Split,
+) -> None:
+    Xp, yp, Xt, yt = blob_split
+    recs = simulate(Xp, yp * 2, Xt, yt * 2, learner=LR, start=40, rounds=0)  # 0, 2, 4, 6
+    assert len(recs[0].class_counts) == 7
+    assert recs[0].class_counts[1::2] == (0, 0, 0)
+    assert sum(recs[0].class_counts) == 40
+    shifted = simulate(Xp, yp + 1, Xt, yt + 1, learner=LR, start=40, rounds=0)  # 1 .. 4
+    assert len(shifted[0].class_counts) == 5 and shifted[0].class_counts[0] == 0
+
+
+def test_label_and_array_errors_name_the_simulation_and_the_split() -> None:
+    X = np.zeros((5, 2))
+    with pytest.raises(ValueError, match="Unknown label type: simulate expected class labels"):
+        simulate(X, np.array([1, "a", 2, 3, 4], object), np.zeros((2, 2)), np.zeros(2, int))
+    with pytest.raises(ValueError, match=r"Expected X_pool as a 2-d array"):
+        simulate(np.zeros(5), np.zeros(5, int), np.zeros((2, 2)), np.zeros(2, int))
+    with pytest.raises(ValueError, match=r"Expected X_test as a 2-d array"):
+        simulate(X, np.zeros(5, int), np.zeros(2), np.zeros(2, int))
+
+
+def test_simulate_defaults_are_ten_random_rounds_of_ten_from_a_cold_start_seeded_0(
+    blob_split: Split,
+) -> None:
+    Xp, yp, Xt, yt = blob_split
+    plain = simulate(Xp, yp, Xt, yt, learner=LR)
+    explicit = simulate(
+        Xp, yp, Xt, yt, learner=LR, strategy="random", start=0, batch=10, rounds=10, seed=0
+    )
+    assert [r.n_labels for r in plain] == list(range(10, 101, 10))
+    assert [r.round for r in plain] == list(range(1, 11))
+    assert [r.selected for r in plain] == [r.selected for r in explicit]
+
+
+def test_resolve_learner_clones_and_seeds() -> None:
+    from fewlabels.active.loop import resolve_learner
+
+    base = LogisticRegression()
+    est = resolve_learner(base, random_state=7)
+    assert est is not base and est.random_state == 7 and base.random_state is None
+    assert resolve_learner(base).random_state is None
+
+    class FitOnly:
+        def fit(self, X: object, y: object) -> None: ...
+
+    with pytest.raises(TypeError, match="estimator with fit and predict_proba, but got FitOnly"):
+        resolve_learner(FitOnly())

@@ -102,3 +102,137 @@ def test_a_tiny_cluster_is_visited_after_every_larger_uncovered_one(
     # one pick per uncovered cluster, before any cluster gets a second
     picked = typiclust_select(X, mask, 5, random_state=0)
     assert blob[picked].tolist() == [1, 2, 0, 3, 1]
+
+
+def test_typicality_is_the_inverse_mean_distance_to_the_k_nearest() -> None:
+    X = np.array([[0.0], [1.0], [3.0], [7.0]], dtype=np.float32)
+    t = typicality(X, k=2)
+    assert t.dtype == np.float64
+    # row 0: neighbours at 1 and 3; row 2: at 2 and 3; row 3: at 4 and 6
+    np.testing.assert_allclose(t, [1 / 2, 1 / 1.5, 1 / 2.5, 1 / 5], rtol=1e-6)
+    # k is capped at n - 1: k=20 on four rows averages over the three others
+    np.testing.assert_allclose(typicality(X, k=20), [3 / 11, 3 / 9, 3 / 9, 3 / 17], rtol=1e-6)
+
+
+def test_typicality_of_two_rows_and_of_one() -> None:
+    two = np.array([[0.0, 0.0], [0.0, 4.0]], dtype=np.float32)
+    np.testing.assert_allclose(typicality(two, k=5), [0.25, 0.25], rtol=1e-6)
+    one = typicality(np.zeros((1, 3), np.float32))
+    assert one.tolist() == [1.0] and one.dtype == np.float64
+
+
+def test_exact_duplicates_are_very_typical_not_infinite_or_negative() -> None:
+    t = typicality(np.zeros((3, 2), np.float32), k=2)
+    np.testing.assert_allclose(t, 1e8)
+
+
+def test_kmeans_with_one_cluster_or_more_clusters_than_rows() -> None:
+    from fewlabels.active.typiclust import kmeans_labels
+
+    X = np.array([[0.0, 0.0], [0.1, 0.0], [9.0, 9.0], [9.1, 9.0]], dtype=np.float32)
+    one = kmeans_labels(X, 1, random_state=0)
+    assert one.tolist() == [0, 0, 0, 0] and one.dtype == np.int64
+    two = kmeans_labels(X, 2, random_state=0)
+    assert two.dtype == np.int64
+    assert two[0] == two[1] != two[2] == two[3]
+    assert sorted(kmeans_labels(X, 10, random_state=0).tolist()) == [0, 1, 2, 3]
+
+
+def test_clusters_are_labelled_plus_batch_capped_by_max_clusters_and_rows(
+    known_clusters: list[int],
+) -> None:
+    X, blob = _blobs_of_sizes(SIZES)
+    mask = blob == 4
+    typiclust_select(X, mask, 2, random_state=0)  # 10 labels + 2
+    typiclust_select(X, mask, 2, max_clusters=3, random_state=0)
+    TypiClust(max_clusters=4).select(X, n=2, labeled_mask=mask, random_state=0)
+    tiny = np.zeros(len(X), bool)
+    tiny[:100] = True
+    typiclust_select(X, tiny, 3, random_state=0)  # 100 + 3 labels, but 103 rows
+    assert known_clusters == [12, 3, 4, 103]
+    assert TypiClust().max_clusters == 500 and TypiClust().k == 20
+
+
+def test_the_default_cap_is_500_clusters(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    module = importlib.import_module("fewlabels.active.typiclust")
+    calls: list[int] = []
+
+    def one_cluster(X: np.ndarray, n_clusters: int, *, random_state: object = None) -> np.ndarray:
+        calls.append(n_clusters)
+        return np.zeros(len(X), np.int64)
+
+    monkeypatch.setattr(module, "kmeans_labels", one_cluster)
+    X = np.random.default_rng(0).normal(size=(600, 2)).astype(np.float32)
+    mask = np.zeros(600, bool)
+    mask[:550] = True
+    typiclust_select(X, mask, 2, random_state=0)
+    TypiClust().select(X, n=2, labeled_mask=mask, random_state=0)
+    assert calls == [500, 500]
+
+
+def test_rounds_continue_one_pick_per_cluster(known_clusters: list[int]) -> None:
+    X, blob = _blobs_of_sizes(SIZES)
+    mask = np.zeros(len(X), bool)
+    mask[np.flatnonzero(blob == 4)[0]] = True
+    picked = typiclust_select(X, mask, 8, random_state=0)
+    # round 1: the uncovered clusters, largest first; round 2: every cluster has one
+    assert blob[picked].tolist() == [1, 2, 0, 3, 1, 2, 0, 4]
+    assert picked.dtype == np.int64
+    assert typiclust_select(X, mask, 0, random_state=0).dtype == np.int64
+
+
+SINGLE = [1, 10, 10]
+
+
+def test_a_cluster_of_one_point_gets_its_pick_and_a_used_up_cluster_is_passed_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    module = importlib.import_module("fewlabels.active.typiclust")
+    assign = np.repeat(np.arange(3), SINGLE)
+    monkeypatch.setattr(module, "kmeans_labels", lambda X, n_clusters, random_state=None: assign)
+    rng = np.random.default_rng(0)
+    X = np.concatenate(
+        [[[50.0, 50.0]], rng.normal((0, 0), 0.1, (10, 2)), rng.normal((10, 0), 0.01, (10, 2))]
+    ).astype(np.float32)
+    picked = typiclust_select(X, np.zeros(len(X), bool), 6, random_state=0)
+    # the singleton (cluster 0) after both larger clusters; once used up it is skipped and
+    # the next pick goes to cluster 1 (fewest picks, lower index), not to the densest rows
+    assert assign[picked].tolist() == [1, 2, 0, 1, 2, 1]
+
+
+def test_k_sets_which_point_of_a_cluster_is_most_typical(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    module = importlib.import_module("fewlabels.active.typiclust")
+    # one cluster: a tight pair far off, and a loose group of eight
+    rng = np.random.default_rng(0)
+    X = np.concatenate([[[5.0, 0.0], [5.0, 0.001]], rng.normal((0, 0), 0.2, (8, 2))]).astype(
+        np.float32
+    )
+    monkeypatch.setattr(
+        module, "kmeans_labels", lambda X, n_clusters, random_state=None: np.zeros(10, np.int64)
+    )
+    mask = np.zeros(10, bool)
+    assert typiclust_select(X, mask, 1, k=1)[0] in (0, 1)  # nearest neighbour: the pair
+    assert typiclust_select(X, mask, 1)[0] >= 2  # k=20 (capped at 9): the group
+    assert TypiClust(k=1).select(X, n=1, labeled_mask=mask, random_state=0)[0] in (0, 1)
+    np.testing.assert_allclose(
+        TypiClust(k=1).score(X, labeled_mask=mask), typicality(X, k=1), rtol=1e-6
+    )
+    assert TypiClust(k=1).score(X, labeled_mask=mask)[0] > 100
+
+
+def test_bad_max_clusters_is_explained() -> None:
+    X = np.zeros((4, 2), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"max_clusters to be a whole number >= 1 \(a cap on k-m"):
+        TypiClust(max_clusters=0).select(X, n=1, labeled_mask=np.zeros(4, bool))
+
+
+def test_bad_proba_is_refused_even_though_typiclust_ignores_it() -> None:
+    X = np.zeros((4, 2), dtype=np.float32)
+    with pytest.raises(ValueError, match="Expected proba of shape"):
+        TypiClust().select(X, n=1, proba=np.ones((3, 2)) / 2, labeled_mask=np.zeros(4, bool))

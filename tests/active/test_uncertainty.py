@@ -80,3 +80,29 @@ def test_cold_start_falls_back_to_typiclust(
     np.testing.assert_allclose(
         get_strategy(name).score(X, labeled_mask=mask), TypiClust().score(X, labeled_mask=mask)
     )
+
+
+def test_margin_of_two_classes_is_one_minus_their_gap() -> None:
+    np.testing.assert_allclose(margin_scores(np.array([[0.9, 0.1], [0.3, 0.7]])), [0.2, 0.6])
+
+
+def test_margin_uses_the_top_two_of_each_row_not_of_each_column() -> None:
+    P = np.array([[0.1, 0.2, 0.7], [0.5, 0.3, 0.2], [0.3, 0.4, 0.3]])
+    np.testing.assert_allclose(margin_scores(P), [0.5, 0.8, 0.9])
+
+
+def test_a_given_cold_start_strategy_replaces_typiclust(
+    blobs: tuple[np.ndarray, np.ndarray],
+) -> None:
+    from fewlabels.active import Coreset
+
+    X, _ = blobs
+    mask = np.zeros(len(X), bool)
+    mask[0] = True
+    strat = Entropy(cold_start=Coreset())
+    assert strat.get_params()["cold_start"].name == "coreset"
+    np.testing.assert_array_equal(
+        strat.select(X, n=3, labeled_mask=mask), Coreset().select(X, n=3, labeled_mask=mask)
+    )
+    # the labelled row is at distance 0 from itself: the mask reaches the cold-start score
+    assert strat.score(X, labeled_mask=mask)[0] == 0.0

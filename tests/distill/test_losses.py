@@ -143,3 +143,19 @@ def test_the_hard_term_averages_over_labelled_rows_class_zero_included() -> None
     )
     ce = torch.nn.functional.cross_entropy(logits[[0, 3]], labels[[0, 3]])
     torch.testing.assert_close(with_hard - soft_only, ce)
+
+
+def test_sigmoid_distillation_loss_is_smallest_at_the_teacher_probabilities():
+    import torch
+
+    from fewlabels.distill.losses import sigmoid_distillation_loss
+
+    q = torch.tensor([[0.9, 0.2, 0.5], [0.0, 1.0, 0.3]])
+    at_teacher = torch.logit(q.clamp(1e-6, 1 - 1e-6))
+    best = sigmoid_distillation_loss(at_teacher, q)
+    assert best.shape == (2,)
+    for shift in (0.5, -0.5):
+        assert (sigmoid_distillation_loss(at_teacher + shift, q) > best).all()
+    # Known value: one label, logit 0, target 1 -> log 2.
+    one = sigmoid_distillation_loss(torch.zeros(1, 1), torch.ones(1, 1))
+    assert torch.allclose(one, torch.log(torch.tensor([2.0])))

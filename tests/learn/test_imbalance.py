@@ -343,3 +343,97 @@ def test_prior_functions_refuse_bad_inputs():
         estimate_priors(-p, train_priors=[0.5, 0.5])
     with pytest.raises(FewlabelsError, match=r"priors of shape \(2,\), >= 0"):
         adjust_to_priors(p, train_priors=[0.5, 0.5], priors=[-1.0, 2.0])
+
+
+def test_adjust_to_priors_divides_by_the_training_priors():
+    # p(c|x) * q_c / t_c: equal posteriors, t = (1/4, 3/4), q uniform -> (3/4, 1/4)
+    out = adjust_to_priors(np.array([[0.5, 0.5]]), train_priors=[1, 3], priors=[2, 2])
+    np.testing.assert_allclose(out, [[0.75, 0.25]])
+    assert out.dtype == np.float64
+
+
+def test_a_prior_of_zero_removes_its_class_and_zero_probabilities_are_accepted():
+    out = adjust_to_priors(
+        np.array([[0.3, 0.7], [0.0, 1.0]]), train_priors=[0.5, 0.5], priors=[0, 1]
+    )
+    np.testing.assert_allclose(out, [[0.0, 1.0], [0.0, 1.0]])
+
+
+def test_rows_the_new_priors_empty_keep_their_posterior():
+    p = np.array([[1.0, 0.0], [1.0, 0.0], [0.2, 0.8]])
+    out = adjust_to_priors(p, train_priors=[0.5, 0.5], priors=[0.0, 1.0])
+    np.testing.assert_allclose(out, [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    # a row of zeros stays zeros (no division by zero)
+    zero = adjust_to_priors(np.zeros((1, 2)), train_priors=[0.5, 0.5], priors=[0.3, 0.7])
+    assert zero.tolist() == [[0.0, 0.0]]
+
+
+def test_priors_all_zero_are_refused_with_the_function_named():
+    with pytest.raises(FewlabelsError, match=r"^adjust_to_priors expected priors of shape \(2,\)"):
+        adjust_to_priors(np.array([[0.5, 0.5]]), train_priors=[0.5, 0.5], priors=[0, 0])
+    with pytest.raises(FewlabelsError, match=r"^estimate_priors expected train_priors > 0"):
+        estimate_priors(np.array([[0.5, 0.5]]), train_priors=[0.0, 1.0])
+    with pytest.raises(FewlabelsError, match=r"^adjust_to_priors expected train_priors > 0"):
+        adjust_to_priors(np.array([[0.5, 0.5]]), train_priors=[0.0, 1.0], priors=[1, 1])
+
+
+def test_estimate_priors_on_one_row_runs_em_and_unnormalised_train_priors_are_shares():
+    one = estimate_priors(np.array([[0.9, 0.1]]), train_priors=[1, 1])
+    assert one[0] > 0.99 and one.sum() == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet([1, 3], size=50)
+    np.testing.assert_allclose(
+        estimate_priors(p, train_priors=[2, 6]), estimate_priors(p, train_priors=[0.25, 0.75])
+    )
+    empty = estimate_priors(np.zeros((0, 2)), train_priors=[1, 3])
+    np.testing.assert_allclose(empty, [0.25, 0.75])
+
+
+@pytest.mark.parametrize("bad", [True, 0, 2.5])
+def test_estimate_priors_wants_a_whole_number_of_iterations(bad):
+    with pytest.raises(FewlabelsError, match=r"max_iter to be an integer >= 1, but got"):
+        estimate_priors(np.array([[0.5, 0.5]]), train_priors=[1, 1], max_iter=bad)
+
+
+def test_estimate_priors_stops_at_100_iterations_or_a_move_below_1e_6():
+    # near-uniform posteriors: EM creeps towards (1, 0), far more than 100 steps
+    a = np.random.default_rng(0).uniform(0.45, 0.56, size=400)
+    p = np.stack([a, 1 - a], axis=1)
+    t = [0.5, 0.5]
+    capped = estimate_priors(p, train_priors=t, tol=1e-12)
+    np.testing.assert_array_equal(
+        capped, estimate_priors(p, train_priors=t, max_iter=100, tol=1e-12)
+    )
+    assert not np.allclose(capped, estimate_priors(p, train_priors=t, max_iter=101, tol=1e-12))
+    by_tol = estimate_priors(p, train_priors=t, max_iter=10_000)
+    np.testing.assert_array_equal(
+        by_tol, estimate_priors(p, train_priors=t, max_iter=10_000, tol=1e-6)
+    )
+    assert not np.allclose(by_tol, estimate_priors(p, train_priors=t, max_iter=10_000, tol=2e-6))
+
+
+def test_estimate_priors_after_one_iteration():
+    p = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7]])
+    once = estimate_priors(p, train_priors=[0.5, 0.5], max_iter=1)
+    np.testing.assert_allclose(once, p.mean(axis=0))  # one E+M step from the training priors
+    assert not np.allclose(estimate_priors(p, train_priors=[0.5, 0.5]), once)
+
+
+def test_one_class_of_shares_never_collapses_and_the_default_name_is_the_model():
+    assert collapse_message([1.0], ["only"]) is None
+    assert collapse_message([0.0, 0.0], ["a", "b"]) is None
+    msg = collapse_message([0.97, 0.03], ["a", "b"])
+    assert msg is not None and msg.startswith("The model predicts class 'a' for 97.0% of the rows:")
+
+
+class _Collapsed:
+    classes_ = np.array(["a", "b"])
+    class_shares_ = np.array([1.0, 0.0])
+
+
+def test_warn_if_collapsed_reads_no_labelled_shares_when_absent():
+    with pytest.warns(
+        CollapseWarning, match="^_Collapsed predicts class 'a' for 100.0% of the rows:"
+    ):
+        msg = warn_if_collapsed(_Collapsed())
+    assert msg is not None and "labelled rows give" not in msg

@@ -112,3 +112,43 @@ def test_the_curriculum_threshold_admits_the_row_it_was_read_from():
     assert t == 0.75
     proba = np.stack([conf, 1.0 - conf], axis=1)
     assert select_pseudo_labels(proba, threshold=t).tolist() == [False, True, False, True, False]
+
+
+def test_the_default_step_admits_a_fifth_of_the_rows_per_round():
+    conf = np.arange(1000) / 1000.0
+    assert curriculum_threshold(conf, round_=1) == 0.8  # the 200th largest: 200 rows
+    assert curriculum_threshold(conf, round_=2) == 0.6
+    assert curriculum_threshold(np.arange(10) / 10.0, round_=1) == 0.8  # 2 of 10
+
+
+def test_round_zero_admits_only_the_most_confident_row():
+    conf = np.arange(200) / 200.0
+    assert curriculum_threshold(conf, round_=0) == conf.max()
+    assert curriculum_threshold(conf, round_=-3) == conf.max()
+    assert curriculum_threshold(np.zeros(0), round_=1) == float("inf")
+
+
+def test_a_single_row_is_selected_like_any_other():
+    assert select_pseudo_labels(np.array([[0.9, 0.1]]), threshold=0.8).tolist() == [True]
+    assert select_pseudo_labels(np.array([[0.6, 0.4]]), threshold=0.8).tolist() == [False]
+    assert select_pseudo_labels(np.zeros((0, 2)), threshold=0.5).shape == (0,)
+
+
+def test_class_balanced_ties_go_to_the_earlier_rows():
+    # class 0: 200 rows at 0.9 or 0.95, all confident; class 1: 200 rows at 0.6, none is.
+    # The share (1/2) cuts class 0 inside a tie group: the earliest tied rows are taken.
+    rng = np.random.default_rng(0)
+    top = rng.choice([0.9, 0.95], size=200)
+    proba = np.concatenate([np.stack([top, 1 - top], 1), np.tile([0.4, 0.6], (200, 1))])
+    chosen = select_pseudo_labels(proba, threshold=0.85, class_balanced=True)
+    conf = proba.max(axis=1)
+    expected = np.zeros(400, bool)
+    for rows in (np.arange(200), np.arange(200, 400)):
+        expected[rows[np.argsort(-conf[rows], kind="stable")[:100]]] = True
+    assert chosen.tolist() == expected.tolist()
+
+
+def test_confidence_weights_are_float64_for_float32_input():
+    w = confidence_weights(np.array([[0.75, 0.25]], dtype=np.float32), power=2.0)
+    assert w.dtype == np.float64 and w.tolist() == [0.5625]
+    assert confidence_weights(np.zeros((0, 3))).shape == (0,)

@@ -156,3 +156,20 @@ def test_cli_exclude_include_status_and_annotator(ws: Workspace) -> None:
     assert code != 0 and "at most 64 characters" in out
     code, out = _run("suggest", "-w", w, "-n", "2", "--double", "2")
     assert code != 0 and "number from 0 to 1" in out
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"),
+    [([], None), (["--preselect-guess"], True), (["--no-preselect-guess"], False)],
+)
+def test_label_passes_preselect_guess_to_the_page(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, flag: list[str], expected: bool | None
+) -> None:
+    import fewlabels.app
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(fewlabels.app, "serve", lambda workspace, **kw: seen.update(kw))
+    code, out = _run("label", "-w", str(ws.root), "--no-browser", *flag)
+    assert code == 0, out
+    # None: the page falls back to [page] preselect_guess of fewlabels.toml (off).
+    assert seen["preselect_guess"] is expected

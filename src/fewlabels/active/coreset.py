@@ -13,6 +13,8 @@ import numpy as np
 from fewlabels.active._faiss import threads_for
 from fewlabels.active.base import Strategy
 from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD
+from fewlabels.encode.index import IndexSettings, build_index
+from fewlabels.learn.knn_graph import uses_index
 from fewlabels.typing import BoolArray, FloatArray, IntArray
 
 
@@ -28,9 +30,18 @@ def nearest_center_distances(X: FloatArray, centers: IntArray) -> FloatArray:
     Returns
     -------
     ndarray of shape (n_samples,), float64
+
+    Notes
+    -----
+    Above :data:`fewlabels.learn.knn_graph.ANN_ABOVE` centres the distances come from an
+    approximate faiss index (HNSW, squared Euclidean) over the centres.
     """
     Xf = np.ascontiguousarray(X, dtype=np.float32)
     idx = np.asarray(centers, dtype=np.int64)
+    if uses_index(idx.size):
+        index = build_index(np.ascontiguousarray(Xf[idx]), settings=IndexSettings(metric="l2"))
+        d2, _ = index.search(Xf, 1)
+        return np.sqrt(np.maximum(d2[:, 0].astype(np.float64), 0.0))
     with threads_for(float(Xf.shape[0]) * idx.size * Xf.shape[1]) as faiss:
         index = faiss.IndexFlatL2(Xf.shape[1])
         index.add(np.ascontiguousarray(Xf[idx]))

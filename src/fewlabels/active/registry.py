@@ -78,6 +78,12 @@ STRATEGIES = Registry(
             "BADGE: k-means++ over uncertainty-weighted gradient embeddings.",
             meta=_WARM,
         ),
+        Entry(
+            "multilabel-uncertainty",
+            "fewlabels.active.multilabel_uncertainty:MultiLabelUncertainty",
+            "Select the rows whose labels the multi-label model is least sure of.",
+            meta=MappingProxyType({**_WARM, "task": "multilabel"}),
+        ),
     ],
     hint="See fewlabels.active.list_strategies().",
     plural="strategies",

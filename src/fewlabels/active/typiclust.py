@@ -17,6 +17,8 @@ from fewlabels._validation import check_batch_size
 from fewlabels.active._faiss import threads_for
 from fewlabels.active.base import Strategy
 from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD
+from fewlabels.encode.index import IndexSettings, build_index
+from fewlabels.learn.knn_graph import uses_index
 from fewlabels.typing import BoolArray, FloatArray, IntArray, SeedLike
 
 #: Neighbours used for typicality (the paper uses 20).
@@ -36,12 +38,28 @@ def typicality(X: FloatArray, *, k: int = DEFAULT_K) -> FloatArray:
     -------
     ndarray of shape (n_samples,), float64
         Higher is denser. A lone row gets 1.
+
+    Notes
+    -----
+    Above :data:`fewlabels.learn.knn_graph.ANN_ABOVE` rows the neighbours come from an
+    approximate faiss index (HNSW, squared Euclidean) instead of exact search.
     """
     Xf = np.ascontiguousarray(X, dtype=np.float32)
     n = Xf.shape[0]
     k_eff = min(int(k), n - 1)
     if k_eff < 1:
         return np.ones(n, dtype=np.float64)
+    if uses_index(n):
+        d2_all, idx = build_index(Xf, settings=IndexSettings(metric="l2")).search(Xf, k_eff + 1)
+        # Drop each row itself; a row the index did not return first loses its farthest.
+        drop = idx == np.arange(n)[:, None]
+        drop[~drop.any(axis=1), -1] = True
+        drop &= np.cumsum(drop, axis=1) == 1
+        d2_all = np.where(np.isfinite(d2_all), d2_all, np.nan)
+        mean_dist = np.nanmean(
+            np.sqrt(np.maximum(d2_all[~drop].reshape(n, k_eff).astype(np.float64), 0.0)), axis=1
+        )
+        return 1.0 / (mean_dist + 1e-8)
     with threads_for(float(n) * n * Xf.shape[1]) as faiss:
         index = faiss.IndexFlatL2(Xf.shape[1])
         index.add(Xf)

@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--annotator", default=None, help="The name recorded with each label of this page."
     )
+    parser.add_argument(
+        "--preselect-guess",
+        action="store_true",
+        default=None,
+        help="Highlight the model's guess among the class buttons (default: [page] config).",
+    )
     args = parser.parse_args(argv)
     ws = Workspace.open(args.workspace)
     serve(
@@ -36,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         echo=functools.partial(print, flush=True),
         busy_timeout_s=args.busy_timeout,
         annotator=args.annotator,
+        preselect_guess=args.preselect_guess,
     )
 
 

@@ -29,7 +29,12 @@ FIELD_TYPES: dict[str, type] = {
     "token": str,
     "annotator": str,
     "action": str,
+    "batch": str,
+    "items": list,
 }
+
+#: The most items one grid write carries.
+MAX_ITEMS = 200
 
 
 class BodyError(Exception):
@@ -132,10 +137,42 @@ def check_body(
             out[key] = None
             continue
         kind = FIELD_TYPES[key]
+        if kind is list:
+            out[key] = check_grid_items(value)
+            continue
         if kind is int:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
                 raise BodyError(400, f"Field {key!r} must be an integer between 0 and {MAX_INT}.")
         elif not isinstance(value, str) or len(value) > MAX_STRING:
             raise BodyError(400, f"Field {key!r} must be a string of at most {MAX_STRING} chars.")
         out[key] = value
+    return out
+
+
+def check_grid_items(value: Any) -> list[tuple[str, int | None]]:
+    """The ``items`` of a grid write: ``[{"id": "...", "seen": seq or null}, ...]``.
+
+    ``seen`` is the ``seq`` of the current label the page showed for the item (null: shown
+    unlabelled). At most :data:`MAX_ITEMS` items.
+
+    Raises
+    ------
+    BodyError
+        400, saying which item is wrong.
+    """
+    shape = 'a list of {"id": "...", "seen": null or a label seq}'
+    if not isinstance(value, list) or not value or len(value) > MAX_ITEMS:
+        raise BodyError(400, f"Field 'items' must be {shape}, with 1 to {MAX_ITEMS} items.")
+    out: list[tuple[str, int | None]] = []
+    for k, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) != {"id", "seen"}:
+            raise BodyError(400, f"Item {k} of 'items' must be an object with id and seen.")
+        item_id, seen = item["id"], item["seen"]
+        if not isinstance(item_id, str) or len(item_id) > MAX_STRING:
+            raise BodyError(400, f"Item {k} of 'items': id must be a string.")
+        if seen is not None and (
+            isinstance(seen, bool) or not isinstance(seen, int) or not 0 <= seen <= MAX_INT
+        ):
+            raise BodyError(400, f"Item {k} of 'items': seen must be null or a label seq.")
+        out.append((item_id, seen))
     return out

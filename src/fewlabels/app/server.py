@@ -102,6 +102,9 @@ class AppSettings:
     annotator : str or None
         The annotator of this session (its write token): recorded as ``who`` with each
         label. None lets each page give its own name.
+    preselect_guess : bool or None
+        Highlight the model's guess among the class buttons; None takes ``[page]
+        preselect_guess`` of ``fewlabels.toml`` (off by default: it invites anchoring).
     """
 
     token: str
@@ -109,6 +112,7 @@ class AppSettings:
     allowed_hosts: tuple[str, ...] | None = None
     busy_timeout_s: float = 5.0
     annotator: str | None = None
+    preselect_guess: bool | None = None
 
     def __post_init__(self) -> None:
         if self.annotator is not None:
@@ -161,6 +165,19 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
     page = env.get_template("page.html")
     review_page = env.get_template("review.html")
     audit_cache: dict[str, Any] = {}
+    from fewlabels.app.grid import GridContext, install_grid, suggest_command, workspace_command
+    from fewlabels.app.keys import class_keys
+    from fewlabels.workspace.context import context_columns
+
+    keys = class_keys(classes)
+    context = context_columns(workspace.config.data, workspace.config.page.context)
+    preselect = (
+        workspace.config.page.preselect_guess
+        if cfg.preselect_guess is None
+        else cfg.preselect_guess
+    )
+    next_command = suggest_command(workspace)
+    status_command = workspace_command(workspace, "status")
 
     app = FastAPI(title="fewlabels", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.token = cfg.token
@@ -313,6 +330,11 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
             annotator=cfg.annotator,
             n_review=_n_conflicts(),
             second=rnd is not None and item_id in rnd.second_ids,
+            class_keys=list(zip(classes, keys, strict=True)),
+            preselect=preselect,
+            context=context.get(item_id, []) if item_id is not None else [],
+            next_command=next_command,
+            status_command=status_command,
         )
         response = HTMLResponse(html)
         if new:
@@ -491,6 +513,24 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
         left = await run_in_threadpool(store.close_round, rnd.id)
         return {"round_id": rnd.id, "left": len(left)}
 
+    install_grid(
+        app,
+        GridContext(
+            workspace=workspace,
+            store=store,
+            classes=classes,
+            positions=positions,
+            env=env,
+            token=cfg.token,
+            query=f"?token={cfg.token}" if cfg.view_token else "",
+            view=_view,
+            context=context,
+            keys=keys,
+            write_body=_write_body,
+            who=_who,
+            audit_cache=audit_cache,
+        ),
+    )
     return app
 
 
@@ -522,6 +562,7 @@ def serve(
     echo: Any = print,
     busy_timeout_s: float = 5.0,
     annotator: str | None = None,
+    preselect_guess: bool | None = None,
 ) -> None:
     """Run the labelling page until interrupted.
 
@@ -536,6 +577,8 @@ def serve(
         How long a request waits for another writer's lock (see :class:`AppSettings`).
     annotator : str, optional
         The name recorded with each label of this session (default: each page gives its own).
+    preselect_guess : bool, optional
+        Highlight the model's guess (default: ``[page] preselect_guess``, off).
     """
     import socket
     import webbrowser
@@ -560,6 +603,7 @@ def serve(
         allowed_hosts=hosts,
         busy_timeout_s=busy_timeout_s,
         annotator=annotator,
+        preselect_guess=preselect_guess,
     )
     app = create_app(workspace, settings=settings)
     url = page_url(host, real_port, token=None if loopback else token)

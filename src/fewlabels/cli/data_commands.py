@@ -63,6 +63,12 @@ def embed(
     device: str = typer.Option("auto", help="Torch device; auto picks CUDA when present."),
     batch_size: int | None = typer.Option(None, help="Items per forward pass."),
     out: str | None = typer.Option(None, help="Also write the embeddings to this .npy file."),
+    ray: str | None = typer.Option(
+        None,
+        "--ray",
+        metavar="auto|ADDRESS",
+        help="Encode on a Ray cluster (pip install 'fewlabels[ray]'): 'auto' or HOST:PORT.",
+    ),
 ) -> None:
     """Embed a data source into the resumable on-disk cache.
 
@@ -81,7 +87,7 @@ def embed(
             source, text=text, features=_split_list(features), label=label, id=id_column
         )
         enc = get_encoder(encoder, device=device, batch_size=batch_size)
-        result = embed_dataset(dataset, enc, cache_dir=cache_dir)
+        result = embed_dataset(dataset, enc, cache_dir=cache_dir, ray_address=ray)
     except EmbedInterrupted as exc:
         console.print(f"[yellow]{_esc(exc)}[/]", highlight=False)
         raise typer.Exit(code=130) from None

@@ -156,6 +156,12 @@ def predict_cmd(
     id_column: str | None = typer.Option(
         None, "--id-column", help="Tables: the id column (default: a column named id)."
     ),
+    ray: str | None = typer.Option(
+        None,
+        "--ray",
+        metavar="auto|ADDRESS",
+        help="Predict the blocks on a Ray cluster (pip install 'fewlabels[ray]'): 'auto' or HOST:PORT.",
+    ),
 ) -> None:
     """Predict with an exported student (onnxruntime only; torch is not needed).
 
@@ -169,7 +175,14 @@ def predict_cmd(
 
     student = load_student(model)
     summary = predict_to_file(
-        student, data, out, resize=resize, proba=proba, id_column=id_column, progress=True
+        student,
+        data,
+        out,
+        resize=resize,
+        proba=proba,
+        id_column=id_column,
+        progress=True,
+        ray_address=ray,
     )
     stale = pool_staleness(student)
     if stale is not None:

@@ -177,6 +177,12 @@ def label_page(
         "--annotator",
         help="Your name, recorded with each label of this page (default: the page asks).",
     ),
+    preselect_guess: bool | None = typer.Option(
+        None,
+        "--preselect-guess/--no-preselect-guess",
+        help="Highlight the model's guess (default: [page] preselect_guess, off: it invites "
+        "anchoring).",
+    ),
 ) -> None:
     """Start the labelling page for the current round (Ctrl+C stops it).
 
@@ -195,6 +201,7 @@ def label_page(
         port=port,
         open_browser=not no_browser,
         annotator=name,
+        preselect_guess=preselect_guess,
         echo=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False),
     )
 

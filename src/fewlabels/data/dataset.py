@@ -188,3 +188,178 @@ def take_inputs(inputs: Inputs, idx: np.ndarray) -> Inputs:
     if isinstance(inputs, np.ndarray):
         return inputs[idx]
     return [inputs[int(i)] for i in idx]
+
+
+def check_label_indicator(label_sets: Any, n_samples: int, n_classes: int) -> np.ndarray:
+    """Check a label-set indicator matrix: rows of 0/1, or of -1 for unlabelled items.
+
+    Parameters
+    ----------
+    label_sets : array-like of shape (n_samples, n_classes)
+        ``label_sets[i, k] == 1`` when item ``i`` has class ``k``; a row of zeros is a
+        labelled item with the empty set; a row of ``-1`` is an unlabelled item.
+    n_samples, n_classes : int
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes), int8
+    """
+    Y = np.asarray(label_sets)
+    if Y.ndim == 1 and Y.size == 0:
+        Y = Y.reshape(n_samples, n_classes)
+    if Y.shape != (n_samples, n_classes):
+        raise FewlabelsError(
+            f"Expected label sets of shape ({n_samples}, {n_classes}), one row per item and "
+            f"one column per class, but got shape {Y.shape}."
+        )
+    if Y.size and not (np.issubdtype(Y.dtype, np.integer) or Y.dtype == bool):
+        raise InputTypeError(
+            f"Expected an integer 0/1 indicator matrix (rows of -1 = unlabelled), but got "
+            f"dtype {Y.dtype}. Build it with fewlabels.data.encode_label_sets."
+        )
+    Y = Y.astype(np.int8)
+    bad = np.flatnonzero(~np.isin(Y, (-1, 0, 1)).all(axis=1))
+    if bad.size:
+        raise FewlabelsError(
+            f"Expected label-set entries 0 or 1 (or a whole row of -1 for an unlabelled "
+            f"item), but {bad.size} row(s) hold other values, e.g. rows {bad[:10].tolist()}."
+        )
+    unl = Y == UNLABELED
+    mixed = np.flatnonzero(unl.any(axis=1) & ~unl.all(axis=1))
+    if mixed.size:
+        raise FewlabelsError(
+            f"Expected each row of the label sets to be all 0/1 (labelled) or all -1 "
+            f"(unlabelled), but {mixed.size} row(s) mix -1 with 0/1, e.g. rows "
+            f"{mixed[:10].tolist()}. Mark an unlabelled item with a whole row of -1."
+        )
+    return Y
+
+
+@dataclass(frozen=True, eq=False)
+class MultiLabelDataset:
+    """A pool of items, some labelled, each label a set of classes (possibly empty).
+
+    The multi-label twin of :class:`Dataset`: the same ids, inputs, classes and modality,
+    with ``label_sets`` in place of ``labels``. :meth:`pool` gives the items as an unlabelled
+    :class:`Dataset` (what an encoder embeds).
+
+    Parameters
+    ----------
+    ids : sequence of str of length n_samples
+    inputs : list of str, DataFrame or ndarray
+        As in :class:`Dataset`.
+    label_sets : ndarray of shape (n_samples, n_classes), int8
+        ``1`` where the item has the class, else ``0``; a row of zeros is a labelled item
+        whose set is empty; a row of ``-1`` marks an unlabelled item (the convention of
+        :class:`fewlabels.learn.OneVsRest`).
+    classes : sequence of str
+    modality : {"text", "image", "tabular"}
+    name : str
+    """
+
+    ids: np.ndarray
+    inputs: Inputs
+    label_sets: np.ndarray
+    classes: tuple[str, ...]
+    modality: Modality
+    name: str = "dataset"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        ids = check_unique_ids(list(self.ids))
+        if self.modality not in _MODALITIES:
+            raise FewlabelsError(f"Expected modality in {_MODALITIES}, but got {self.modality!r}.")
+        if len(self.inputs) != len(ids):
+            raise FewlabelsError(
+                f"Expected one input per id, but got {len(ids)} ids and {len(self.inputs)} inputs."
+            )
+        classes = check_dataset_classes(self.classes)
+        Y = check_label_indicator(self.label_sets, len(ids), len(classes))
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "classes", classes)
+        object.__setattr__(self, "label_sets", Y)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        return (
+            f"MultiLabelDataset(name={self.name!r}, modality={self.modality!r}, n={len(self)}, "
+            f"labelled={int(self.labeled_mask.sum())}, classes={list(self.classes)})"
+        )
+
+    @property
+    def labeled_mask(self) -> np.ndarray:
+        """ndarray of shape (n_samples,): True where the item has a label set (empty too)."""
+        if self.n_classes == 0:
+            return np.zeros(len(self), dtype=bool)
+        return ~(self.label_sets == UNLABELED).all(axis=1)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    def class_counts(self) -> dict[str, int]:
+        """Labelled items per class name (an item counts once for each class in its set)."""
+        counts = self.label_sets[self.labeled_mask].sum(axis=0)
+        return {c: int(k) for c, k in zip(self.classes, counts, strict=True)}
+
+    def sets(self) -> list[tuple[str, ...] | None]:
+        """Each item's label set as class names (in class order), None when unlabelled."""
+        names = np.asarray(self.classes, dtype=object)
+        mask = self.labeled_mask
+        return [
+            tuple(names[row == 1].tolist()) if lab else None
+            for row, lab in zip(self.label_sets, mask, strict=True)
+        ]
+
+    def subset(self, index: Sequence[int] | np.ndarray) -> MultiLabelDataset:
+        """Return the items at ``index`` (integer positions or a boolean mask), in that order."""
+        idx = np.asarray(index)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        return MultiLabelDataset(
+            ids=self.ids[idx],
+            inputs=take_inputs(self.inputs, idx),
+            label_sets=self.label_sets[idx],
+            classes=self.classes,
+            modality=self.modality,
+            name=self.name,
+            meta=dict(self.meta),
+        )
+
+    def with_label_sets(self, label_sets: np.ndarray) -> MultiLabelDataset:
+        """Return the same items with other label sets (rows of -1 = unlabelled)."""
+        return MultiLabelDataset(
+            ids=self.ids,
+            inputs=self.inputs,
+            label_sets=np.asarray(label_sets),
+            classes=self.classes,
+            modality=self.modality,
+            name=self.name,
+            meta=dict(self.meta),
+        )
+
+    def unlabeled(self) -> MultiLabelDataset:
+        """Return the same items with every label set removed."""
+        return self.with_label_sets(np.full(self.label_sets.shape, UNLABELED, dtype=np.int8))
+
+    def pool(self) -> Dataset:
+        """The items as an unlabelled :class:`Dataset` with the same ids, inputs and name.
+
+        Embedding caches key on ids and inputs, so the pool's embeddings are those of any
+        single-label dataset with the same items.
+        """
+        return Dataset(
+            ids=self.ids,
+            inputs=self.inputs,
+            labels=np.full(len(self), UNLABELED, dtype=np.int64),
+            classes=(),
+            modality=self.modality,
+            name=self.name,
+            meta=dict(self.meta),
+        )
+
+    def positions(self, ids: Sequence[str]) -> np.ndarray:
+        """Integer positions of ``ids`` (see :meth:`Dataset.positions`)."""
+        return self.pool().positions(ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -97,3 +98,142 @@ def encode_labels(
     index = {c: i for i, c in enumerate(names)}
     labels = np.array([UNLABELED if v is None else index[v] for v in values], dtype=np.int64)
     return labels, names
+
+
+def _is_blank(value: Any) -> bool:
+    """A missing cell (None, NaN, NA) or a blank string."""
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        return False
+    return as_written(value) is None
+
+
+def _as_collection(value: Any) -> list[Any] | None:
+    """A list, tuple, set or array cell as a list; a JSON list in a string too; else None."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
+    if isinstance(value, np.ndarray):
+        return value.ravel().tolist()
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+        return parsed if isinstance(parsed, list) else None
+    return None
+
+
+def parse_label_sets(
+    raw: Sequence[Any], *, sep: str | None = None, column: str = "label"
+) -> list[tuple[str, ...] | None]:
+    """Turn the cells of a multi-label column into label sets (None = unlabelled).
+
+    A cell is a list (or tuple, set, array; a JSON list such as ``["a", "b"]`` or ``[]`` in a
+    text cell), or, when ``sep`` is given, a string of labels joined by ``sep``
+    (``"Comedy|Drama"``). A blank or missing cell is an unlabelled item; ``[]`` is a labelled
+    item with the empty set. Labels are kept as written and stripped; repeats collapse.
+
+    Parameters
+    ----------
+    raw : sequence of length n_samples
+    sep : str, optional
+        The separator of labels in a string cell.
+    column : str
+        Named in error messages.
+
+    Returns
+    -------
+    list of (tuple of str or None)
+
+    Raises
+    ------
+    FewlabelsError
+        A column that mixes list cells and string cells (the rows of each are named), or
+        string cells without ``sep``.
+    """
+    lists: list[int] = []  # rows holding a list (or tuple, set, array) cell
+    texts: list[int] = []  # rows holding a string cell (a JSON list, or labels joined by sep)
+    scalars: list[int] = []  # rows holding one value that is no set
+    out: list[tuple[str, ...] | None] = []
+    for row, value in enumerate(raw, start=1):
+        if _is_blank(value):
+            out.append(None)
+            continue
+        items = _as_collection(value)
+        if isinstance(value, str):
+            texts.append(row)
+            if items is None and sep is not None:
+                items = value.split(sep)
+        elif items is not None:
+            lists.append(row)
+        if items is None:
+            scalars.append(row)
+            items = [value]
+        names: list[str] = []
+        for item in items:
+            s = as_written(item)
+            s = s.strip() if s is not None else None
+            if s and s not in names:
+                names.append(s)
+        out.append(tuple(names))
+    if lists and (texts or scalars):
+        raise FewlabelsError(
+            f"Expected the multi-label column {column!r} to hold a list of labels in every "
+            f"labelled row, but it mixes lists (rows {_preview(lists)}) with single values "
+            f"(rows {_preview(sorted(set(texts) | set(scalars)))}; 1 = the first data row). "
+            'Write every cell as a list, e.g. ["a"] for one label.'
+        )
+    if scalars:
+        raise FewlabelsError(
+            f"Expected lists of labels in the multi-label column {column!r}, but rows "
+            f"{_preview(scalars)} hold single values (1 = the first data row). Write lists, or "
+            "pass the separator that joins the labels in a cell, e.g. sep='|' (--sep '|')."
+        )
+    return out
+
+
+def encode_label_sets(
+    sets: Sequence[Sequence[str] | None], classes: Sequence[str] | None
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Map label sets (None = unlabelled) to an indicator matrix.
+
+    Parameters
+    ----------
+    sets : sequence of length n_samples
+        Each item's labels (a sequence of str, possibly empty) or None when unlabelled.
+    classes : sequence of str or None
+        The allowed class names in order; the sorted distinct labels when None.
+
+    Returns
+    -------
+    label_sets : ndarray of shape (n_samples, n_classes), int8
+        ``1`` where an item has a class, ``0`` elsewhere; rows of ``-1`` for unlabelled items.
+    classes : tuple of str
+
+    Raises
+    ------
+    FewlabelsError
+        A label outside ``classes`` (the rows that hold it are named).
+    """
+    present = sorted({lab for s in sets if s is not None for lab in s})
+    if classes is None:
+        names = check_dataset_classes(present)
+    else:
+        names = check_dataset_classes(classes)
+        unknown = sorted(set(present) - set(names))
+        if unknown:
+            rows = [k + 1 for k, s in enumerate(sets) if s is not None and set(s) - set(names)]
+            raise FewlabelsError(
+                f"Expected every label in a set to be one of the classes {list(names)}, but "
+                f"found unknown label(s) {_preview(unknown)} in rows {_preview(rows)} (1 = the "
+                "first data row). Add them to the classes or fix the labels."
+            )
+    index = {c: i for i, c in enumerate(names)}
+    Y = np.zeros((len(sets), len(names)), dtype=np.int8)
+    for i, s in enumerate(sets):
+        if s is None:
+            Y[i] = UNLABELED
+        else:
+            Y[i, [index[lab] for lab in s]] = 1
+    return Y, names

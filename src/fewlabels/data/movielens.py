@@ -129,3 +129,23 @@ def genre_task(films: pd.DataFrame, genres: tuple[str, ...] = GENRES) -> pd.Data
         The rows of ``films`` kept, in their order, with a fresh index.
     """
     return films[films["first_genre"].isin(genres)].reset_index(drop=True)
+
+
+#: How MovieLens writes a film without genres; such a film has the empty set.
+NO_GENRES = "(no genres listed)"
+
+
+def genre_sets(films: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Each film's set of genres (the multi-label task), the empty set for :data:`NO_GENRES`.
+
+    Parameters
+    ----------
+    films : DataFrame
+        From :func:`films_from_ratings`.
+
+    Returns
+    -------
+    list of tuple of str, one per row of ``films``
+        The genres in the order listed, without blanks or :data:`NO_GENRES`.
+    """
+    return [tuple(g for g in genres if g and g != NO_GENRES) for genres in films["genres"]]

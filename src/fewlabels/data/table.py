@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
 
 from fewlabels._validation import _preview
-from fewlabels.data.dataset import Dataset
-from fewlabels.data.labels import as_written, encode_labels
+from fewlabels.data.dataset import Dataset, MultiLabelDataset
+from fewlabels.data.labels import as_written, encode_label_sets, encode_labels, parse_label_sets
 from fewlabels.errors import FewlabelsError, MissingFileError, MissingKeyError
+from fewlabels.typing import Modality
 
 _SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson")
 
@@ -176,6 +178,36 @@ def _iter_blocks(p: Path, as_written: Sequence[str], rows: int) -> Iterator[pd.D
         ) from None
 
 
+@overload
+def from_table(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    text: str | None = ...,
+    features: Sequence[str] | None = ...,
+    label: str | None = ...,
+    id: str | None = ...,
+    classes: Sequence[str] | None = ...,
+    name: str | None = ...,
+    multilabel: Literal[False] = ...,
+    sep: str | None = ...,
+) -> Dataset: ...
+
+
+@overload
+def from_table(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    text: str | None = ...,
+    features: Sequence[str] | None = ...,
+    label: str | None = ...,
+    id: str | None = ...,
+    classes: Sequence[str] | None = ...,
+    name: str | None = ...,
+    multilabel: Literal[True],
+    sep: str | None = ...,
+) -> MultiLabelDataset: ...
+
+
 def from_table(
     source: str | os.PathLike[str] | pd.DataFrame,
     *,
@@ -185,7 +217,9 @@ def from_table(
     id: str | None = None,
     classes: Sequence[str] | None = None,
     name: str | None = None,
-) -> Dataset:
+    multilabel: bool = False,
+    sep: str | None = None,
+) -> Dataset | MultiLabelDataset:
     """Load texts or table rows with optional labels.
 
     Parameters
@@ -207,6 +241,16 @@ def from_table(
         without labels: embedding needs no classes).
     name : str, optional
         Dataset name (the file's stem by default).
+    multilabel : bool, default False
+        Read ``label`` as a set of labels per row and return a
+        :class:`~fewlabels.data.MultiLabelDataset`: a cell is a list (JSONL, Parquet, a
+        DataFrame; a JSON list such as ``["a", "b"]`` or ``[]`` in a CSV cell) or, with
+        ``sep``, labels joined by ``sep``; ``[]`` is the empty set, a blank cell unlabelled
+        (:func:`fewlabels.data.labels.parse_label_sets`). ``classes`` then lists every
+        label a set may hold.
+    sep : str, optional
+        With ``multilabel``: the separator of labels in a text cell (``"|"`` for
+        ``"Comedy|Drama"``).
     """
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True)
@@ -239,8 +283,20 @@ def from_table(
         if id is not None
         else np.array([str(i) for i in range(len(frame))], dtype=object)
     )
+    if sep is not None and not multilabel:
+        raise FewlabelsError(
+            f"Expected sep only with multilabel=True (labels joined by a separator), but got "
+            f"sep={sep!r} for a single-label table. Pass multilabel=True, or drop sep."
+        )
+    if sep is not None and not sep:
+        raise FewlabelsError("Expected a non-empty sep (e.g. '|'), but got ''.")
     raw_labels = frame[label].tolist() if label is not None else [None] * len(frame)
-    labels, names = encode_labels(raw_labels, classes)
+    if multilabel:
+        sets = parse_label_sets(raw_labels, sep=sep, column=label or "label")
+        label_sets, names = encode_label_sets(sets, classes)
+        labels = np.full(len(frame), -1, dtype=np.int64)
+    else:
+        labels, names = encode_labels(raw_labels, classes)
 
     if text is not None:
         col = frame[text]
@@ -250,22 +306,26 @@ def from_table(
                 f"Expected a text in every row of column {text!r}, but {missing.size} row(s) "
                 f"are empty, e.g. ids {ids[missing[:10]].tolist()}. Drop or fill them."
             )
-        return Dataset(
+        inputs: list[str] | pd.DataFrame = col.astype(str).tolist()
+    else:
+        inputs = frame[list(features or [])].reset_index(drop=True)
+        check_finite_features(inputs)
+    modality: Modality = "text" if text is not None else "tabular"
+    if multilabel:
+        return MultiLabelDataset(
             ids=ids,
-            inputs=col.astype(str).tolist(),
-            labels=labels,
+            inputs=inputs,
+            label_sets=label_sets,
             classes=names,
-            modality="text",
+            modality=modality,
             name=name or default_name,
         )
-    table = frame[list(features or [])].reset_index(drop=True)
-    check_finite_features(table)
     return Dataset(
         ids=ids,
-        inputs=table,
+        inputs=inputs,
         labels=labels,
         classes=names,
-        modality="tabular",
+        modality=modality,
         name=name or default_name,
     )
 

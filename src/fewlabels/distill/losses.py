@@ -110,3 +110,26 @@ def distillation_loss(
         return soft
     hard = hard_cross_entropy(student_logits, labels).sum() / n_hard
     return soft + hard_weight * hard
+
+
+def sigmoid_distillation_loss(
+    student_logits: torch.Tensor, teacher_proba: torch.Tensor
+) -> torch.Tensor:
+    """Per-row multi-label distillation loss: binary cross-entropy on each label's sigmoid.
+
+    For a multi-label teacher (one probability per label, rows need not sum to 1, e.g.
+    :class:`fewlabels.learn.OneVsRest`): the mean over labels of
+    ``-(q log sigmoid(z) + (1 - q) log(1 - sigmoid(z)))`` with soft targets ``q`` (a human
+    label set is a 0/1 row). Its minimum over ``z`` is at ``sigmoid(z) = q``.
+
+    Parameters
+    ----------
+    student_logits : Tensor of shape (n_samples, n_labels)
+    teacher_proba : Tensor of shape (n_samples, n_labels), in [0, 1]
+
+    Returns
+    -------
+    Tensor of shape (n_samples,)
+    """
+    bce = F.binary_cross_entropy_with_logits(student_logits, teacher_proba, reduction="none")
+    return bce.mean(dim=-1)

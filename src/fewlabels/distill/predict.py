@@ -503,6 +503,7 @@ def predict_to_file(
     id_column: str | None = None,
     rows: int = BLOCK_ROWS,
     progress: bool = False,
+    ray_address: str | None = None,
 ) -> PredictionSummary:
     """Predict with an exported student, streaming: read, predict and write block by block.
 
@@ -522,6 +523,11 @@ def predict_to_file(
         Inputs per block.
     progress : bool, default False
         Show the rows done and items/s while predicting.
+    ray_address : str, optional
+        ``"auto"`` or ``"HOST:PORT"``: predict the blocks on that Ray cluster, one actor per
+        CPU, each loading the student once; blocks are written in order, so the file holds
+        the same rows and bytes (needs ``fewlabels[ray]``). Blocks are the unit of work:
+        use ``rows`` below ``n / actors`` to keep every actor busy.
 
     Returns
     -------
@@ -531,6 +537,10 @@ def predict_to_file(
 
     from fewlabels.encode.cache import _progress
 
+    if ray_address is not None:
+        from fewlabels.encode.ray_embed import check_ray_address
+
+        check_ray_address(ray_address)  # fail in seconds, before any work
     started = time.perf_counter()
     student = model if isinstance(model, ExportedStudent) else load_student(model)
     blocks = _input_blocks(student, data, id_column=id_column, rows=rows)
@@ -542,16 +552,14 @@ def predict_to_file(
         _progress(progress, -1, "predict") as bar,
     ):
         task = bar.add_task(f"predict {Path(str(student.path)).name}", total=None)
-        for ids, inputs in blocks:
-            frame, failed = _predict_block(
-                student, ids, inputs, batch_size=batch_size, resize=resize, proba=proba
-            )
+        options = {"batch_size": batch_size, "resize": resize, "proba": proba}
+        for frame, failed in _predicted_blocks(student, blocks, options, ray_address):
             writer.write(frame)
             for label, k in frame["label"].value_counts(sort=False).items():
                 counts[str(label)] = counts.get(str(label), 0) + int(k)
             skipped += failed
             n_done += len(frame)
-            bar.advance(task, len(ids))
+            bar.advance(task, len(frame) + len(failed))
     ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return PredictionSummary(writer.path, n_done, ordered, skipped, time.perf_counter() - started)
 
@@ -568,6 +576,45 @@ def _input_blocks(
     if id_column is not None:
         raise MissingKeyError(f"Expected a DataFrame with the id column {id_column!r}.")
     return iter([([str(i) for i in range(len(data))], data)])
+
+
+def _predicted_blocks(
+    student: ExportedStudent,
+    blocks: Iterator[tuple[list[str], Any]],
+    options: dict[str, Any],
+    ray_address: str | None,
+) -> Iterator[tuple[pd.DataFrame, list[tuple[str, str]]]]:
+    """:func:`_predict_block` of each block, in order: here, or on a Ray actor pool."""
+    if ray_address is None:
+        for ids, inputs in blocks:
+            yield _predict_block(student, ids, inputs, **options)
+        return
+    import functools
+
+    from fewlabels.encode.ray_embed import RayPool, ray_session
+
+    # one onnxruntime thread per actor: an actor holds one CPU of the cluster
+    factory = functools.partial(_load_on_worker, Path(student.path).read_bytes(), 1)
+    with ray_session(ray_address), RayPool(factory) as pool:
+        work = ((ids, inputs, options) for ids, inputs in blocks)
+        yield from pool.map_ordered(_predict_on_worker, work)
+
+
+def _load_on_worker(model: bytes, threads: int) -> ExportedStudent:
+    """A Ray actor's copy of the student, from the export's bytes (no shared disk needed)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="fewlabels-student-") as tmp:
+        path = Path(tmp) / "student.onnx"
+        path.write_bytes(model)
+        return load_student(path, threads=threads)
+
+
+def _predict_on_worker(
+    student: ExportedStudent, payload: tuple[list[str], Any, dict[str, Any]]
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    ids, inputs, options = payload
+    return _predict_block(student, ids, inputs, **options)
 
 
 def _class_columns(student: ExportedStudent) -> list[str]:

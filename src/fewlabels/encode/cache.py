@@ -409,6 +409,7 @@ def embed(
     commit_every_s: float = 5.0,
     progress: bool = True,
     verify: bool = True,
+    ray_address: str | None = None,
 ) -> Embeddings:
     """Embed every item of ``dataset``, reusing and extending the on-disk cache.
 
@@ -434,6 +435,12 @@ def embed(
         Check every cache file this call reads against its CRC-32 (once per file per call):
         a damaged chunk is encoded again, a damaged view rebuilt. About 0.4 s per GB read
         (docs/benchmarks.md); False trusts the files (their shapes are still checked).
+    ray_address : str, optional
+        ``"auto"`` or ``"HOST:PORT"``: encode the missing rows on that Ray cluster, one actor
+        per GPU (else per CPU), each loading the encoder once; the cache gets the same rows,
+        in order, and the view the same bytes as a single-process run
+        (:mod:`fewlabels.encode.ray_embed`; needs ``fewlabels[ray]``). An address that does
+        not answer fails within seconds.
 
     Returns
     -------
@@ -468,7 +475,14 @@ def embed(
             f"Expected commit_every_s to be a number of seconds > 0, but got {commit_every_s!r}."
         )
     _check_encoder(encoder, dataset)
+    run_here: Any = contextlib.nullcontext(_encode_missing)
+    if ray_address is not None:
+        from fewlabels.encode.ray_embed import check_ray_address, ray_encode_missing
+
+        check_ray_address(ray_address)  # fail in seconds, before any work
     _fit_if_needed(encoder, dataset)
+    if ray_address is not None:
+        run_here = ray_encode_missing(ray_address, encoder)  # ships the fitted encoder
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     entry = _entry_dir(root, encoder)
     fps = fingerprints(dataset)
@@ -477,7 +491,7 @@ def embed(
     view_npy, view_json = views / f"{view_key}.npy", views / f"{view_key}.json"
 
     check = FileCheck(enabled=bool(verify))
-    with _locked(entry):
+    with run_here as encode_missing, _locked(entry):
         cached = _read_view(view_npy, view_json, int(encoder.dim), check)
         if cached is not None:
             return _result(dataset, cached[0], cached[1], 0)
@@ -497,7 +511,7 @@ def embed(
                     f"embed {dataset.name} ({getattr(encoder, 'name', '')})",
                     total=int(missing.size),
                 )
-                failures = _encode_missing(
+                failures = encode_missing(
                     store,
                     encoder,
                     dataset.inputs,

@@ -14,6 +14,8 @@ from fewlabels.learn.knn_graph import knn_affinity, knn_graph, knn_search, norma
 from fewlabels.learn.label_spreading import LabelSpreading, spread_labels
 from fewlabels.learn.linear_probe import LinearProbe
 from fewlabels.learn.model_selection import LabelledKFold, labelled_scorer
+from fewlabels.learn.multilabel import OneVsRest
+from fewlabels.learn.multilabel_metrics import multilabel_scores
 from fewlabels.learn.nearest_class_mean import NearestClassMean
 from fewlabels.learn.pseudo_labels import (
     confidence_weights,
@@ -33,6 +35,7 @@ __all__ = [
     "LabelledKFold",
     "LinearProbe",
     "NearestClassMean",
+    "OneVsRest",
     "SelfTraining",
     "TreeSelfTraining",
     "ZeroShot",
@@ -47,6 +50,7 @@ __all__ = [
     "knn_vote",
     "labelled_scorer",
     "list_learners",
+    "multilabel_scores",
     "normalize_graph",
     "select_pseudo_labels",
     "spread_labels",

@@ -15,10 +15,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from fewlabels._validation import check_param
+from fewlabels.encode.index import NeighbourIndex, cache_source, neighbour_index, transform_key
 from fewlabels.errors import FewlabelsError
 from fewlabels.learn.base import EmbeddingClassifier
 from fewlabels.learn.features import center_normalize, pool_mean
-from fewlabels.learn.knn_graph import EXACT_UP_TO, cluster_rows, knn_graph, knn_search
+from fewlabels.learn.knn_graph import (
+    EXACT_UP_TO,
+    cluster_rows,
+    knn_graph,
+    knn_search,
+    uses_index,
+)
 from fewlabels.typing import UNLABELED
 
 
@@ -215,8 +222,18 @@ class LabelSpreading(EmbeddingClassifier):
     n_iter_ : int
         Conjugate-gradient iterations.
     clusters_ : Clusters or None
-        The inverted file of ``X_fit_`` (pools of more than ``EXACT_UP_TO`` rows fitted
-        without a precomputed graph), reused to predict new rows.
+        The inverted file of ``X_fit_`` (pools of more than ``EXACT_UP_TO`` and at most
+        ``ANN_ABOVE`` rows fitted without a precomputed graph), reused to predict new rows.
+    index_ : NeighbourIndex or None
+        The faiss neighbour index of ``X_fit_`` (pools of more than
+        :data:`fewlabels.learn.knn_graph.ANN_ABOVE` rows fitted without a precomputed
+        graph), reused to predict new rows. When ``X`` is the memory-mapped embedding cache
+        (what :func:`fewlabels.encode.embed` returns), it is saved beside the cache and read
+        back by the next fit of the same pool.
+    index_recall_ : float or None
+        Recall@10 of the neighbour index against exact search, measured on a sample of rows
+        when it was built (also for a precomputed graph from :meth:`build_graph`); None when
+        the graph was exact or came from the in-memory inverted file.
     mean_ : ndarray of shape (n_features,) or None
     n_features_in_ : int
     """
@@ -258,11 +275,18 @@ class LabelSpreading(EmbeddingClassifier):
         Returns
         -------
         scipy.sparse.csr_matrix of shape (n_samples, n_samples)
+            With an ``index_recall`` attribute: the neighbour index's recall@10 above
+            ``ANN_ABOVE`` rows, else None.
         """
         mean = self._pool_mean(X)
-        return knn_graph(
-            center_normalize(X, mean), n_neighbors=int(self.n_neighbors), power=float(self.power)
-        )
+        Z = center_normalize(X, mean)
+        index: NeighbourIndex | None = None
+        if uses_index(len(Z)):
+            index = neighbour_index(Z, source=cache_source(X), transform=transform_key(mean))
+        S = knn_graph(Z, n_neighbors=int(self.n_neighbors), power=float(self.power), index=index)
+        # The recall travels with the graph, so a fit on it (SelfTraining) can record it.
+        S.index_recall = None if index is None else index.recall
+        return S
 
     def _pool_mean(self, X: np.ndarray) -> np.ndarray | None:
         return pool_mean(X) if self.center else None
@@ -288,17 +312,27 @@ class LabelSpreading(EmbeddingClassifier):
         """
         check_param("alpha", self.alpha, low=0, high=1, high_open=True, learner="LabelSpreading")
         check_param("n_neighbors", self.n_neighbors, low=1, high=np.inf, learner="LabelSpreading")
+        source = cache_source(X)  # before validation, which may copy the memmap
         Xa, ya = self._validate_fit(X, y)
         Z = self._fit_features(Xa, center=self.center)
-        # Large pools: one inverted file serves the graph and, later, new rows (with a
-        # precomputed graph it is built only if new rows come).
-        self.clusters_ = cluster_rows(Z) if len(Z) > EXACT_UP_TO and graph is None else None
+        # Large pools: one index (or inverted file) serves the graph and, later, new rows
+        # (with a precomputed graph it is built only if new rows come).
+        self.index_: NeighbourIndex | None = None
+        self.clusters_ = None
+        if graph is None and uses_index(len(Z)):
+            self.index_ = neighbour_index(Z, source=source, transform=transform_key(self.mean_))
+        elif graph is None and len(Z) > EXACT_UP_TO:
+            self.clusters_ = cluster_rows(Z)
+        self.index_recall_ = (
+            self.index_.recall if self.index_ is not None else getattr(graph, "index_recall", None)
+        )
         if graph is None:
             S = knn_graph(
                 Z,
                 n_neighbors=int(self.n_neighbors),
                 power=float(self.power),
                 clusters=self.clusters_,
+                index=self.index_,
             )
         else:
             if graph.shape != (len(Z), len(Z)):
@@ -338,7 +372,9 @@ class LabelSpreading(EmbeddingClassifier):
 
     def _predict_proba(self, X: np.ndarray) -> np.ndarray:
         Z = self._features(X)
-        sims, idx = knn_search(self.X_fit_, Z, int(self.n_neighbors), clusters=self.clusters_)
+        sims, idx = knn_search(
+            self.X_fit_, Z, int(self.n_neighbors), clusters=self.clusters_, index=self.index_
+        )
         w = np.maximum(sims.astype(np.float64), 0.0) ** float(self.power)
         w[idx < 0] = 0.0
         P = np.einsum("qk,qkc->qc", w, self.fit_proba_[np.maximum(idx, 0)])

@@ -72,6 +72,23 @@ LEARNERS = Registry(
 )
 
 
+#: Multi-label learners (each row a set of labels; ``y`` an indicator with rows of -1 for
+#: unlabelled rows). Apart from ``LEARNERS``, whose consumers (``Auto``, the audit, bench
+#: methods) expect single-label classifiers.
+MULTILABEL_LEARNERS = Registry(
+    "multi-label learner",
+    [
+        Entry(
+            "one-vs-rest",
+            "fewlabels.learn.multilabel:OneVsRest",
+            "OneVsRest: one embedding learner per label, thresholds chosen on held-out labels",
+            meta={"task": "multilabel"},
+        ),
+    ],
+    hint="See fewlabels.learn.registry.MULTILABEL_LEARNERS.names().",
+)
+
+
 def list_learners() -> list[str]:
     """The registry names, simplest first."""
     return LEARNERS.names()

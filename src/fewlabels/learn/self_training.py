@@ -103,6 +103,9 @@ class SelfTraining(EmbeddingClassifier):
     termination_condition_ : {"max_iter", "no_change", "all_labeled"}
     seeder_ : estimator or None
         The fitted seeder, when it was used.
+    index_recall_ : float or None
+        Recall@10 of the neighbour index behind a graph base's kNN graph (pools of more than
+        ``fewlabels.learn.knn_graph.ANN_ABOVE`` rows), else None.
     n_features_in_ : int
     """
 
@@ -276,6 +279,8 @@ class SelfTraining(EmbeddingClassifier):
         if not (y_cur == UNLABELED).any():
             self.termination_condition_ = "all_labeled"
         self.base_estimator_ = model
+        # Recall@10 of the neighbour index under a graph base above ANN_ABOVE rows, else None.
+        self.index_recall_ = getattr(graph, "index_recall", None)
         self.pseudo_weight_ = w
         self.fit_proba_ = self._pool_proba(model, Xa)
         final = self.fit_proba_.argmax(axis=1)

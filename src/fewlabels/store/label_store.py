@@ -29,6 +29,10 @@ from fewlabels.errors import FewlabelsError, MissingFileError, MissingKeyError, 
 #: Where a label came from.
 LABEL_SOURCES = ("human", "imported", "pseudo")
 
+#: What a store's labels are: one class per item, or a set of classes per item
+#: (``"multilabel"``: the ``label`` column holds a JSON list, see :func:`encode_label_set`).
+TASKS = ("single", "multilabel")
+
 _FORMAT = "fewlabels-labels"
 _SCHEMA_VERSION = "1"
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -146,6 +150,18 @@ CREATE TABLE IF NOT EXISTS review_labels (
 );
 """
 
+#: Label batches: the label rows written by one bulk action (a grid on the page), so that one
+#: undo reverts them all. It holds no item id (a forgotten item's label rows go; a batch row
+#: left pointing at them is ignored). Created with the schema and, for an older file, when it
+#: is opened.
+_LABEL_BATCHES = """
+CREATE TABLE IF NOT EXISTS label_batches (
+    label_seq INTEGER PRIMARY KEY,
+    batch TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS label_batches_by_batch ON label_batches(batch);
+"""
+
 #: The longest annotator name (``who``) accepted from a page or the command line.
 MAX_ANNOTATOR = 64
 
@@ -186,6 +202,46 @@ class LabelEvent:
     source: str
     time: str
     undoes: int | None = None
+
+
+@dataclass(frozen=True)
+class BatchWrite:
+    """What :meth:`LabelStore.add_batch` wrote.
+
+    Attributes
+    ----------
+    batch : str
+    label : str
+    written : dict of str to int
+        Item id -> the ``seq`` of its new label row.
+    changed : list of LabelEvent
+        Items labelled (or unlabelled) by someone else since their page showed them: their
+        current label row (``seq`` 0 and ``label`` None when it is now unlabelled), left as
+        it is.
+    """
+
+    batch: str
+    label: str
+    written: dict[str, int]
+    changed: list[LabelEvent]
+
+
+@dataclass(frozen=True)
+class BatchUndo:
+    """What :meth:`LabelStore.undo_batch` did.
+
+    Attributes
+    ----------
+    batch : str
+    undone : list of LabelEvent
+        The undo rows appended, one per label reverted.
+    changed : list of str
+        Items of the batch relabelled since: their labels were left as they are.
+    """
+
+    batch: str
+    undone: list[LabelEvent]
+    changed: list[str]
 
 
 @dataclass(frozen=True)
@@ -377,6 +433,62 @@ def scrub_ids(value: Any, gone: set[str]) -> Any:
     return value
 
 
+def encode_label_set(labels: Sequence[str], classes: Sequence[str] | None) -> str:
+    """A label set as the text a multi-label store keeps: a JSON list in class order.
+
+    One history row holds an item's whole set, so that its latest row is its current set,
+    an undo restores the previous set in one step and ``[]`` (the empty set) differs from
+    no label at all (NULL).
+
+    Parameters
+    ----------
+    labels : sequence of str
+        The set (repeats collapse).
+    classes : sequence of str or None
+        The store's classes; the set is written in their order (sorted when None).
+
+    Raises
+    ------
+    FewlabelsError
+        A label outside ``classes``.
+    """
+    if isinstance(labels, str):
+        raise FewlabelsError(
+            f"Expected a label set (a list of class names) for a multi-label store, but got "
+            f"the single str {labels!r}. Pass a list, e.g. [{labels!r}] or [] for none."
+        )
+    names = [str(v) for v in labels]
+    if classes is None:
+        return json.dumps(sorted(set(names)), ensure_ascii=False)
+    unknown = sorted(set(names) - set(classes))
+    if unknown:
+        raise FewlabelsError(
+            f"Expected every label of the set among the classes {list(classes)}, but got "
+            f"{unknown}. Fix the labels, or pick them from the classes."
+        )
+    return json.dumps([c for c in classes if c in set(names)], ensure_ascii=False)
+
+
+def decode_label_set(text: str) -> tuple[str, ...]:
+    """The label set kept as ``text`` by :func:`encode_label_set` (a JSON list of str).
+
+    Raises
+    ------
+    FewlabelsError
+        Text that is not a JSON list of strings.
+    """
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        value = None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FewlabelsError(
+            f"Expected a label set written as a JSON list of class names (e.g. "
+            f'["a", "b"], or [] for the empty set), but got {text!r}.'
+        )
+    return tuple(value)
+
+
 def is_locked_error(exc: BaseException) -> bool:
     """Whether ``exc`` is SQLite giving up on a lock another connection holds (the call may be
     retried once that writer is done)."""
@@ -452,6 +564,10 @@ class LabelStore:
     busy_timeout_s : float, default 30
         How long a call waits for another writer's lock before SQLite gives up with
         ``sqlite3.OperationalError: database is locked`` (see :func:`is_locked_error`).
+    task : {"single", "multilabel"}, optional
+        What a label is: one class, or a set of classes (kept as a JSON list in the one
+        ``label`` column, :func:`encode_label_set`). Stored in a new file (``"single"`` when
+        not given); an existing file keeps its own, and passing another is an error.
 
     Notes
     -----
@@ -466,9 +582,13 @@ class LabelStore:
         classes: Sequence[str] | None = None,
         create: bool = True,
         busy_timeout_s: float = _BUSY_TIMEOUT_MS / 1000,
+        task: str | None = None,
     ) -> None:
         self.path = Path(path)
         self._classes: tuple[str, ...] | None = None
+        if task is not None and task not in TASKS:
+            raise FewlabelsError(f"Expected a store task in {TASKS}, but got {task!r}.")
+        new_file = not self.path.exists()
         self.busy_timeout_s = _check_timeout(busy_timeout_s)
         if self.path.exists():
             check_store_file(self.path)
@@ -497,6 +617,8 @@ class LabelStore:
             self._ensure_tombstones(con)
         with self._connect() as con:
             self._ensure_exclusions(con)
+        with self._connect() as con:
+            self._ensure_batches(con)
         stored = self._meta("classes")
         if classes is not None:
             names = [str(c) for c in classes]
@@ -510,6 +632,16 @@ class LabelStore:
                     f"Expected the classes stored in {self.path} ({json.loads(stored)}), but got "
                     f"{names}. Keep the workspace's classes, or start a new workspace."
                 )
+        stored_task = self._meta("task")
+        if new_file and task is not None and task != "single":
+            with self._connect() as con, self._write(con):
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('task', ?)", (task,))
+        elif task is not None and (stored_task or "single") != task:
+            raise FewlabelsError(
+                f"Expected the task stored in {self.path} ({stored_task or 'single'!r}), but got "
+                f"{task!r}. Keep the workspace's task, or start a new workspace."
+            )
+        self._task = self._meta("task") or "single"
 
     # -- connections -------------------------------------------------------------------------
     def with_busy_timeout(self, seconds: float) -> LabelStore:
@@ -574,6 +706,15 @@ class LabelStore:
                 con.execute("ALTER TABLE round_items ADD COLUMN second INTEGER NOT NULL DEFAULT 0")
 
     @staticmethod
+    def _ensure_batches(con: sqlite3.Connection) -> None:
+        """Add the ``label_batches`` table to a file made before it existed (idempotent)."""
+        found = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='label_batches'"
+        ).fetchone()
+        if found is None:
+            con.executescript("BEGIN IMMEDIATE;" + _LABEL_BATCHES + "COMMIT;")
+
+    @staticmethod
     @contextmanager
     def _write(con: sqlite3.Connection) -> Iterator[None]:
         """One short write transaction, taken with BEGIN IMMEDIATE so writers queue, not fail."""
@@ -604,6 +745,16 @@ class LabelStore:
             stored = self._meta("classes")
             self._classes = None if stored is None else tuple(json.loads(stored))
         return self._classes
+
+    @property
+    def task(self) -> str:
+        """``"single"`` (one class per label) or ``"multilabel"`` (a set of classes)."""
+        return self._task
+
+    @property
+    def multilabel(self) -> bool:
+        """Whether a label is a set of classes (kept as a JSON list)."""
+        return self._task == "multilabel"
 
     # -- items -------------------------------------------------------------------------------
     def add_items(
@@ -871,10 +1022,18 @@ class LabelStore:
                 "Only items of the workspace's data source can be labelled."
             )
         classes = self.classes
-        if classes is not None and label not in classes:
+        if self.multilabel:
+            encode_label_set(decode_label_set(label), classes)
+        elif classes is not None and label not in classes:
             raise FewlabelsError(
                 f"Expected a label among the classes {list(classes)}, but got {label!r}."
             )
+
+    def _stored(self, label: str) -> str:
+        """The text a label is kept as: a multi-label store's sets in canonical form."""
+        if self.multilabel:
+            return encode_label_set(decode_label_set(label), self.classes)
+        return label
 
     def add_label(
         self, item_id: str, label: str, *, who: str = "human", source: str = "human"
@@ -894,23 +1053,74 @@ class LabelStore:
         *,
         who: str = "human",
         source: str = "human",
+        batch: str | None = None,
     ) -> list[int]:
-        """Append many ``(item_id, label)`` rows in one transaction (all or nothing)."""
+        """Append many ``(item_id, label)`` rows in one transaction (all or nothing).
+
+        ``batch`` names the rows as one bulk action (see :meth:`undo_batch`); a name already
+        used is refused, so one undo never reverts two actions.
+        """
         now = _now()
         seqs: list[int] = []
         with self._connect() as con, self._write(con):
+            if (
+                batch is not None
+                and con.execute("SELECT 1 FROM label_batches WHERE batch=?", (batch,)).fetchone()
+            ):
+                raise FewlabelsError(
+                    f"Expected a new batch name, but {batch!r} already names labels in "
+                    f"{self.path}. Leave it out, or pass a fresh one (secrets.token_hex())."
+                )
             for item_id, label in pairs:
                 self._check_label(con, str(item_id), str(label), source)
                 cur = con.execute(
                     "INSERT INTO labels (item_id, label, who, source, time) VALUES (?, ?, ?, ?, ?)",
-                    (str(item_id), str(label), who, source, now),
+                    (str(item_id), self._stored(str(label)), who, source, now),
                 )
                 seqs.append(int(cur.lastrowid or 0))
+                if batch is not None:
+                    con.execute("INSERT INTO label_batches VALUES (?, ?)", (seqs[-1], batch))
             con.execute(
                 "DELETE FROM leases WHERE item_id IN ({})".format(",".join("?" * len(pairs))),
                 [str(p[0]) for p in pairs],
             )
         return seqs
+
+    def add_label_sets(
+        self,
+        pairs: Sequence[tuple[str, Sequence[str]]],
+        *,
+        who: str = "human",
+        source: str = "human",
+    ) -> list[int]:
+        """Append ``(item_id, label set)`` rows to a multi-label store (all or nothing).
+
+        Each set (possibly empty) is one history row, kept as a JSON list in class order;
+        :meth:`undo` of that row restores the item's previous set.
+
+        Raises
+        ------
+        StateError
+            A single-label store.
+        FewlabelsError
+            A label outside the classes.
+        """
+        if not self.multilabel:
+            raise StateError(
+                f"Expected a multi-label store for label sets, but {self.path} holds one label "
+                "per item (task 'single'). Use add_labels, or a workspace with task = "
+                '"multilabel".'
+            )
+        classes = self.classes
+        encoded = [(str(i), encode_label_set(labels, classes)) for i, labels in pairs]
+        return self.add_labels(encoded, who=who, source=source)
+
+    def current_label_sets(
+        self, *, sources: Sequence[str] = ("human", "imported"), with_excluded: bool = True
+    ) -> dict[str, tuple[str, ...]]:
+        """``{item_id: label set}`` of a multi-label store (see :meth:`current_labels`)."""
+        labels = self.current_labels(sources=sources, with_excluded=with_excluded)
+        return {k: decode_label_set(v) for k, v in labels.items()}
 
     def undo(self, seq: int | None = None, *, who: str | None = None) -> LabelEvent:
         """Revert one label by appending a row that restores the item's previous label.
@@ -980,6 +1190,142 @@ class LabelStore:
             new_seq = int(cur.lastrowid or 0)
         return LabelEvent(new_seq, item_id, label, by, source, now, seq)
 
+    def add_batch(
+        self,
+        items: Sequence[tuple[str, int | None]],
+        label: str,
+        *,
+        batch: str,
+        who: str = "human",
+        source: str = "human",
+    ) -> BatchWrite:
+        """Label many items as ``label`` in one transaction, unless they changed meanwhile.
+
+        Each item comes with the ``seq`` of the current label its page showed (None: shown
+        unlabelled). An item whose current label is another row now (someone labelled it
+        meanwhile) is left as it is and reported; every other item is labelled, each with its
+        own history row, all named ``batch`` (see :meth:`undo_batch`). To label a reported
+        item anyway, send it again with the ``seq`` the report gives.
+
+        Returns
+        -------
+        BatchWrite
+        """
+        now = _now()
+        written: dict[str, int] = {}
+        changed: list[LabelEvent] = []
+        with self._connect() as con, self._write(con):
+            if con.execute("SELECT 1 FROM label_batches WHERE batch=?", (batch,)).fetchone():
+                raise FewlabelsError(
+                    f"Expected a new batch name, but {batch!r} already names labels in "
+                    f"{self.path}. Pass a fresh one (secrets.token_hex())."
+                )
+            for item_id, seen in items:
+                item_id = str(item_id)
+                self._check_label(con, item_id, str(label), source)
+                row = con.execute(
+                    "SELECT seq, item_id, label, who, source, time, undoes FROM current_labels "
+                    "WHERE item_id=?",
+                    (item_id,),
+                ).fetchone()
+                now_seq = None if row is None else int(row[0])
+                if now_seq != seen:
+                    if row is not None:
+                        changed.append(LabelEvent(int(row[0]), *row[1:]))
+                    else:  # its label was undone meanwhile: shown labelled, now it is not
+                        changed.append(LabelEvent(0, item_id, None, "", "human", now))
+                    continue
+                if item_id in written:
+                    continue
+                cur = con.execute(
+                    "INSERT INTO labels (item_id, label, who, source, time) VALUES (?, ?, ?, ?, ?)",
+                    (item_id, str(label), who, source, now),
+                )
+                written[item_id] = int(cur.lastrowid or 0)
+                con.execute("INSERT INTO label_batches VALUES (?, ?)", (written[item_id], batch))
+            if written:
+                con.execute(
+                    "DELETE FROM leases WHERE item_id IN ({})".format(",".join("?" * len(written))),
+                    list(written),
+                )
+        return BatchWrite(batch=batch, label=str(label), written=written, changed=changed)
+
+    def undo_batch(self, batch: str, *, who: str | None = None) -> BatchUndo:
+        """Revert every label of one bulk action (:meth:`add_labels` with ``batch``) at once.
+
+        In one transaction, each label of the batch that is still its item's current label is
+        reverted as :meth:`undo` would; a label changed since (someone relabelled the item) is
+        left as it is and reported.
+
+        Parameters
+        ----------
+        batch : str
+            The batch name given to :meth:`add_labels`.
+        who : str, optional
+            Who undoes (default: who made each label).
+
+        Returns
+        -------
+        BatchUndo
+
+        Raises
+        ------
+        UndoConflictError
+            When no label has that batch name, or the batch was undone already.
+        """
+        now = _now()
+        undone: list[LabelEvent] = []
+        changed: list[str] = []
+        with self._connect() as con, self._write(con):
+            rows = con.execute(
+                "SELECT l.seq, l.item_id, l.who FROM label_batches b "
+                "JOIN labels l ON l.seq = b.label_seq WHERE b.batch=? ORDER BY l.seq",
+                (batch,),
+            ).fetchall()
+            if not rows:
+                raise UndoConflictError(
+                    f"Expected the name of a batch of labels, but no label has batch {batch!r}."
+                )
+            done = {
+                int(r[0])
+                for r in con.execute(
+                    "SELECT undoes FROM labels WHERE undoes IN ({})".format(
+                        ",".join("?" * len(rows))
+                    ),
+                    [int(r[0]) for r in rows],
+                )
+            }
+            if len(done) == len(rows):
+                raise UndoConflictError(
+                    f"Expected a batch with labels to undo, but the {len(rows)} label(s) of batch "
+                    f"{batch!r} were undone already."
+                )
+            for seq, item_id, target_who in rows:
+                if int(seq) in done:
+                    continue
+                latest = con.execute(
+                    "SELECT MAX(seq) FROM labels WHERE item_id=?", (item_id,)
+                ).fetchone()[0]
+                if latest != seq:
+                    changed.append(str(item_id))
+                    continue
+                prev = con.execute(
+                    "SELECT label, source FROM labels WHERE item_id=? AND seq<? "
+                    "ORDER BY seq DESC LIMIT 1",
+                    (item_id, seq),
+                ).fetchone()
+                label, source = (prev[0], prev[1]) if prev is not None else (None, "human")
+                by = who or target_who
+                cur = con.execute(
+                    "INSERT INTO labels (item_id, label, who, source, time, undoes) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (item_id, label, by, source, now, seq),
+                )
+                undone.append(
+                    LabelEvent(int(cur.lastrowid or 0), item_id, label, by, source, now, seq)
+                )
+        return BatchUndo(batch=batch, undone=undone, changed=changed)
+
     def history(self, item_id: str | None = None) -> list[LabelEvent]:
         """The label history (oldest first), of one item or of all."""
         q = "SELECT seq, item_id, label, who, source, time, undoes FROM labels"
@@ -1016,7 +1362,8 @@ class LabelStore:
         items in the pool (excluded items do not count)."""
         counts = dict.fromkeys(self.classes or (), 0)
         for label in self.current_labels(with_excluded=False).values():
-            counts[label] = counts.get(label, 0) + 1
+            for name in decode_label_set(label) if self.multilabel else (label,):
+                counts[name] = counts.get(name, 0) + 1
         return counts
 
     # -- exclusions, votes and reviews ------------------------------------------------------

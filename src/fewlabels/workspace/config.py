@@ -20,6 +20,8 @@ else:  # pragma: no cover - Python 3.10
 
 CONFIG_NAME = "fewlabels.toml"
 DATA_KINDS = ("builtin", "folder", "table")
+#: ``task`` of a workspace: one class per item, or a set of classes (possibly empty).
+TASKS = ("single", "multilabel")
 
 
 def _unknown_keys(section: str, given: dict[str, Any], allowed: list[str]) -> None:
@@ -251,12 +253,48 @@ class LabellingConfig:
 
 
 @dataclass(frozen=True)
+class PageConfig:
+    """The ``[page]`` table of ``fewlabels.toml``: what the labelling page shows.
+
+    Parameters
+    ----------
+    context : tuple of str, default ()
+        Other columns of a table source shown beside each item (``context = ["title",
+        "author"]``); the page checks they are columns of the table when it starts.
+    preselect_guess : bool, default False
+        Highlight the model's guess among the class buttons (``fewlabels label
+        --preselect-guess``). Off by default: a highlighted guess invites anchoring.
+    """
+
+    context: tuple[str, ...] = ()
+    preselect_guess: bool = False
+
+    def __post_init__(self) -> None:
+        cols = self.context
+        if isinstance(cols, str) or not all(isinstance(c, str) and c for c in cols):
+            raise InputTypeError(
+                "Expected [page] context to be a list of column names, but got "
+                f'{cols!r}. Write e.g. context = ["title", "author"].'
+            )
+        object.__setattr__(self, "context", tuple(cols))
+        if not isinstance(self.preselect_guess, bool):
+            raise InputTypeError(
+                f"Expected [page] preselect_guess to be true or false, but got "
+                f"{self.preselect_guess!r}."
+            )
+
+
+@dataclass(frozen=True)
 class WorkspaceConfig:
     """``fewlabels.toml``: data source, classes, encoder, learner, seed and class descriptions.
 
     ``descriptions`` (the optional ``[descriptions]`` table) maps a class name to a sentence
     or a list of them; zero-shot guesses (:class:`fewlabels.learn.ZeroShot`) use them beside
     the class names. They are checked against the classes and kept as tuples.
+
+    ``task`` is ``"single"`` (the default: one class per item) or ``"multilabel"`` (each
+    item gets a set of classes, possibly empty; the label store keeps each set as one
+    history row). It is written to the file only when it is not the default.
 
     An unknown key is an error, never a silent new option.
     """
@@ -268,8 +306,15 @@ class WorkspaceConfig:
     seed: int = 0
     descriptions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     labelling: LabellingConfig = field(default_factory=LabellingConfig)
+    page: PageConfig = field(default_factory=PageConfig)
+    task: str = "single"
 
     def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise FewlabelsError(
+                f"Expected task in {list(TASKS)} in {CONFIG_NAME}, but got {self.task!r}. Write "
+                'task = "multilabel" for label sets, or leave it out for one label per item.'
+            )
         object.__setattr__(self, "classes", check_class_names(self.classes))
         object.__setattr__(
             self, "descriptions", check_descriptions(self.descriptions, self.classes)
@@ -305,7 +350,12 @@ class WorkspaceConfig:
                 f"Expected a [labelling] table in {CONFIG_NAME}, but got {labelling!r}."
             )
         _unknown_keys("[labelling]", labelling, [f.name for f in fields(LabellingConfig)])
+        page = raw.get("page", {})
+        if not isinstance(page, dict):
+            raise InputTypeError(f"Expected a [page] table in {CONFIG_NAME}, but got {page!r}.")
+        _unknown_keys("[page]", page, [f.name for f in fields(PageConfig)])
         return cls(
+            page=PageConfig(**page),
             labelling=LabellingConfig(**labelling),
             data=DataSourceConfig(**data),
             classes=classes,
@@ -313,6 +363,7 @@ class WorkspaceConfig:
             learner=str(raw.get("learner", "auto")),
             seed=raw.get("seed", 0),
             descriptions=descriptions,
+            task=raw.get("task", "single"),
         )
 
     @classmethod
@@ -334,6 +385,7 @@ class WorkspaceConfig:
             f"encoder = {q(self.encoder)}",
             f"learner = {q(self.learner)}",
             f"seed = {self.seed}",
+            *([f"task = {q(self.task)}"] if self.task != "single" else []),
             "",
             "[data]",
             f"kind = {q(self.data.kind)}",
@@ -354,6 +406,10 @@ class WorkspaceConfig:
         if self.labelling != LabellingConfig():
             lines += ["", "[labelling]"]
             lines.append(f"double_label_share = {self.labelling.double_label_share!r}")
+        if self.page != PageConfig():
+            lines += ["", "[page]"]
+            lines.append(f"context = {_toml_list(self.page.context)}")
+            lines.append(f"preselect_guess = {'true' if self.page.preselect_guess else 'false'}")
         return "\n".join(lines) + "\n"
 
     def save(self, path: str | Path) -> None:

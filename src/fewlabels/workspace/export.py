@@ -2,6 +2,11 @@
 
 An export of the current labels imports as it is (``export -> import`` round-trips for both
 formats); a history export is refused by ``import`` (its rows are events, not labels).
+
+In a multi-label store (``task = "multilabel"``) a label is a set of classes: JSONL writes it
+as a JSON list (``"label": ["a", "b"]``, ``[]`` for the empty set), CSV as the same JSON
+text in the cell; import reads both back, and a label outside the classes in a set is
+reported with its item like any unknown class.
 """
 
 from __future__ import annotations
@@ -11,10 +16,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from fewlabels.errors import FewlabelsError, MissingFileError, MissingKeyError
-from fewlabels.store.label_store import LabelStore
+from fewlabels.store.label_store import LabelStore, decode_label_set, encode_label_set
 
 ExportFormat = Literal["csv", "jsonl"]
 _COLUMNS = ("id", "label", "source", "who", "time")
@@ -61,7 +66,7 @@ def export_labels(
     fmt = _format_of(out, format)
     if history:
         columns: tuple[str, ...] = ("seq", *_COLUMNS, "undoes")
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "seq": e.seq,
                 "id": e.item_id,
@@ -80,6 +85,10 @@ def export_labels(
             for e in store.current().values()
             if e.source in sources
         ]
+    if store.multilabel and fmt == "jsonl":  # a set as a JSON list, not the text of one
+        for r in rows:
+            if r["label"] is not None:
+                r["label"] = list(decode_label_set(str(r["label"])))
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         with open(out, "w", newline="", encoding="utf-8") as fh:
@@ -216,10 +225,16 @@ def import_labels(
     known = {it.id for it in store.items()}
     classes = store.classes
     wanted: dict[str, str] = {}
-    for item_id, label in rows:
+    for n, (item_id, label) in enumerate(rows):
         if item_id not in known:
             report.unknown_items.append(item_id)
-        if classes is not None and label not in classes:
+        if store.multilabel:
+            labels = _label_set(label, path, item_id)
+            outside = [c for c in labels if classes is not None and c not in classes]
+            report.unknown_classes.extend((item_id, c) for c in outside)
+            label = encode_label_set([c for c in labels if c not in outside], classes)
+            rows[n] = (item_id, label)
+        elif classes is not None and label not in classes:
             report.unknown_classes.append((item_id, label))
         if item_id in wanted and wanted[item_id] != label and item_id not in report.duplicates:
             report.duplicates.append(item_id)
@@ -243,6 +258,18 @@ def import_labels(
         store.add_labels(to_write, who=who, source="imported")
     report.written = len(to_write)
     return report
+
+
+def _label_set(text: str, path: str | Path, item_id: str) -> tuple[str, ...]:
+    """A multi-label cell (a JSON list of class names) as a tuple; errors name the item."""
+    try:
+        return decode_label_set(text)
+    except FewlabelsError:
+        raise FewlabelsError(
+            f"Expected each label in {str(path)!r} to be a set of classes written as a JSON "
+            f'list (e.g. ["a", "b"], or [] for none) for a multi-label workspace, but item '
+            f"{item_id!r} has {text!r}. Write its labels as a list."
+        ) from None
 
 
 def _text(value: object) -> str:

@@ -13,6 +13,7 @@
   var statusEl = document.getElementById("status");
   var STACK = "fewlabels-undo";
   var PENDING = "fewlabels-pending";
+  var FEEDBACK = "fewlabels-feedback";
   var ANNOTATOR = "fewlabels-annotator";
   var ANNOTATOR_MAX = 64;
   var RETRY_MAX_MS = 15000;
@@ -69,11 +70,61 @@
     document.body.classList.toggle("busy", on);
   }
 
+  // the line shown after the reload that follows each action: what happened, how to undo it
+  function feedbackLine(job, data) {
+    var b = job.body || {};
+    switch (job.kind) {
+      case "label": return "labelled " + b.item_id + " as '" + b.label + "' — undo with U";
+      case "grid": return "labelled " + data.written.length + " as '" + data.label + "' — undo with U";
+      case "skip": return "skipped " + b.item_id + " (it comes back later in the round)";
+      case "exclude": return "took " + b.item_id + " out of the pool (none of these) — undo with U";
+      case "include": return "brought " + b.item_id + " back into the pool";
+      case "undo": return "undid the label of " + data.item_id +
+        (data.label ? ": back to '" + data.label + "'" : ": unlabelled again");
+      case "undo-batch": return "undid the labels of " + data.undone.length + " item(s)" +
+        (data.changed.length ? "; " + data.changed.length + " relabelled since were left" : "");
+      case "review": return (b.action === "change" ? "changed " + b.item_id + " to '" + b.label + "'"
+        : b.action + " " + b.item_id) + " (review)";
+      case "close": return "closed the round: " + data.left + " item(s) went back to the pool";
+      default: return "";
+    }
+  }
+
   function afterSuccess(job, data) {
     if (job.kind === "label") { var s = stack(); s.push(data.seq); saveStack(s); }
+    if (job.kind === "grid" && data.batch) { var g = stack(); g.push({ batch: data.batch }); saveStack(g); }
     if (job.kind === "exclude") { var x = stack(); x.push({ include: data.item_id }); saveStack(x); }
-    if (job.kind === "undo" || job.kind === "include") { var t = stack(); t.pop(); saveStack(t); }
+    if (job.kind === "undo" || job.kind === "include" || job.kind === "undo-batch") {
+      var t = stack(); t.pop(); saveStack(t);
+    }
+    if (job.kind === "grid" && data.changed && data.changed.length) {
+      showChanged(job, data);  // stay on this grid: the user decides about the others
+      return;
+    }
+    sessionStorage.setItem(FEEDBACK, feedbackLine(job, data));
     window.location.reload();  // the server renders the next item, after the commit
+  }
+
+  // a grid action met items labelled by another page meanwhile: say which, offer to label them
+  function showChanged(job, data) {
+    setBusy(false);
+    var names = data.changed.map(function (c) {
+      return c.id + (c.label ? " ('" + c.label + "' by " + c.who + ")" : " (unlabelled since)");
+    });
+    var fb = document.getElementById("feedback");
+    fb.textContent = (data.written.length ? "labelled " + data.written.length + " as '" +
+      data.label + "' — undo with U. " : "") + data.changed.length +
+      " were labelled meanwhile and left as they are: " + names.join(", ") + ". ";
+    fb.setAttribute("data-state", "changed");
+    var again = document.createElement("button");
+    again.type = "button";
+    again.id = "confirm-changed";
+    again.textContent = "Label them '" + data.label + "' too";
+    again.addEventListener("click", function () {
+      act({ kind: "grid", path: "/api/grid-label", body: { label: data.label,
+        items: data.changed.map(function (c) { return { id: c.id, seen: c.seen }; }) } });
+    });
+    fb.appendChild(again);
   }
 
   // job: {kind, path, body}; labels are queued (retried until saved), other writes are not
@@ -119,6 +170,10 @@
     var top = s.length ? s[s.length - 1] : null;
     if (top && typeof top === "object" && top.include) {
       act({ kind: "include", path: "/api/include", body: { item_id: top.include } });
+      return;
+    }
+    if (top && typeof top === "object" && top.batch) {
+      act({ kind: "undo-batch", path: "/api/undo-batch", body: { batch: top.batch } });
       return;
     }
     act({ kind: "undo", path: "/api/undo", body: { seq: top } });
@@ -176,13 +231,101 @@
   var closeBtn = document.getElementById("close-round");
   if (closeBtn) { closeBtn.addEventListener("click", function () { closeRound(closeBtn); }); }
 
+  // the grid: tick items, then one action labels every ticked one
+  var grid = document.getElementById("grid");
+  function picked() {
+    return Array.prototype.filter.call(document.querySelectorAll("#grid .cell"), function (c) {
+      return c.querySelector(".pick-box").checked;
+    });
+  }
+  function countPicked() {
+    var n = document.getElementById("n-selected");
+    if (n) { n.textContent = String(picked().length); }
+  }
+  function gridLabel(value) {
+    var cells = picked();
+    if (!cells.length) { say("Tick at least one item first.", "error"); return; }
+    act({ kind: "grid", path: "/api/grid-label", body: { label: value, items: cells.map(function (c) {
+      var seen = c.getAttribute("data-seen");
+      return { id: c.getAttribute("data-item-id"), seen: seen ? parseInt(seen, 10) : null };
+    }) } });
+  }
+  if (grid) {
+    grid.addEventListener("change", countPicked);
+    ["select-all", "select-none"].forEach(function (id) {
+      var btn = document.getElementById(id);
+      if (btn) { btn.addEventListener("click", function () {
+        document.querySelectorAll("#grid .pick-box").forEach(function (b) { b.checked = id === "select-all"; });
+        countPicked();
+      }); }
+    });
+    document.querySelectorAll("button.grid-label").forEach(function (b) {
+      b.addEventListener("click", function () { gridLabel(b.getAttribute("data-label")); });
+    });
+  }
+
+  // search and go-to-id: the page navigates (the CSP allows no form action)
+  var searchBox = document.getElementById("search");
+  function go(path) {
+    window.location.href = path + (searchBox ? searchBox.getAttribute("data-token-query") : "");
+  }
+  function search() {
+    var q = document.getElementById("search-q").value;
+    var how = document.getElementById("search-how").value;
+    go("/grid?mode=search&how=" + encodeURIComponent(how) + "&q=" + encodeURIComponent(q));
+  }
+  if (searchBox) {
+    document.getElementById("search-go").addEventListener("click", search);
+    document.getElementById("search-q").addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter") { ev.preventDefault(); search(); }
+    });
+    document.getElementById("goto-id").addEventListener("keydown", function (ev) {
+      var id = ev.target.value.trim();
+      if (ev.key === "Enter" && id) { ev.preventDefault(); go("/grid?mode=item&item=" + encodeURIComponent(id)); }
+    });
+  }
+
+  // type-to-filter the classes (for those past the keys): "/" focuses the box, Enter labels
+  var filterBox = document.getElementById("class-filter");
+  function visibleClasses() {
+    return Array.prototype.filter.call(document.querySelectorAll("button.label"), function (b) {
+      return !b.hidden;
+    });
+  }
+  if (filterBox) {
+    filterBox.addEventListener("input", function () {
+      var q = filterBox.value.trim().toLowerCase();
+      document.querySelectorAll("button.label").forEach(function (b) {
+        b.hidden = q !== "" && b.getAttribute("data-label").toLowerCase().indexOf(q) < 0;
+      });
+    });
+    filterBox.addEventListener("keydown", function (ev) {
+      var shown = visibleClasses();
+      if (ev.key === "Enter" && shown.length) { ev.preventDefault(); label(shown[0].getAttribute("data-label")); }
+      if (ev.key === "Escape") { filterBox.value = ""; filterBox.dispatchEvent(new Event("input")); filterBox.blur(); }
+    });
+  }
+
+  var fbEl = document.getElementById("feedback");
+  var line = sessionStorage.getItem(FEEDBACK);
+  if (line && fbEl) { fbEl.textContent = line; fbEl.setAttribute("data-state", "done"); }
+  sessionStorage.removeItem(FEEDBACK);
+
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
-    if (ev.target && ev.target.tagName === "INPUT") { return; }  // typing a name
+    var tag = ev.target && ev.target.tagName;
+    var typing = (tag === "INPUT" && ev.target.type !== "checkbox") || tag === "SELECT";
+    if (typing) { return; }  // typing a name, a query, a filter (a ticked box is no typing)
     var k = ev.key.toLowerCase();
-    if (k.length === 1 && k >= "0" && k <= "9") {
-      var b = document.querySelector('button.label[data-key="' + k + '"]');
-      if (b) { ev.preventDefault(); label(b.getAttribute("data-label")); }
+    if (k === "/" && filterBox) { ev.preventDefault(); filterBox.focus(); return; }
+    var bound = k.length === 1 ? document.querySelector(
+      'button.label[data-key="' + k + '"], button.grid-label[data-key="' + k + '"]') : null;
+    if (bound && k !== "s" && k !== "n" && k !== "u" && k !== "z") {
+      ev.preventDefault();
+      if (bound.classList.contains("grid-label")) { gridLabel(bound.getAttribute("data-label")); }
+      else { label(bound.getAttribute("data-label")); }
+    } else if (grid) {  // the grid: only undo besides the classes
+      if (k === "u" || k === "z") { ev.preventDefault(); undo(); }
     } else if (k === "s" || k === "arrowright") {
       ev.preventDefault(); skip();
     } else if (k === "n") {

@@ -1,0 +1,233 @@
+"""Fit time and peak memory against the pool size, and the approximate graph against exact.
+
+The data: N rows of 384-d synthetic embeddings around 20 random cluster centres (the noisy
+mixture of ``learners_speed.py``: centre + 1.5/sqrt(d) Gaussian noise, L2-normalised), 1 % of
+the rows labelled, generated block by block into a ``.npy`` file and read back memory-mapped
+(float32), as the embedding cache hands them to a learner. Each (learner, N) runs in its own
+subprocess so that its peak resident memory (``ru_maxrss``) is its own.
+
+- ``label-spreading`` and ``self-training``: ``fit`` on the whole pool (above
+  ``ANN_ABOVE`` rows the kNN graph comes from the faiss HNSW index of
+  ``fewlabels.encode.index``); accuracy of ``transduction_`` on the unlabelled rows.
+- ``typiclust``: one cold-start batch of 20 (``TypiClust().select``).
+- At 10^5 (when asked for): label spreading on the HNSW graph (forced) and on the exact
+  graph (flat search), for the accuracy of the approximate one against it, and the recall@10 of the index on a second
+  kind of data with neighbour structure (each cluster spread along a 16-d subspace), where
+  recall is meaningful; in the isotropic mixture in 384-d every row of a cluster is nearly
+  equally near, so recall is low for any approximate method and costs no accuracy.
+
+Usage::
+
+    python benchmarks/scaling.py --sizes 10000 100000 1000000 [--budget-s 1500]
+
+Writes ``benchmarks/results/scaling.json`` and ``benchmarks/results/scaling.png``. Runs that
+would start after ``--budget-s`` seconds are recorded as skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import itertools
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).parent / "results"
+LEARNERS = ["label-spreading", "self-training", "typiclust"]
+N_CLASSES = 20
+BLOCK = 65_536
+
+
+def write_data(path: Path, n: int, dim: int, *, kind: str = "mixture", seed: int = 0) -> None:
+    """Write ``n`` clustered unit rows (float32) to ``path`` block by block; labels beside."""
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((N_CLASSES, dim)).astype(np.float32)
+    centers /= np.linalg.norm(centers, axis=1, keepdims=True)
+    basis = rng.standard_normal((N_CLASSES, 16, dim)).astype(np.float32) * (0.6 / 4)
+    y_true = rng.integers(0, N_CLASSES, n)
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, dim))
+    for b, start in enumerate(range(0, n, BLOCK)):
+        r = np.random.default_rng([seed, b])
+        lab = y_true[start : start + BLOCK]
+        if kind == "mixture":
+            noise = r.standard_normal((len(lab), dim), dtype=np.float32)
+            X = centers[lab] + 1.5 / np.sqrt(dim) * noise
+        else:  # "manifold": a 16-d spread per cluster plus a little noise
+            z = r.standard_normal((len(lab), 16), dtype=np.float32)
+            X = centers[lab] + np.einsum("ni,nid->nd", z, basis[lab])
+            X += 0.01 * r.standard_normal((len(lab), dim), dtype=np.float32)
+        out[start : start + len(lab)] = X / np.linalg.norm(X, axis=1, keepdims=True)
+    out.flush()
+    del out
+    y = np.full(n, -1)
+    per_class = max(1, round(0.01 * n / N_CLASSES))
+    for c in range(N_CLASSES):
+        y[rng.choice(np.flatnonzero(y_true == c), per_class, replace=False)] = c
+    np.save(path.with_suffix(".y.npy"), np.stack([y_true, y]))
+
+
+def _peak_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def run_child(name: str, path: Path) -> dict[str, object]:
+    """One measurement in this process (called through ``--child``)."""
+    from fewlabels.active import TypiClust
+    from fewlabels.learn import LabelSpreading, SelfTraining
+
+    X = np.load(path, mmap_mode="r")
+    y_true, y = np.load(path.with_suffix(".y.npy"))
+    rec: dict[str, object] = {"learner": name, "n": int(X.shape[0])}
+    base_gib = _peak_gib()
+    t0 = time.perf_counter()
+    if name == "typiclust":
+        picked = TypiClust().select(X, n=20, labeled_mask=np.zeros(len(X), bool), random_state=0)
+        rec["classes_in_batch"] = int(np.unique(y_true[picked]).size)
+    elif name == "recall-manifold":
+        from fewlabels.encode.index import build_index
+
+        built = build_index(X)
+        rec["index_recall"] = built.recall
+    else:
+        kg = importlib.import_module("fewlabels.learn.knn_graph")
+        if name == "label-spreading-exact":
+            kg.ANN_ABOVE = kg.EXACT_UP_TO = 10**9  # flat search on any size
+        elif name == "label-spreading-ann":
+            kg.ANN_ABOVE = 0  # the HNSW index on any size
+        model = LabelSpreading() if name.startswith("label-spreading") else SelfTraining()
+        model.fit(X, y)
+        unl = y == -1
+        rec["accuracy"] = float((model.transduction_[unl] == y_true[unl]).mean())
+        rec["index_recall"] = getattr(model, "index_recall_", None)
+    rec["seconds"] = round(time.perf_counter() - t0, 2)
+    rec["peak_rss_gib"] = round(_peak_gib(), 3)
+    rec["baseline_rss_gib"] = round(base_gib, 3)
+    return rec
+
+
+def _child(name: str, path: Path, timeout: float) -> dict[str, object]:
+    cmd = [sys.executable, __file__, "--child", name, str(path)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return {"learner": name, "error": f"timed out after {timeout:.0f} s"}
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {"learner": name, "error": done.stderr[-800:]}
+    return json.loads(lines[-1])
+
+
+def plot(rows: list[dict[str, object]], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, 4))
+    for name in LEARNERS:
+        pts = sorted(
+            (int(r["n"]), float(r["seconds"]), float(r["peak_rss_gib"]))  # type: ignore[arg-type]
+            for r in rows
+            if r.get("learner") == name and "seconds" in r
+        )
+        if pts:
+            n, s, m = zip(*pts, strict=True)
+            ax_t.loglog(n, s, "o-", label=name)
+            ax_m.semilogx(n, m, "o-", label=name)
+    if any(r.get("learner") == "label-spreading" for r in rows):
+        n0 = min(int(r["n"]) for r in rows if "n" in r)  # type: ignore[arg-type]
+        t0 = min(
+            float(r["seconds"])  # type: ignore[arg-type]
+            for r in rows
+            if r.get("learner") == "label-spreading" and r.get("n") == n0 and "seconds" in r
+        )
+        xs = np.array([n0, 10**6])
+        ax_t.loglog(xs, t0 * xs / n0, "k:", label="linear (from label spreading)")
+    ax_t.axhline(600, color="r", ls="--", lw=0.8, label="target 10 min")
+    ax_m.axhline(8, color="r", ls="--", lw=0.8, label="target 8 GiB")
+    ax_t.set(xlabel="rows N (384-d)", ylabel="fit seconds", title="Fit time, 2 cores")
+    ax_m.set(xlabel="rows N (384-d)", ylabel="peak RSS (GiB)", title="Peak memory")
+    for ax in (ax_t, ax_m):
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--dim", type=int, default=384)
+    ap.add_argument("--learners", nargs="+", default=LEARNERS, choices=LEARNERS)
+    ap.add_argument("--budget-s", type=float, default=1500.0)
+    ap.add_argument("--child", nargs=2, metavar=("NAME", "PATH"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(run_child(args.child[0], Path(args.child[1]))), flush=True)
+        return
+    start = time.perf_counter()
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="fl-scaling-", dir=os.environ.get("TMPDIR")) as tmp:
+        for n in sorted(args.sizes):
+            path = Path(tmp) / f"mixture-{n}.npy"
+            t = time.perf_counter()
+            write_data(path, n, args.dim)
+            print(f"N={n}: data written in {time.perf_counter() - t:.1f} s", flush=True)
+            names = list(args.learners)
+            if n == 100_000:
+                names += ["label-spreading-ann", "label-spreading-exact", "recall-manifold"]
+            for name in names:
+                left = args.budget_s - (time.perf_counter() - start)
+                if left < 30:
+                    rows.append({"learner": name, "n": n, "skipped": "time budget spent"})
+                    continue
+                target = path
+                if name == "recall-manifold":
+                    target = Path(tmp) / f"manifold-{n}.npy"
+                    write_data(target, n, args.dim, kind="manifold")
+                rec = _child(name, target, timeout=left)
+                rec.setdefault("n", n)
+                rows.append(rec)
+                print(json.dumps(rec), flush=True)
+                if target != path:
+                    target.unlink()
+            path.unlink()
+    growth: dict[str, list[float]] = {}
+    for name in args.learners:
+        pts = sorted(
+            (int(r["n"]), float(r["seconds"]))  # type: ignore[arg-type]
+            for r in rows
+            if r.get("learner") == name and "seconds" in r
+        )
+        growth[name] = [
+            round(b[1] / a[1], 2) for a, b in itertools.pairwise(pts) if b[0] == 10 * a[0]
+        ]
+    result = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+            "load_average_at_end": os.getloadavg(),
+        },
+        "data": f"{N_CLASSES} clusters, {args.dim}-d, noise 1.5/sqrt(d), 1 % labelled, float32",
+        "rows": rows,
+        "time_growth_per_10x": growth,
+        "total_seconds": round(time.perf_counter() - start, 1),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "scaling.json").write_text(json.dumps(result, indent=1) + "\n")
+    plot(rows, RESULTS / "scaling.png")
+    print(json.dumps(growth))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""A multi-label store: one history row per label set, undo restores the previous set."""
+
+import pytest
+
+from fewlabels.store.label_store import LabelStore, decode_label_set, encode_label_set
+
+
+def _store(tmp_path):
+    store = LabelStore(tmp_path / "labels.db", classes=["a", "b", "c"], task="multilabel")
+    store.add_items(["1", "2", "3"], hashes=["h1", "h2", "h3"])
+    return store
+
+
+def test_sets_are_kept_in_class_order_and_the_empty_set_is_a_label(tmp_path):
+    store = _store(tmp_path)
+    store.add_label_sets([("1", ["c", "a", "a"]), ("2", [])])
+    assert store.current_label_sets() == {"1": ("a", "c"), "2": ()}
+    assert store.label_counts() == {"a": 1, "b": 0, "c": 1}
+    assert [e.label for e in store.history()] == ['["a", "c"]', "[]"]
+
+
+def test_undo_restores_the_previous_set_in_one_step(tmp_path):
+    store = _store(tmp_path)
+    store.add_label_sets([("1", ["a"])])
+    store.add_label_sets([("1", ["b", "c"])])
+    event = store.undo()
+    assert store.current_label_sets() == {"1": ("a",)}
+    assert event.label == '["a"]'
+    assert [e.label for e in store.history("1")] == ['["a"]', '["b", "c"]', '["a"]']
+
+
+def test_bad_sets_and_tasks_are_refused(tmp_path):
+    store = _store(tmp_path)
+    with pytest.raises(ValueError, match=r"among the classes \['a', 'b', 'c'\], but got \['z'\]"):
+        store.add_label_sets([("1", ["a", "z"])])
+    with pytest.raises(ValueError, match="JSON list of class names"):
+        store.add_label("1", "a")  # a bare class is no set
+    assert store.history() == []  # nothing written
+    with pytest.raises(ValueError, match=r"task stored in .* \('multilabel'\), but got 'single'"):
+        LabelStore(tmp_path / "labels.db", task="single")
+    assert LabelStore(tmp_path / "labels.db").task == "multilabel"
+    single = LabelStore(tmp_path / "single.db", classes=["a", "b"])
+    single.add_items(["1"], hashes=["h"])
+    with pytest.raises(ValueError, match="holds one label per item"):
+        single.add_label_sets([("1", ["a"])])
+    with pytest.raises(ValueError, match=r"single str 'a'. Pass a list"):
+        encode_label_set("a", ["a"])
+    assert decode_label_set(encode_label_set(["b", "a"], None)) == ("a", "b")
