@@ -1,6 +1,7 @@
 """The label audit: does it find flipped labels, does fixing them help, and what does it cost.
 
-1. digits (pixels) and finefoods (minilm; embeddings from the default cache), 16 labels per
+1. digits (pixels), mnist5k (EfficientNet-Lite0) and finefoods (minilm; embeddings from the
+   default cache), 16 labels per
    class, 3 seeds, 5 / 10 / 20 % of the labelled rows flipped to another class at random:
    precision and recall of the audit's top-k (k = the number of flips) and of cleanlab's
    ``find_label_issues`` on the same cross-fitted probabilities; the test accuracy of the
@@ -34,7 +35,7 @@ HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "audit.json"
 RATES = (0.05, 0.10, 0.20)
 PER_CLASS = 16
-DATASETS = (("digits", "pixels"), ("finefoods", "minilm"))
+DATASETS = (("digits", "pixels"), ("mnist5k", "efficientnet-lite0"), ("finefoods", "minilm"))
 
 
 def _embedded(name: str, encoder: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

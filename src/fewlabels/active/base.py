@@ -215,10 +215,14 @@ class Strategy:
     ) -> tuple[FloatArray, FloatArray | None, BoolArray]:
         Xc = check_embeddings(X)
         mask = check_labeled_mask(labeled_mask, Xc.shape[0])
-        P = None if proba is None else check_pool_proba(proba, Xc.shape[0])
+        P = None if proba is None else self._check_proba(proba, Xc.shape[0])
         if self.dedup_threshold is not None:
             check_unit_interval(self.dedup_threshold, name="dedup_threshold", low=-1.0)
         return Xc, P, mask
+
+    def _check_proba(self, proba: Any, n_samples: int) -> FloatArray:
+        """Check a given ``proba``: class distributions (:func:`check_pool_proba`) by default."""
+        return check_pool_proba(proba, n_samples)
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments of this strategy, by name."""

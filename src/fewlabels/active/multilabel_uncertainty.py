@@ -14,12 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from fewlabels._validation import check_embeddings, check_unit_interval
-from fewlabels.active.base import Strategy, check_labeled_mask
+from fewlabels.active.base import Strategy
 from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD
-from fewlabels.active.typiclust import TypiClust
+from fewlabels.active.uncertainty import _Uncertainty
 from fewlabels.errors import FewlabelsError
-from fewlabels.typing import BoolArray, FloatArray, IntArray
+from fewlabels.typing import BoolArray, FloatArray
 
 __all__ = ["MultiLabelUncertainty", "check_label_proba", "label_uncertainty_scores"]
 
@@ -67,7 +66,7 @@ def label_uncertainty_scores(proba: FloatArray, *, reduce: str = "mean") -> Floa
     return per_label.max(axis=1) if reduce == "max" else per_label.mean(axis=1)
 
 
-class MultiLabelUncertainty(Strategy):
+class MultiLabelUncertainty(_Uncertainty):
     """Select the rows whose labels the multi-label model is least sure of.
 
     Score: :func:`label_uncertainty_scores`; ``proba`` holds per-label probabilities
@@ -81,7 +80,6 @@ class MultiLabelUncertainty(Strategy):
     """
 
     name = "multilabel-uncertainty"
-    uses_proba = True
 
     def __init__(
         self,
@@ -90,12 +88,8 @@ class MultiLabelUncertainty(Strategy):
         dedup_threshold: float | None = DEFAULT_DEDUP_THRESHOLD,
         cold_start: Strategy | None = None,
     ) -> None:
-        super().__init__(dedup_threshold=dedup_threshold)
+        super().__init__(dedup_threshold=dedup_threshold, cold_start=cold_start)
         self.reduce = reduce
-        self.cold_start = cold_start
-
-    def _fallback(self) -> Strategy:
-        return self.cold_start if self.cold_start is not None else TypiClust()
 
     def _check(
         self, X: Any, proba: Any, labeled_mask: Any
@@ -105,28 +99,10 @@ class MultiLabelUncertainty(Strategy):
                 f"MultiLabelUncertainty expected reduce in {list(REDUCTIONS)}, but got "
                 f"{self.reduce!r}."
             )
-        Xc = check_embeddings(X)
-        mask = check_labeled_mask(labeled_mask, Xc.shape[0])
-        P = None if proba is None else check_label_proba(proba, Xc.shape[0])
-        if self.dedup_threshold is not None:
-            check_unit_interval(self.dedup_threshold, name="dedup_threshold", low=-1.0)
-        return Xc, P, mask
+        return super()._check(X, proba, labeled_mask)
 
-    def _score(
-        self, X: FloatArray, proba: FloatArray | None, labeled_mask: BoolArray
-    ) -> FloatArray:
-        if proba is None:
-            return self._fallback()._score(X, None, labeled_mask)
+    def _check_proba(self, proba: Any, n_samples: int) -> FloatArray:
+        return check_label_proba(proba, n_samples)
+
+    def _uncertainty(self, proba: FloatArray) -> FloatArray:
         return label_uncertainty_scores(proba, reduce=self.reduce)
-
-    def _select(
-        self,
-        X: FloatArray,
-        proba: FloatArray | None,
-        labeled_mask: BoolArray,
-        n: int,
-        rng: np.random.Generator,
-    ) -> IntArray:
-        if proba is None:
-            return self._fallback()._select(X, None, labeled_mask, n, rng)
-        return super()._select(X, proba, labeled_mask, n, rng)

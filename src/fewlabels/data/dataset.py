@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -66,8 +67,63 @@ def check_label_codes(labels: Any, n_samples: int, n_classes: int) -> np.ndarray
     return y.astype(np.int64)
 
 
+_ItemsT = TypeVar("_ItemsT", bound="_Items")
+
+
+class _Items:
+    """What :class:`Dataset` and :class:`MultiLabelDataset` share: ids, inputs, classes.
+
+    Each subclass is a frozen dataclass and names its label field in ``_label_field``
+    (``"labels"`` or ``"label_sets"``, with one row per item).
+    """
+
+    ids: np.ndarray
+    inputs: Inputs
+    classes: tuple[str, ...]
+    modality: Modality
+    name: str
+    meta: dict[str, Any]
+    _label_field: ClassVar[str]
+
+    def _check_items(self) -> tuple[np.ndarray, tuple[str, ...]]:
+        """Check ids, modality and inputs; return the checked ids and classes."""
+        ids = check_unique_ids(list(self.ids))
+        n = len(ids)
+        if self.modality not in _MODALITIES:
+            raise FewlabelsError(f"Expected modality in {_MODALITIES}, but got {self.modality!r}.")
+        n_inputs = len(self.inputs)
+        if n_inputs != n:
+            raise FewlabelsError(
+                f"Expected one input per id, but got {n} ids and {n_inputs} inputs."
+            )
+        return ids, check_dataset_classes(self.classes)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    def _rebuild(self: _ItemsT, **changes: Any) -> _ItemsT:
+        """The same items with ``changes`` to the fields (``meta`` copied), re-checked."""
+        return cast(_ItemsT, dataclasses.replace(cast(Any, self), meta=dict(self.meta), **changes))
+
+    def subset(self: _ItemsT, index: Sequence[int] | np.ndarray) -> _ItemsT:
+        """Return the items at ``index`` (integer positions or a boolean mask), in that order."""
+        idx = np.asarray(index)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        labels = getattr(self, self._label_field)
+        return self._rebuild(
+            ids=self.ids[idx],
+            inputs=take_inputs(self.inputs, idx),
+            **{self._label_field: labels[idx]},
+        )
+
+
 @dataclass(frozen=True, eq=False)
-class Dataset:
+class Dataset(_Items):
     """A pool of items, some labelled.
 
     Parameters
@@ -96,25 +152,14 @@ class Dataset:
     modality: Modality
     name: str = "dataset"
     meta: dict[str, Any] = field(default_factory=dict)
+    _label_field: ClassVar[str] = "labels"
 
     def __post_init__(self) -> None:
-        ids = check_unique_ids(list(self.ids))
-        n = len(ids)
-        if self.modality not in _MODALITIES:
-            raise FewlabelsError(f"Expected modality in {_MODALITIES}, but got {self.modality!r}.")
-        n_inputs = len(self.inputs)
-        if n_inputs != n:
-            raise FewlabelsError(
-                f"Expected one input per id, but got {n} ids and {n_inputs} inputs."
-            )
-        classes = check_dataset_classes(self.classes)
-        labels = check_label_codes(self.labels, n, len(classes))
+        ids, classes = self._check_items()
+        labels = check_label_codes(self.labels, len(ids), len(classes))
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "classes", classes)
         object.__setattr__(self, "labels", labels)
-
-    def __len__(self) -> int:
-        return len(self.ids)
 
     def __repr__(self) -> str:
         return (
@@ -127,41 +172,14 @@ class Dataset:
         """ndarray of shape (n_samples,): True where the item has a label."""
         return self.labels != UNLABELED
 
-    @property
-    def n_classes(self) -> int:
-        return len(self.classes)
-
     def class_counts(self) -> dict[str, int]:
         """Labelled items per class name."""
         counts = np.bincount(self.labels[self.labeled_mask], minlength=self.n_classes)
         return {c: int(k) for c, k in zip(self.classes, counts, strict=False)}
 
-    def subset(self, index: Sequence[int] | np.ndarray) -> Dataset:
-        """Return the items at ``index`` (integer positions or a boolean mask), in that order."""
-        idx = np.asarray(index)
-        if idx.dtype == bool:
-            idx = np.flatnonzero(idx)
-        return Dataset(
-            ids=self.ids[idx],
-            inputs=take_inputs(self.inputs, idx),
-            labels=self.labels[idx],
-            classes=self.classes,
-            modality=self.modality,
-            name=self.name,
-            meta=dict(self.meta),
-        )
-
     def with_labels(self, labels: np.ndarray) -> Dataset:
         """Return the same items with other labels (codes into ``classes``, -1 = unlabelled)."""
-        return Dataset(
-            ids=self.ids,
-            inputs=self.inputs,
-            labels=np.asarray(labels),
-            classes=self.classes,
-            modality=self.modality,
-            name=self.name,
-            meta=dict(self.meta),
-        )
+        return self._rebuild(labels=np.asarray(labels))
 
     def unlabeled(self) -> Dataset:
         """Return the same items with every label removed."""
@@ -236,7 +254,7 @@ def check_label_indicator(label_sets: Any, n_samples: int, n_classes: int) -> np
 
 
 @dataclass(frozen=True, eq=False)
-class MultiLabelDataset:
+class MultiLabelDataset(_Items):
     """A pool of items, some labelled, each label a set of classes (possibly empty).
 
     The multi-label twin of :class:`Dataset`: the same ids, inputs, classes and modality,
@@ -264,23 +282,14 @@ class MultiLabelDataset:
     modality: Modality
     name: str = "dataset"
     meta: dict[str, Any] = field(default_factory=dict)
+    _label_field: ClassVar[str] = "label_sets"
 
     def __post_init__(self) -> None:
-        ids = check_unique_ids(list(self.ids))
-        if self.modality not in _MODALITIES:
-            raise FewlabelsError(f"Expected modality in {_MODALITIES}, but got {self.modality!r}.")
-        if len(self.inputs) != len(ids):
-            raise FewlabelsError(
-                f"Expected one input per id, but got {len(ids)} ids and {len(self.inputs)} inputs."
-            )
-        classes = check_dataset_classes(self.classes)
+        ids, classes = self._check_items()
         Y = check_label_indicator(self.label_sets, len(ids), len(classes))
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "classes", classes)
         object.__setattr__(self, "label_sets", Y)
-
-    def __len__(self) -> int:
-        return len(self.ids)
 
     def __repr__(self) -> str:
         return (
@@ -294,10 +303,6 @@ class MultiLabelDataset:
         if self.n_classes == 0:
             return np.zeros(len(self), dtype=bool)
         return ~(self.label_sets == UNLABELED).all(axis=1)
-
-    @property
-    def n_classes(self) -> int:
-        return len(self.classes)
 
     def class_counts(self) -> dict[str, int]:
         """Labelled items per class name (an item counts once for each class in its set)."""
@@ -313,32 +318,9 @@ class MultiLabelDataset:
             for row, lab in zip(self.label_sets, mask, strict=True)
         ]
 
-    def subset(self, index: Sequence[int] | np.ndarray) -> MultiLabelDataset:
-        """Return the items at ``index`` (integer positions or a boolean mask), in that order."""
-        idx = np.asarray(index)
-        if idx.dtype == bool:
-            idx = np.flatnonzero(idx)
-        return MultiLabelDataset(
-            ids=self.ids[idx],
-            inputs=take_inputs(self.inputs, idx),
-            label_sets=self.label_sets[idx],
-            classes=self.classes,
-            modality=self.modality,
-            name=self.name,
-            meta=dict(self.meta),
-        )
-
     def with_label_sets(self, label_sets: np.ndarray) -> MultiLabelDataset:
         """Return the same items with other label sets (rows of -1 = unlabelled)."""
-        return MultiLabelDataset(
-            ids=self.ids,
-            inputs=self.inputs,
-            label_sets=np.asarray(label_sets),
-            classes=self.classes,
-            modality=self.modality,
-            name=self.name,
-            meta=dict(self.meta),
-        )
+        return self._rebuild(label_sets=np.asarray(label_sets))
 
     def unlabeled(self) -> MultiLabelDataset:
         """Return the same items with every label set removed."""

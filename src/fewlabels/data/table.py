@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, overload
 
@@ -57,6 +58,42 @@ def check_columns(present: Sequence[str], wanted: Sequence[str], *, role: str) -
         )
 
 
+def _checked_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` expanded, refusing a file of another type and a missing file."""
+    p = Path(path).expanduser()
+    if p.suffix.lower() not in _SUFFIXES:
+        raise FewlabelsError(
+            f"Expected a table file ending in {sorted(_SUFFIXES)}, but got {p.name!r}. "
+            "Convert it, or pass a pandas DataFrame."
+        )
+    if not p.is_file():
+        raise MissingFileError(f"Expected a table file at {str(p)!r}, but it does not exist.")
+    return p
+
+
+@contextmanager
+def _read_errors(p: Path) -> Iterator[None]:
+    """Turn what reading ``p`` raises (empty, non-UTF-8, unparsable) into a FewlabelsError."""
+    try:
+        yield
+    except pd.errors.EmptyDataError:
+        raise FewlabelsError(
+            f"Expected a table with a header row and data in {str(p)!r}, but the file is empty."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise FewlabelsError(
+            f"Expected UTF-8 text in {str(p)!r}, but byte {exc.start} is not UTF-8 ({exc.reason}). "
+            "Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)."
+        ) from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        if isinstance(exc, (FileNotFoundError, FewlabelsError)):
+            raise
+        raise FewlabelsError(
+            f"Expected a readable {p.suffix.lower()} table in {str(p)!r}, but it could not be "
+            f"parsed: {exc}"
+        ) from None
+
+
 def read_table(path: str | os.PathLike[str], *, as_written: Sequence[str] = ()) -> pd.DataFrame:
     """Read a CSV, TSV, Parquet or JSONL file into a DataFrame.
 
@@ -75,32 +112,9 @@ def read_table(path: str | os.PathLike[str], *, as_written: Sequence[str] = ()) 
     FileNotFoundError
         When there is no file at ``path``.
     """
-    p = Path(path).expanduser()
-    if p.suffix.lower() not in _SUFFIXES:
-        raise FewlabelsError(
-            f"Expected a table file ending in {sorted(_SUFFIXES)}, but got {p.name!r}. "
-            "Convert it, or pass a pandas DataFrame."
-        )
-    if not p.is_file():
-        raise MissingFileError(f"Expected a table file at {str(p)!r}, but it does not exist.")
-    try:
+    p = _checked_path(path)
+    with _read_errors(p):
         return _read(p, as_written)
-    except pd.errors.EmptyDataError:
-        raise FewlabelsError(
-            f"Expected a table with a header row and data in {str(p)!r}, but the file is empty."
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise FewlabelsError(
-            f"Expected UTF-8 text in {str(p)!r}, but byte {exc.start} is not UTF-8 ({exc.reason}). "
-            "Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)."
-        ) from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise FewlabelsError(
-            f"Expected a readable {p.suffix.lower()} table in {str(p)!r}, but it could not be "
-            f"parsed: {exc}"
-        ) from None
 
 
 def iter_table(
@@ -118,14 +132,7 @@ def iter_table(
     FewlabelsError
         As :func:`read_table`; a file that cannot be parsed may raise it from a later block.
     """
-    p = Path(path).expanduser()
-    if p.suffix.lower() not in _SUFFIXES:
-        raise FewlabelsError(
-            f"Expected a table file ending in {sorted(_SUFFIXES)}, but got {p.name!r}. "
-            "Convert it, or pass a pandas DataFrame."
-        )
-    if not p.is_file():
-        raise MissingFileError(f"Expected a table file at {str(p)!r}, but it does not exist.")
+    p = _checked_path(path)
     if rows < 1:
         raise FewlabelsError(f"Expected rows >= 1, but got {rows!r}.")
     return _iter_blocks(p, as_written, rows)
@@ -134,7 +141,7 @@ def iter_table(
 def _iter_blocks(p: Path, as_written: Sequence[str], rows: int) -> Iterator[pd.DataFrame]:
     """The blocks of :func:`iter_table` (assumes a checked path), errors as read_table's."""
     suffix = p.suffix.lower()
-    try:
+    with _read_errors(p):
         if suffix in (".csv", ".tsv"):
             sep = "\t" if suffix == ".tsv" else ","
             header = [str(c) for c in pd.read_csv(p, sep=sep, nrows=0).columns]
@@ -160,22 +167,6 @@ def _iter_blocks(p: Path, as_written: Sequence[str], rows: int) -> Iterator[pd.D
             with pq.ParquetFile(p) as fh:
                 for batch in fh.iter_batches(batch_size=rows):
                     yield pa.Table.from_batches([batch]).to_pandas()
-    except pd.errors.EmptyDataError:
-        raise FewlabelsError(
-            f"Expected a table with a header row and data in {str(p)!r}, but the file is empty."
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise FewlabelsError(
-            f"Expected UTF-8 text in {str(p)!r}, but byte {exc.start} is not UTF-8 ({exc.reason}). "
-            "Save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)."
-        ) from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        if isinstance(exc, (FileNotFoundError, FewlabelsError)):
-            raise
-        raise FewlabelsError(
-            f"Expected a readable {p.suffix.lower()} table in {str(p)!r}, but it could not be "
-            f"parsed: {exc}"
-        ) from None
 
 
 @overload

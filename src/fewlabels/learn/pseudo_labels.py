@@ -106,3 +106,50 @@ def confidence_weights(proba: np.ndarray, *, power: float = 1.0) -> np.ndarray:
     if proba.shape[0] == 0:
         return np.zeros(0)
     return proba.max(axis=1) ** power
+
+
+def pseudo_label_round(
+    proba: np.ndarray,
+    candidates: np.ndarray,
+    originally_unlabeled: np.ndarray,
+    *,
+    round_: int,
+    criterion: str,
+    threshold: float,
+    step: float,
+    class_balanced: bool,
+) -> tuple[np.ndarray, float]:
+    """One round of self-training: the threshold, and the candidates it pseudo-labels.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+        Predicted probabilities of every pool row.
+    candidates : ndarray of shape (n_candidates,), int
+        Positions of the rows still unlabelled.
+    originally_unlabeled : ndarray of shape (n_samples,), bool
+        The rows unlabelled before round 1 (the curriculum's percentile is over them).
+    round_ : int
+        The round, from 1.
+    criterion : {"threshold", "curriculum"}
+        ``"curriculum"``: :func:`curriculum_threshold` with ``step``; otherwise the fixed
+        ``threshold``.
+    threshold, step : float
+    class_balanced : bool
+        See :func:`select_pseudo_labels`.
+
+    Returns
+    -------
+    chosen : ndarray of shape (n_chosen,), int
+        The positions (a subset of ``candidates``, in their order) to pseudo-label; their
+        pseudo-label is ``proba[chosen].argmax(axis=1)``.
+    threshold : float
+        The threshold of this round.
+    """
+    if criterion == "curriculum":
+        pool = proba[originally_unlabeled].max(axis=1)
+        thr = curriculum_threshold(pool, round_=round_, step=float(step))
+    else:
+        thr = float(threshold)
+    picked = select_pseudo_labels(proba[candidates], threshold=thr, class_balanced=class_balanced)
+    return candidates[picked], thr

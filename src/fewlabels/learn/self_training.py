@@ -19,8 +19,7 @@ from fewlabels.errors import FewlabelsError, InputTypeError
 from fewlabels.learn.base import EmbeddingClassifier, is_transductive, takes_unlabeled
 from fewlabels.learn.pseudo_labels import (
     confidence_weights,
-    curriculum_threshold,
-    select_pseudo_labels,
+    pseudo_label_round,
 )
 from fewlabels.learn.targets import align_proba, decode_targets
 from fewlabels.typing import UNLABELED
@@ -249,16 +248,16 @@ class SelfTraining(EmbeddingClassifier):
                 self.termination_condition_ = "all_labeled"
                 break
             proba = self._pool_proba(model, Xa)
-            if self.criterion == "curriculum":
-                pool = proba[originally_unlabeled].max(axis=1)
-                thr = curriculum_threshold(pool, round_=r, step=float(self.step))
-            else:
-                thr = float(self.threshold)
-            chosen = cand[
-                select_pseudo_labels(
-                    proba[cand], threshold=thr, class_balanced=bool(self.class_balanced)
-                )
-            ]
+            chosen, thr = pseudo_label_round(
+                proba,
+                cand,
+                originally_unlabeled,
+                round_=r,
+                criterion=self.criterion,
+                threshold=self.threshold,
+                step=self.step,
+                class_balanced=bool(self.class_balanced),
+            )
             if chosen.size == 0:
                 self.termination_condition_ = "no_change"
                 break

@@ -1166,29 +1166,40 @@ class LabelStore:
                     f"Expected a label history row with seq={seq}, but there is none."
                 )
             item_id, target_who = target
-            latest = con.execute(
-                "SELECT MAX(seq) FROM labels WHERE item_id=?", (item_id,)
-            ).fetchone()[0]
+            latest = self._latest_seq(con, item_id)
             if latest != seq:
                 raise UndoConflictError(
                     f"Expected label #{seq} of item {item_id!r} to be its current label, "
                     "but it was "
                     f"changed since (latest is #{latest}); label the item again instead of undoing."
                 )
-            prev = con.execute(
-                "SELECT label, source FROM labels WHERE item_id=? AND seq<? "
-                "ORDER BY seq DESC LIMIT 1",
-                (item_id, seq),
-            ).fetchone()
-            label, source = (prev[0], prev[1]) if prev is not None else (None, "human")
-            by = who or target_who
-            cur = con.execute(
-                "INSERT INTO labels (item_id, label, who, source, time, undoes) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (item_id, label, by, source, now, seq),
-            )
-            new_seq = int(cur.lastrowid or 0)
-        return LabelEvent(new_seq, item_id, label, by, source, now, seq)
+            event = self._append_revert(con, item_id, seq, who or target_who, now)
+        return event
+
+    @staticmethod
+    def _latest_seq(con: sqlite3.Connection, item_id: str) -> Any:
+        """The ``seq`` of the item's latest history row (None when it has none)."""
+        return con.execute("SELECT MAX(seq) FROM labels WHERE item_id=?", (item_id,)).fetchone()[0]
+
+    @staticmethod
+    def _append_revert(
+        con: sqlite3.Connection, item_id: str, seq: int, by: str, now: str
+    ) -> LabelEvent:
+        """Append the row that undoes label ``seq`` of ``item_id`` (assumed its current one).
+
+        The row restores the label before ``seq`` (None, by a human, when there was none).
+        """
+        prev = con.execute(
+            "SELECT label, source FROM labels WHERE item_id=? AND seq<? ORDER BY seq DESC LIMIT 1",
+            (item_id, seq),
+        ).fetchone()
+        label, source = (prev[0], prev[1]) if prev is not None else (None, "human")
+        cur = con.execute(
+            "INSERT INTO labels (item_id, label, who, source, time, undoes) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (item_id, label, by, source, now, seq),
+        )
+        return LabelEvent(int(cur.lastrowid or 0), item_id, label, by, source, now, seq)
 
     def add_batch(
         self,
@@ -1303,27 +1314,10 @@ class LabelStore:
             for seq, item_id, target_who in rows:
                 if int(seq) in done:
                     continue
-                latest = con.execute(
-                    "SELECT MAX(seq) FROM labels WHERE item_id=?", (item_id,)
-                ).fetchone()[0]
-                if latest != seq:
+                if self._latest_seq(con, item_id) != seq:
                     changed.append(str(item_id))
                     continue
-                prev = con.execute(
-                    "SELECT label, source FROM labels WHERE item_id=? AND seq<? "
-                    "ORDER BY seq DESC LIMIT 1",
-                    (item_id, seq),
-                ).fetchone()
-                label, source = (prev[0], prev[1]) if prev is not None else (None, "human")
-                by = who or target_who
-                cur = con.execute(
-                    "INSERT INTO labels (item_id, label, who, source, time, undoes) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (item_id, label, by, source, now, seq),
-                )
-                undone.append(
-                    LabelEvent(int(cur.lastrowid or 0), item_id, label, by, source, now, seq)
-                )
+                undone.append(self._append_revert(con, item_id, seq, who or target_who, now))
         return BatchUndo(batch=batch, undone=undone, changed=changed)
 
     def history(self, item_id: str | None = None) -> list[LabelEvent]:
