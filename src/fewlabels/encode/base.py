@@ -72,6 +72,18 @@ class FittableEncoder(Encoder, Protocol):
         ...
 
 
+class SharedOnCopy:
+    """Mixin of the encoders that hold a loaded model: ``copy.deepcopy`` returns the encoder.
+
+    ``sklearn.clone`` of a learner that holds an encoder (``ZeroShot``, ``Auto``)
+    deep-copies its parameters; a loaded model is shared instead of copied, and an ONNX
+    session cannot be copied at all.
+    """
+
+    def __deepcopy__(self, memo: dict[int, object]) -> object:
+        return self
+
+
 def has_text_side(encoder: object) -> bool:
     """Whether ``encoder`` can embed class-name prompts (``encode_text``)."""
     return callable(getattr(encoder, "encode_text", None))

@@ -18,7 +18,7 @@ from fewlabels.encode._model_files import (
     model_loading_errors,
     quiet_model_loading,
 )
-from fewlabels.encode.base import l2_normalize, resolve_device
+from fewlabels.encode.base import SharedOnCopy, l2_normalize, resolve_device
 from fewlabels.encode.inputs import check_encoder_int, check_images, check_model_source, check_texts
 from fewlabels.errors import InputTypeError, missing_extra
 from fewlabels.typing import Modality
@@ -33,7 +33,7 @@ def _features(out: Any) -> Any:
     return out if hasattr(out, "shape") else out.pooler_output
 
 
-class ClipEncoder:
+class ClipEncoder(SharedOnCopy):
     """Embed images (``encode``) and prompts (``encode_text``) into one L2-normalised space.
 
     CLIP (Radford et al., 2021, "Learning Transferable Visual Models From Natural Language
@@ -72,12 +72,6 @@ class ClipEncoder:
     """
 
     modality: Modality = "image"
-
-    def __deepcopy__(self, memo: dict[int, object]) -> object:
-        """The same encoder: a loaded model is shared, never copied (``sklearn.clone`` of a
-        learner that holds an encoder deep-copies its parameters, and an ONNX session cannot
-        be copied at all)."""
-        return self
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ import numpy as np
 
 from fewlabels.encode._image_batches import map_image_batches
 from fewlabels.encode._model_files import content_fingerprint, file_fingerprint
-from fewlabels.encode.base import l2_normalize, resolve_device
+from fewlabels.encode.base import SharedOnCopy, l2_normalize, resolve_device
 from fewlabels.encode.images import load_images
 from fewlabels.encode.inputs import check_encoder_int, check_images
 from fewlabels.errors import missing_extra
@@ -25,7 +25,7 @@ _MEAN = 127.0
 _STD = 128.0
 
 
-class EfficientNetLite0Encoder:
+class EfficientNetLite0Encoder(SharedOnCopy):
     """Embed images with EfficientNet-Lite0: mean-pooled last feature map, L2-normalised.
 
     EfficientNet (Tan & Le, 2019, "EfficientNet: Rethinking Model Scaling for Convolutional
@@ -57,12 +57,6 @@ class EfficientNetLite0Encoder:
 
     modality: Modality = "image"
     name: str = "efficientnet-lite0"
-
-    def __deepcopy__(self, memo: dict[int, object]) -> object:
-        """The same encoder: a loaded model is shared, never copied (``sklearn.clone`` of a
-        learner that holds an encoder deep-copies its parameters, and an ONNX session cannot
-        be copied at all)."""
-        return self
 
     def __init__(
         self,

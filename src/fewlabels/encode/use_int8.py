@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from fewlabels.encode._model_files import file_fingerprint
-from fewlabels.encode.base import l2_normalize
+from fewlabels.encode.base import SharedOnCopy, l2_normalize
 from fewlabels.encode.inputs import check_encoder_int, check_texts
 from fewlabels.errors import MissingExtraError
 from fewlabels.typing import Modality
@@ -35,7 +35,7 @@ def _missing(exc: ImportError) -> MissingExtraError:
     )
 
 
-class UseInt8Encoder:
+class UseInt8Encoder(SharedOnCopy):
     """Embed texts with the multilingual Universal Sentence Encoder (512-d, int8 ONNX).
 
     Parameters
@@ -63,12 +63,6 @@ class UseInt8Encoder:
     """
 
     modality: Modality = "text"
-
-    def __deepcopy__(self, memo: dict[int, object]) -> object:
-        """The same encoder: a loaded model is shared, never copied (``sklearn.clone`` of a
-        learner that holds an encoder deep-copies its parameters, and an ONNX session cannot
-        be copied at all)."""
-        return self
 
     def __init__(
         self,
