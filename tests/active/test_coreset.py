@@ -63,6 +63,7 @@ def test_candidates_limit_the_picks_and_never_repick_the_selected() -> None:
 
 
 def test_cold_start_score_is_the_distance_to_the_pool_mean() -> None:
-    X = np.array([[0.0, 0.0], [2.0, 0.0], [4.0, 6.0]], dtype=np.float32)  # mean (2, 2)
+    # column means (2, 3), not the mean of all entries (17 / 6)
+    X = np.array([[0.0, 0.0], [2.0, 0.0], [4.0, 9.0]], dtype=np.float32)
     s = Coreset().score(X, labeled_mask=np.zeros(3, bool))
-    np.testing.assert_allclose(s, [np.sqrt(8), 2.0, np.sqrt(20)], rtol=1e-6)
+    np.testing.assert_allclose(s, [np.sqrt(13), 3.0, np.sqrt(40)], rtol=1e-6)

@@ -174,3 +174,10 @@ def test_compare_against_another_baseline_and_a_zero_label_baseline() -> None:
         out.loc["margin", "ratio_sustained"]
     )
     assert out.loc["margin", "labels_needed"] == 0
+
+
+def test_compare_with_one_random_label_and_a_clean_index() -> None:
+    rows = [_row("random", 0, 1, 0.5), _row("margin", 0, 1, 0.6)]
+    out = compare_to_random(pd.DataFrame(rows))
+    assert list(out.index) == [0, 1] and "index" not in out.columns
+    assert out.set_index("strategy").loc["margin", "ratio"] == 1.0

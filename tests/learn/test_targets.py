@@ -141,3 +141,11 @@ def test_the_label_type_messages_in_full() -> None:
         "None for unlabelled rows), but they mix types (e.g. strings and numbers): "
         "[\"'a'\", '1']. Make every label one class value of one type, e.g. y.astype(str)."
     )
+
+
+def test_booleans_beside_none_in_an_object_array_are_labels():
+    # Found by the mutation work: True/False with None for unlabelled rows was refused as
+    # "mixed types", although booleans are valid labels.
+    codes, classes = encode_targets(np.array([True, False, None, True], dtype=object), learner="X")
+    assert classes.tolist() == [False, True]
+    assert codes.tolist() == [1, 0, -1, 1]

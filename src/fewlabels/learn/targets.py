@@ -94,6 +94,9 @@ def encode_targets(y: Any, *, learner: str = "This learner") -> tuple[np.ndarray
     codes = np.full(arr.shape, UNLABELED, dtype=np.int64)
     if labelled.size == 0:
         return codes, labelled[:0]
+    if labelled.dtype == object and all(isinstance(v, (bool, np.bool_)) for v in labelled):
+        # Booleans beside None (an object array): scikit-learn reads them as "unknown".
+        labelled = labelled.astype(bool)
     try:
         kind = type_of_target(labelled)
     except TypeError:  # values that do not compare: mixed types
