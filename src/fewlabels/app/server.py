@@ -442,35 +442,32 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
         await run_in_threadpool(store.lease, ev.item_id, client)
         return {"item_id": ev.item_id, "label": ev.label, "seq": ev.seq}
 
-    @app.post("/api/exclude")
-    async def exclude(request: Request) -> Any:
-        """Exclude an item ("none of these"): it leaves the pool and counts as done."""
+    async def _set_excluded(request: Request, *, excluded: bool) -> Any:
+        """Exclude an item or bring it back; an unknown item or a no-op is refused."""
         body = await _write_body(request, required=("item_id",), optional=("annotator",))
         item_id = body["item_id"]
         if not await run_in_threadpool(_known, item_id):
             return _not_an_item()
         who = _who(request, body)
+        change = store.exclude if excluded else store.include
         try:
-            rec = await run_in_threadpool(lambda: store.exclude(item_id, who=who))
+            rec = await run_in_threadpool(lambda: change(item_id, who=who))
         except StateError as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
-        return {"item_id": item_id, "excluded": True, "seq": rec.seq, "who": who}
+        if not excluded:  # it shows again on this page
+            client, _ = _client(request)
+            await run_in_threadpool(store.lease, item_id, client)
+        return {"item_id": item_id, "excluded": excluded, "seq": rec.seq, "who": who}
+
+    @app.post("/api/exclude")
+    async def exclude(request: Request) -> Any:
+        """Exclude an item ("none of these"): it leaves the pool and counts as done."""
+        return await _set_excluded(request, excluded=True)
 
     @app.post("/api/include")
     async def include(request: Request) -> Any:
         """Bring an excluded item back (the page's undo of "none of these"); it shows again."""
-        body = await _write_body(request, required=("item_id",), optional=("annotator",))
-        item_id = body["item_id"]
-        if not await run_in_threadpool(_known, item_id):
-            return _not_an_item()
-        who = _who(request, body)
-        try:
-            rec = await run_in_threadpool(lambda: store.include(item_id, who=who))
-        except StateError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=409)
-        client, _ = _client(request)
-        await run_in_threadpool(store.lease, item_id, client)
-        return {"item_id": item_id, "excluded": False, "seq": rec.seq, "who": who}
+        return await _set_excluded(request, excluded=False)
 
     @app.post("/api/review")
     async def review_decision(request: Request) -> Any:
