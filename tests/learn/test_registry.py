@@ -8,6 +8,7 @@ from fewlabels.learn import (
     LinearProbe,
     NearestClassMean,
     SelfTraining,
+    TabPFN,
     TreeSelfTraining,
     ZeroShot,
     describe_learners,
@@ -26,6 +27,7 @@ def test_names_and_classes():
         "self-training",
         "consistency",
         "trees",
+        "tabpfn",
         "zero-shot",
         "auto",
     ]
@@ -37,6 +39,7 @@ def test_names_and_classes():
         SelfTraining,
         ConsistencyTraining,
         TreeSelfTraining,
+        TabPFN,
         ZeroShot,
         Auto,
     ]

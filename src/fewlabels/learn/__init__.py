@@ -24,6 +24,7 @@ from fewlabels.learn.pseudo_labels import (
 )
 from fewlabels.learn.registry import describe_learners, get_learner, list_learners
 from fewlabels.learn.self_training import SelfTraining
+from fewlabels.learn.tabpfn import TabPFN
 from fewlabels.learn.trees import TreeSelfTraining
 from fewlabels.learn.zero_shot import ZeroShot
 
@@ -37,6 +38,7 @@ __all__ = [
     "NearestClassMean",
     "OneVsRest",
     "SelfTraining",
+    "TabPFN",
     "TreeSelfTraining",
     "ZeroShot",
     "class_means",

@@ -55,6 +55,13 @@ LEARNERS = Registry(
             modalities=("tabular",),
         ),
         Entry(
+            "tabpfn",
+            "fewlabels.learn.tabpfn:TabPFN",
+            "TabPFN: a pretrained transformer for small tables (in-context; optional extra)",
+            modalities=("tabular",),
+            extra="tabpfn",
+        ),
+        Entry(
             "zero-shot",
             "fewlabels.learn.zero_shot:ZeroShot",
             "ZeroShot: class names through the encoder's text side",
