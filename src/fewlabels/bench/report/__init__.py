@@ -27,9 +27,10 @@ Reading the results files and checking that they come from one protocol live in
 """
 
 from fewlabels.bench.provenance import check_same_protocol
-from fewlabels.bench.report.aggregate import NOT_RUN, headline
+from fewlabels.bench.report.aggregate import NOT_RUN
 from fewlabels.bench.report.build import ReportFiles, build_report, write_report
 from fewlabels.bench.report.document import Document, Figure, Table
+from fewlabels.bench.report.judgement import headline
 from fewlabels.bench.results import load_for_report
 
 __all__ = [

@@ -14,6 +14,7 @@ from fewlabels._atomic import atomic_write_bytes, atomic_write_text
 from fewlabels.bench import results as res
 from fewlabels.bench.protocol import Protocol
 from fewlabels.bench.report import aggregate as agg
+from fewlabels.bench.report import judgement
 from fewlabels.bench.report.document import Document, Figure, to_html, to_markdown
 from fewlabels.bench.report.figures import active_learning_figure, curve_figure, time_figure
 from fewlabels.errors import FewlabelsError
@@ -118,12 +119,12 @@ def intro(
 
 def headline_section(doc: Document, bench: pd.DataFrame) -> None:
     """The best fewlabels learner against the best peer, per dataset and budget."""
-    head = agg.headline(bench) if not bench.empty else pd.DataFrame()
+    head = judgement.headline(bench) if not bench.empty else pd.DataFrame()
     if head.empty:
         return
     doc.h(2, "Headline: best fewlabels learner against the best peer")
     doc.p(_HEADLINE_NOTE)
-    doc.table(agg.headline_table(head))
+    doc.table(judgement.headline_table(head))
     n_met = int((head["target"] == "met").sum())
     doc.p(f"Target met in {n_met} of {len(head)} dataset/budget pairs.")
 
@@ -155,7 +156,7 @@ def dataset_section(doc: Document, ds: str, enc: str, sub: pd.DataFrame) -> None
     doc.table(agg.metric_table(sub, "macro_f1", budgets, methods))
     doc.h(3, "Balanced accuracy")
     doc.table(agg.metric_table(sub, "balanced_accuracy", budgets, methods))
-    for note in agg.judgement_notes(sub, budgets):
+    for note in judgement.judgement_notes(sub, budgets):
         doc.p(note)
     share = agg.share_table(sub, budgets, methods)
     if share is not None:
