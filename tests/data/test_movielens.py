@@ -53,7 +53,7 @@ def test_a_table_without_the_columns_is_refused() -> None:
 
 
 def test_the_real_table_gives_one_row_per_film_and_the_seven_largest_genres() -> None:
-    from fewlabels.data.builtin import _rdata
+    from fewlabels.data.builtin_loaders import rdata as _rdata
 
     films = ml.films_from_ratings(_rdata("dslabs", "movielens"))
     assert len(films) == 9059  # 9,066 films, 5 without a title, 2 repeated texts
