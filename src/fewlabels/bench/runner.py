@@ -17,6 +17,9 @@ Run folder layout::
     <out>/cells/*.json         one finished cell each
     <out>/errors.log           tracebacks of failed cells
     <out>/results.parquet, results.csv   every cell, merged at the end
+
+This file runs just past 400 lines: one resumable loop over the cells and its bookkeeping
+(plans, records, provenance) are in ``plan.py``, ``results.py`` and ``provenance.py``.
 """
 
 from __future__ import annotations

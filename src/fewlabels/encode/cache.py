@@ -26,6 +26,10 @@ stopped and resumed writes the same bytes as one left alone (for encoders whose 
 depends on the batch, such as int8 graphs quantised per run). Ctrl-C commits the steps
 already encoded and raises :class:`EmbedInterrupted`; a full disk leaves no torn chunk and
 raises :class:`CacheDiskFullError` with the space needed.
+
+This file runs past 400 lines because it is the one entry point (:func:`embed`) with its
+resume, verification and progress steps; the files themselves (chunks, manifests, views,
+locks) are in ``cache_files.py`` and the block reader in ``blocks.py``.
 """
 
 from __future__ import annotations

@@ -26,214 +26,30 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from fewlabels._validation import _preview
-from fewlabels.errors import FewlabelsError, InputTypeError
+from fewlabels.errors import FewlabelsError
 from fewlabels.learn.base import EmbeddingClassifier, is_transductive
+from fewlabels.learn.multilabel_targets import encode_label_targets, indicator_to_sets
+from fewlabels.learn.multilabel_thresholds import (
+    DEFAULT_THRESHOLD,
+    best_f1_threshold,
+    choose_thresholds,
+    row_folds,
+)
 from fewlabels.typing import UNLABELED
 
 __all__ = [
     "BASES",
+    "DEFAULT_THRESHOLD",
     "OneVsRest",
     "best_f1_threshold",
     "choose_thresholds",
     "encode_label_targets",
     "indicator_to_sets",
+    "row_folds",
 ]
 
 #: The base learners of :class:`OneVsRest` (names of :data:`fewlabels.learn.LEARNERS`).
 BASES = ("linear", "ncm", "knn", "label-spreading")
-
-#: The threshold of a label that cannot have one chosen (too few positives), and of
-#: ``threshold="auto"`` before any choice.
-DEFAULT_THRESHOLD = 0.5
-
-_COLLECTIONS = (list, tuple, set, frozenset, np.ndarray)
-
-
-def _is_indicator(y: Any) -> bool:
-    """Whether ``y`` is a 2-d matrix (an indicator) rather than one collection per row.
-
-    An array of 2 dimensions is; a list of equal-length lists of integers or booleans is too
-    (pass sets of integer labels as tuples of different lengths, or as an object array).
-    """
-    if isinstance(y, np.ndarray):
-        return y.ndim == 2
-    try:
-        arr = np.asarray(y)
-    except ValueError:  # ragged: one collection per row
-        return False
-    return arr.ndim == 2 and arr.dtype.kind in "iub"
-
-
-def encode_label_targets(y: Any, *, learner: str = "OneVsRest") -> tuple[np.ndarray, np.ndarray]:
-    """Multi-label targets as an indicator matrix with rows of -1 for unlabelled rows.
-
-    Parameters
-    ----------
-    y : array-like of shape (n_samples, n_labels), or sequence of length n_samples
-        A 0/1 (or bool) indicator matrix with whole rows of ``-1`` for unlabelled rows, or
-        one collection of labels per row (``None`` for an unlabelled row, an empty list for
-        the empty set).
-    learner : str
-        Named in error messages.
-
-    Returns
-    -------
-    Y : ndarray of shape (n_samples, n_labels), int8
-        1/0 on labelled rows, -1 on whole unlabelled rows.
-    classes : ndarray of shape (n_labels,)
-        ``arange(n_labels)`` for an indicator ``y``; else the sorted distinct labels.
-    """
-    if _is_indicator(y):
-        Y = np.asarray(y)
-        if Y.size and not (np.issubdtype(Y.dtype, np.integer) or Y.dtype == bool):
-            raise InputTypeError(
-                f"{learner} expected a 0/1 label indicator matrix (rows of -1 for unlabelled "
-                f"rows), but got dtype {Y.dtype}. Pass integers, or one list of labels per row."
-            )
-        Y = Y.astype(np.int64)
-        bad = np.flatnonzero(~np.isin(Y, (UNLABELED, 0, 1)).all(axis=1))
-        unl = Y == UNLABELED
-        mixed = np.flatnonzero(unl.any(axis=1) & ~unl.all(axis=1))
-        if bad.size or mixed.size:
-            rows = np.union1d(bad, mixed)
-            raise FewlabelsError(
-                f"{learner} expected each row of the indicator y to be all 0/1 (a labelled row, "
-                f"its set possibly empty) or all -1 (an unlabelled row), but {rows.size} row(s) "
-                f"are neither, e.g. rows {_preview(rows.tolist())}. Mark an unlabelled row "
-                "with a whole row of -1."
-            )
-        return Y.astype(np.int8), np.arange(Y.shape[1])
-    rows_in = list(y)
-    scalars = [
-        i for i, r in enumerate(rows_in) if r is not None and not isinstance(r, _COLLECTIONS)
-    ]
-    if scalars:
-        raise FewlabelsError(
-            f"{learner} expected one collection of labels per row (a list, possibly empty; "
-            f"None for an unlabelled row), but rows {_preview(scalars)} hold single values, "
-            f"e.g. {rows_in[scalars[0]]!r}. Wrap a single label in a list, or pass a 0/1 "
-            "indicator matrix."
-        )
-    sets = [None if r is None else list(np.asarray(r, dtype=object).ravel()) for r in rows_in]
-    values = {v for s in sets if s is not None for v in s}
-    try:
-        classes = np.asarray(sorted(values), dtype=object)
-    except TypeError:
-        raise FewlabelsError(
-            f"{learner} expected labels of one kind (all strings or all numbers), but they "
-            f"mix types: {_preview(sorted({type(v).__name__ for v in values}))}."
-        ) from None
-    if classes.size and all(isinstance(v, str) for v in values):
-        classes = classes.astype(str).astype(object)
-    index = {v: k for k, v in enumerate(classes.tolist())}
-    Y = np.zeros((len(sets), classes.size), dtype=np.int8)
-    for i, s in enumerate(sets):
-        if s is None:
-            Y[i] = UNLABELED
-        else:
-            Y[i, [index[v] for v in s]] = 1
-    return Y, classes
-
-
-def indicator_to_sets(Y: np.ndarray, classes: Any) -> list[tuple[Any, ...] | None]:
-    """Rows of an indicator matrix as label sets (``None`` for a row of -1).
-
-    Parameters
-    ----------
-    Y : ndarray of shape (n_samples, n_labels)
-    classes : array-like of shape (n_labels,)
-
-    Returns
-    -------
-    list of (tuple or None), one per row, labels in the order of ``classes``
-    """
-    names = np.asarray(classes, dtype=object)
-    return [
-        None if (len(row) and (row == UNLABELED).all()) else tuple(names[row == 1].tolist())
-        for row in np.asarray(Y)
-    ]
-
-
-def best_f1_threshold(proba: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
-    """The threshold on one label's probabilities that maximises its F1.
-
-    Rows with ``proba >= threshold`` are predicted positive. Cuts are tried between each
-    pair of distinct probabilities; the threshold is the midpoint of the best cut (the
-    highest one among ties), or the lowest probability when every row should be positive.
-
-    Parameters
-    ----------
-    proba : ndarray of shape (n_samples,)
-        Held-out probabilities of the label.
-    truth : ndarray of shape (n_samples,), 0/1
-        Whether each row has the label (assumed to hold at least one 1).
-
-    Returns
-    -------
-    threshold : float
-    f1 : float
-        The F1 on these rows at that threshold.
-    """
-    p = np.asarray(proba, dtype=np.float64)
-    t = np.asarray(truth).astype(bool)
-    order = np.argsort(-p, kind="stable")
-    ps, ts = p[order], t[order]
-    tp = np.cumsum(ts)
-    f1 = 2.0 * tp / (np.arange(1, p.size + 1) + t.sum())
-    cut = np.r_[ps[:-1] > ps[1:], True]  # a cut only between two distinct values
-    best = int(np.argmax(np.where(cut, f1, -1.0)))
-    threshold = (ps[best] + ps[best + 1]) / 2.0 if best < p.size - 1 else ps[best]
-    return float(threshold), float(f1[best])
-
-
-def choose_thresholds(
-    proba: np.ndarray,
-    Y: np.ndarray,
-    *,
-    min_positives: int = 3,
-    default: float = DEFAULT_THRESHOLD,
-) -> tuple[np.ndarray, np.ndarray]:
-    """One threshold per label, chosen on held-out probabilities to maximise its F1.
-
-    Parameters
-    ----------
-    proba : ndarray of shape (n_samples, n_labels)
-        Held-out (cross-fitted) probabilities of the labelled rows.
-    Y : ndarray of shape (n_samples, n_labels), 0/1
-        Their labels.
-    min_positives : int, default 3
-        A label with fewer positives (or without a negative) keeps ``default``.
-    default : float, default 0.5
-
-    Returns
-    -------
-    thresholds : ndarray of shape (n_labels,)
-    chosen : ndarray of shape (n_labels,), bool
-        True where the threshold was chosen on the held-out rows, False where it is
-        ``default``.
-    """
-    P = np.asarray(proba, dtype=np.float64)
-    T = np.asarray(Y).astype(bool)
-    K = T.shape[1]
-    thresholds = np.full(K, float(default))
-    chosen = np.zeros(K, dtype=bool)
-    for k in range(K):
-        pos = int(T[:, k].sum())
-        if pos < min_positives or pos == T.shape[0]:
-            continue
-        thresholds[k], _ = best_f1_threshold(P[:, k], T[:, k])
-        chosen[k] = True
-    return thresholds, chosen
-
-
-def row_folds(n_labelled: int, n_folds: int, *, random_state: int | None) -> np.ndarray:
-    """Deal ``n_labelled`` rows at random into ``min(n_folds, n_labelled)`` folds."""
-    k = max(1, min(int(n_folds), n_labelled))
-    order = np.random.default_rng(random_state).permutation(n_labelled)
-    folds = np.empty(n_labelled, dtype=np.int64)
-    folds[order] = np.arange(n_labelled) % k
-    return folds
 
 
 def _positive_proba(model: Any, X: np.ndarray, rows: np.ndarray | None) -> np.ndarray:

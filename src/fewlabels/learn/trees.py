@@ -9,6 +9,10 @@ selection of Zou et al., 2018), with the pure functions of
 Trees read raw tables: a pandas DataFrame keeps its columns (numbers, and categories as
 HGB's native categorical splits); missing values (NaN) pass through to HGB's native
 missing-value handling. Infinite values are refused.
+
+This file runs past 400 lines because it is one estimator: most of it is the checks of a
+table (a DataFrame with categoricals, or an array) at its edge; the pseudo-label round it
+shares with :class:`~fewlabels.learn.self_training.SelfTraining` lives in ``pseudo_labels.py``.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ al., 2024, and "Enhancing CLIP with CLIP", Huang et al., 2024). With labels, the
 prototypes are fused with the labelled class means, the weight chosen on held-out labels
 (leave-one-out), and a training-free cache of confident pool rows and labelled rows adds a
 similarity-weighted vote, as in Tip-Adapter (Zhang et al., 2022).
+
+This file runs past 400 lines because it is one estimator with its prompt functions and the
+check of the descriptions it takes; the pure calibration and fusion functions are in
+``zero_shot_calibration.py``.
 """
 
 from __future__ import annotations
