@@ -109,13 +109,19 @@ class StoreBase:
                 con.execute("ALTER TABLE round_items ADD COLUMN second INTEGER NOT NULL DEFAULT 0")
 
     @staticmethod
-    def _ensure_batches(con: sqlite3.Connection) -> None:
-        """Add the ``label_batches`` table to a file made before it existed (idempotent)."""
+    def _ensure_table(con: sqlite3.Connection, name: str, script: str) -> None:
+        """Run ``script`` (which creates table ``name``) on a file made before the table existed
+        (idempotent)."""
         found = con.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='label_batches'"
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
         ).fetchone()
         if found is None:
-            con.executescript("BEGIN IMMEDIATE;" + _LABEL_BATCHES + "COMMIT;")
+            con.executescript("BEGIN IMMEDIATE;" + script + "COMMIT;")
+
+    @staticmethod
+    def _ensure_batches(con: sqlite3.Connection) -> None:
+        """Add the ``label_batches`` table to a file made before it existed (idempotent)."""
+        StoreBase._ensure_table(con, "label_batches", _LABEL_BATCHES)
 
     @staticmethod
     @contextmanager
@@ -133,6 +139,16 @@ class StoreBase:
         with self._connect() as con:
             row = con.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def _rows_by_seq(self, select: str, item_id: str | None) -> list[Any]:
+        """The rows of ``select`` (``SELECT ... FROM`` a table with ``seq`` and ``item_id``),
+        oldest first, of one item or (``item_id`` None) of all."""
+        args: tuple[Any, ...] = ()
+        if item_id is not None:
+            select += " WHERE item_id=?"
+            args = (str(item_id),)
+        with self._connect() as con:
+            return list(con.execute(select + " ORDER BY seq", args).fetchall())
 
     @property
     def journal_mode(self) -> str:
@@ -163,11 +179,7 @@ class StoreBase:
     @staticmethod
     def _ensure_tombstones(con: sqlite3.Connection) -> None:
         """Add the ``tombstones`` table to a file made before it existed (idempotent)."""
-        row = con.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='tombstones'"
-        ).fetchone()
-        if row is None:
-            con.executescript("BEGIN IMMEDIATE;" + _TOMBSTONES + "COMMIT;")
+        StoreBase._ensure_table(con, "tombstones", _TOMBSTONES)
 
     # -- one label ------------------------------------------------------------------------
     def _check_label(self, con: sqlite3.Connection, item_id: str, label: str, source: str) -> None:

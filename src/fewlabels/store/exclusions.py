@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
 from fewlabels.errors import MissingKeyError, StateError
 from fewlabels.store._base import StoreBase
@@ -146,11 +145,7 @@ class ExclusionsMixin(StoreBase):
 
     def exclusion_history(self, item_id: str | None = None) -> list[ExclusionRecord]:
         """Every exclusion decision (oldest first), of one item or of all."""
-        q = "SELECT seq, item_id, excluded, who, reason, time FROM exclusions"
-        args: tuple[Any, ...] = ()
-        if item_id is not None:
-            q += " WHERE item_id=?"
-            args = (str(item_id),)
-        with self._connect() as con:
-            rows = con.execute(q + " ORDER BY seq", args).fetchall()
+        rows = self._rows_by_seq(
+            "SELECT seq, item_id, excluded, who, reason, time FROM exclusions", item_id
+        )
         return [ExclusionRecord(int(r[0]), r[1], bool(r[2]), r[3], r[4], r[5]) for r in rows]

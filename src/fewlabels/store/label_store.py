@@ -378,13 +378,9 @@ class LabelStore(RoundsMixin, BatchesMixin, ForgettingMixin):
 
     def history(self, item_id: str | None = None) -> list[LabelEvent]:
         """The label history (oldest first), of one item or of all."""
-        q = "SELECT seq, item_id, label, who, source, time, undoes FROM labels"
-        args: tuple[Any, ...] = ()
-        if item_id is not None:
-            q += " WHERE item_id=?"
-            args = (str(item_id),)
-        with self._connect() as con:
-            rows = con.execute(q + " ORDER BY seq", args).fetchall()
+        rows = self._rows_by_seq(
+            "SELECT seq, item_id, label, who, source, time, undoes FROM labels", item_id
+        )
         return [LabelEvent(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     def current(self) -> dict[str, LabelEvent]:
