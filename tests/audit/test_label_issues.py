@@ -62,3 +62,42 @@ def test_bad_input_is_explained() -> None:
     X, y, _ = _flipped()
     with pytest.raises(FewlabelsError, match=r"top to be a whole number >= 1.*got 0"):
         audit_labels(X, y, classes=("a", "b", "c"), top=0)
+
+
+# --- is the audit's model good enough to trust? -------------------------------------------------
+
+
+def test_a_strong_audit_model_is_informative_and_reports_its_agreement() -> None:
+    X, y, _ = _flipped(seed=1)
+    audit = audit_labels(X, y, classes=("a", "b", "c"))
+    assert audit.agreement == pytest.approx(27 / 30)  # it disagrees with the 3 flips only
+    assert audit.n_classes == 3 and audit.informative and audit.warning is None
+    assert "agrees with 90% of the labels" in audit.summary()
+
+
+def test_an_audit_model_at_chance_warns_that_its_suspicions_are_noise() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 8))
+    y = np.full(120, -1)
+    y[:60] = rng.integers(0, 2, size=60)  # labels unrelated to X
+    audit = audit_labels(X, y, classes=("a", "b"), outliers=False)
+    assert not audit.informative
+    assert audit.warning is not None
+    assert "barely beats chance" in audit.warning and "needs 0.62" in audit.warning
+
+
+def test_the_informative_floor_is_a_quarter_of_the_way_from_chance_and_inclusive() -> None:
+    from dataclasses import replace
+
+    from fewlabels.audit.result import INFORMATIVE_LIFT, informative_floor
+
+    assert INFORMATIVE_LIFT == 0.25
+    assert informative_floor(2) == pytest.approx(0.625)
+    assert informative_floor(10) == pytest.approx(0.1 + 0.25 * 0.9)
+    X, y, _ = _flipped(seed=1)
+    audit = audit_labels(X, y, classes=("a", "b", "c"), outliers=False)
+    at = replace(audit, balanced_agreement=informative_floor(3))
+    below = replace(audit, balanced_agreement=np.nextafter(informative_floor(3), 0))
+    assert at.informative and not below.informative
+    # nothing measured makes no claim
+    assert replace(audit, balanced_agreement=float("nan")).informative

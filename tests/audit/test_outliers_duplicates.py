@@ -37,3 +37,11 @@ def test_bad_input_is_explained() -> None:
         near_duplicates(np.eye(3), threshold=1.5)
     with pytest.raises(FewlabelsError, match="every row of y is -1"):
         outlier_scores(np.eye(3), np.array([-1, -1, -1]))
+
+
+def test_identical_rows_have_no_outliers_and_do_not_crash() -> None:
+    # a user's pool of duplicate texts: centring leaves every row at zero
+    X = np.ones((12, 4))
+    y = np.array([0, 1] * 3 + [-1] * 6)
+    pos, scores, threshold = find_outliers(X, y)
+    assert pos.size == 0 and scores.size == 0 and threshold == pytest.approx(2.0)

@@ -97,3 +97,25 @@ def test_a_workspace_without_two_labelled_classes_says_what_to_do(tmp_path: Path
     with pytest.raises(FewlabelsError, match="at least 2 classes to audit.*Label more"):
         ws.audit()
     assert ws.status().n_suspect is None
+
+
+def test_an_audit_whose_model_is_at_chance_warns_on_the_command_line(tmp_path: Path) -> None:
+    # every text says the same thing; the labels cannot be learnt from them
+    labels = ["apple", "river"] * 10 + [""] * 10
+    pd.DataFrame(
+        {
+            "id": [f"t{i}" for i in range(30)],
+            "text": ["stone item"] * 30,
+            "label": labels,
+        }
+    ).to_csv(tmp_path / "t.csv", index=False)
+    ws = Workspace.init(
+        tmp_path / "ws", data=str(tmp_path / "t.csv"), text="text", id="id", label="label"
+    )
+    assert not ws.audit().informative
+    code, out = _run("audit", "-w", str(ws.root))
+    assert code == 0, out
+    assert "Warning: The cross-fitted" in out and "barely beats chance" in out
+    # the strong fixture's audit says nothing of the kind
+    code, out = _run("audit", "-w", str(ws.root).replace("ws", "none"))
+    assert code == 2

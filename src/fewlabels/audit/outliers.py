@@ -32,7 +32,8 @@ def outlier_scores(X: Any, y: Any, *, center: bool = True, block: int = 65_536) 
     Returns
     -------
     ndarray of shape (n_samples,), float64
-        ``1 - max_c cos(x, mean_c)``, in [0, 2]; large: far from every class.
+        ``1 - max_c cos(x, mean_c)``, in [0, 2]; large: far from every class. When every class
+    mean is zero (the labelled rows all equal the pool mean), every row scores 1.
     """
     Xa = check_embeddings(X)
     ya = np.asarray(y)
@@ -51,6 +52,8 @@ def outlier_scores(X: Any, y: Any, *, center: bool = True, block: int = 65_536) 
     Zl = center_normalize(Xa[ya != UNLABELED], mean)
     means = class_means(Zl, ya[ya != UNLABELED], K)
     means = means[np.linalg.norm(means, axis=1) > 0]
+    if means.shape[0] == 0:  # every labelled row is the pool mean (identical rows): no direction
+        return np.ones(len(Xa))
     out = np.empty(len(Xa))
     for start in range(0, len(Xa), block):
         Z = center_normalize(Xa[start : start + block], mean)

@@ -35,6 +35,8 @@ def audit_cmd(
         path = audit.write_csv(csv)
         console.print(f"wrote {len(audit.rows)} audited label(s) to {_esc(path)}")
     console.print(_esc(audit.summary()), highlight=False)
+    if audit.warning is not None:
+        console.print(f"[yellow]Warning:[/yellow] {_esc(audit.warning)}", highlight=False)
     table = Table("rank", "id", "you said", "the model thinks", "p", "quality", "flagged")
     for row in audit.rows[:top]:
         table.add_row(
