@@ -6,9 +6,13 @@ in headless Debian Chromium (Playwright):
 * digits (pixels encoder): one item, the "more like this" grid, feedback after a grid
   action, browse by confidence, accept-all-that-are-right, the confusion view, and a search
   by meaning refused (pixels has no text side);
-* a text table with context columns (MiniLM int8): the item with its context, and a search.
+* a text table with context columns (MiniLM int8): the item with its context, and a search;
+* a multi-label text table (MiniLM int8, ``task = "multilabel"``): the item with its
+  checkboxes and the model's per-class probabilities, one class ticked
+  (``page-multilabel.png``).
 
-Usage: ``python benchmarks/page_screens.py [--out docs/img]`` (about a minute).
+Usage: ``python benchmarks/page_screens.py [--out docs/img] [--only multilabel]`` (about a
+minute).
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ def _shoot(page, url: str, path: Path, *, wait: str = "body[data-ready='1']") ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="docs/img")
+    parser.add_argument(
+        "--only", choices=["all", "multilabel"], default="all", help="Which screenshots to take."
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -54,6 +61,10 @@ def main() -> None:
         root = Path(tmp)
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 860})
+        if args.only == "multilabel":
+            _multilabel(page, root, out)
+            browser.close()
+            return
 
         ws = Workspace.init(root / "digits", data="digits")
         ws.suggest(n=20)
@@ -121,7 +132,61 @@ def main() -> None:
             )
         finally:
             srv.kill()
+        _multilabel(page, root, out)
         browser.close()
+
+
+#: A multi-label text task: each complaint can be about several things, or none of them.
+MULTI = [
+    ("The courier lost my parcel and the shop refuses a refund.", ["shipping", "money"]),
+    ("Court rules the seller must pay back every customer.", ["legal", "money"]),
+    ("Parcel arrived two weeks late.", ["shipping"]),
+    ("My card was charged twice for one order.", ["money"]),
+    ("The new consumer law covers late deliveries too.", ["legal", "shipping"]),
+    ("Lovely colours, exactly as pictured.", []),
+    ("A lawyer says the warranty terms are unlawful.", ["legal"]),
+    ("Refund came quickly after I sent the item back by post.", ["money", "shipping"]),
+    ("Tracking says delivered, but nothing came; the bank will not reverse the charge.", None),
+    ("They settled the lawsuit over hidden fees.", None),
+    ("Great fit, will buy again.", None),
+    ("The box was crushed in transit.", None),
+]
+
+
+def _multilabel(page, root: Path, out: Path) -> None:
+    """The multi-label item view: checkboxes, keys, per-class probabilities, one ticked."""
+    import json
+
+    src = root / "multi.jsonl"
+    src.write_text(
+        "\n".join(
+            json.dumps({"id": f"c{k}", "text": t, "tags": tags})
+            for k, (t, tags) in enumerate(MULTI)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    ws = Workspace.init(
+        root / "multi",
+        data=str(src),
+        text="text",
+        id="id",
+        label="tags",
+        classes=["legal", "shipping", "money"],
+        task="multilabel",
+        encoder="minilm-int8",
+    )
+    ws.suggest(n=4, strategy="multilabel-uncertainty")
+    srv = Server(ws.root)
+    try:
+        page.goto(srv.url)
+        page.wait_for_selector("body[data-ready='1']")
+        page.keyboard.press("2")  # tick "shipping"
+        path = out / "page-multilabel.png"
+        page.screenshot(path=str(path), full_page=True)
+        print("wrote", path)
+    finally:
+        srv.kill()
 
 
 def _digit_truth(ws: Workspace, load_builtin) -> list[str]:

@@ -31,6 +31,7 @@ FIELD_TYPES: dict[str, type] = {
     "action": str,
     "batch": str,
     "items": list,
+    "labels": list,
 }
 
 #: The most items one grid write carries.
@@ -138,7 +139,7 @@ def check_body(
             continue
         kind = FIELD_TYPES[key]
         if kind is list:
-            out[key] = check_grid_items(value)
+            out[key] = check_label_list(value) if key == "labels" else check_grid_items(value)
             continue
         if kind is int:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
@@ -147,6 +148,29 @@ def check_body(
             raise BodyError(400, f"Field {key!r} must be a string of at most {MAX_STRING} chars.")
         out[key] = value
     return out
+
+
+def check_label_list(value: Any) -> list[str]:
+    """The ``labels`` of a multi-label write: a list of class names, possibly empty.
+
+    Repeats collapse (first one kept); whether each is a class is checked by the route.
+
+    Raises
+    ------
+    BodyError
+        400 when it is not a list of strings, or longer than :data:`MAX_ITEMS`.
+    """
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_ITEMS
+        or not all(isinstance(v, str) and len(v) <= MAX_STRING for v in value)
+    ):
+        raise BodyError(
+            400,
+            f"Field 'labels' must be a list of class names (at most {MAX_ITEMS}; [] for none "
+            "of the labels).",
+        )
+    return list(dict.fromkeys(value))
 
 
 def check_grid_items(value: Any) -> list[tuple[str, int | None]]:

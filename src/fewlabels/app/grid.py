@@ -40,6 +40,11 @@ GRID_MODES = {
     "audit": "Labels against the cross-fitted model",
 }
 DEFAULT_GRID = 24
+#: Why a multi-label workspace's grid shows items but labels none of them.
+MULTILABEL_GRID = (
+    "bulk labelling of label sets is not built yet: nothing was saved. Open an item from "
+    "the grid (its id) and label its set there"
+)
 
 
 @dataclass
@@ -59,6 +64,7 @@ class GridContext:
     write_body: Callable[..., Any]
     who: Callable[[Any, dict[str, Any]], str]
     audit_cache: dict[str, Any]
+    multilabel: bool = False
 
 
 def workspace_command(workspace: Workspace, command: str) -> str:
@@ -178,6 +184,7 @@ def install_grid(app: Any, ctx: GridContext) -> PoolBrowser:
             params=params,
             offer_similar=mode == "search" and note is not None and "text side" in note,
             model=browser.model,
+            multilabel_note=MULTILABEL_GRID if ctx.multilabel else None,
         )
         return HTMLResponse(html, status_code=status)
 
@@ -198,6 +205,8 @@ def install_grid(app: Any, ctx: GridContext) -> PoolBrowser:
     @app.post("/api/grid-label")
     async def grid_label(request: Request) -> Any:
         body = await ctx.write_body(request, required=("items", "label"), optional=("annotator",))
+        if ctx.multilabel:
+            return JSONResponse({"error": MULTILABEL_GRID}, status_code=409)
         items, value = body["items"], body["label"]
         if value not in ctx.classes:
             return JSONResponse({"error": f"label must be one of {ctx.classes}"}, status_code=422)

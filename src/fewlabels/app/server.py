@@ -62,6 +62,7 @@ from fewlabels.store import (
     check_annotator,
     is_locked_error,
 )
+from fewlabels.store.label_store import decode_label_set
 from fewlabels.workspace import Workspace
 
 _HERE = Path(__file__).parent
@@ -170,6 +171,7 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
     from fewlabels.workspace.context import context_columns
 
     keys = class_keys(classes)
+    multilabel = workspace.multilabel
     context = context_columns(workspace.config.data, workspace.config.page.context)
     preselect = (
         workspace.config.page.preselect_guess
@@ -308,9 +310,14 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
         prog = store.progress() if rnd is not None else None
         guess = confidence = None
         view = None
+        label_proba: dict[str, int] = {}
+        guess_set: list[str] = []
         if rnd is not None and item_id is not None:
             k = rnd.item_ids.index(item_id)
             guess, confidence = rnd.guesses[k], rnd.confidences[k]
+            if multilabel:
+                label_proba, guess_set = _multilabel_guess(rnd.metrics, item_id, classes)
+                guess = None
             from fewlabels.app.media import item_view
 
             view = item_view(dataset, positions[item_id])
@@ -335,6 +342,10 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
             context=context.get(item_id, []) if item_id is not None else [],
             next_command=next_command,
             status_command=status_command,
+            multilabel=multilabel,
+            label_proba=label_proba,
+            guess_set=guess_set,
+            sets=store.current_label_sets(with_excluded=False) if multilabel else {},
         )
         response = HTMLResponse(html)
         if new:
@@ -401,6 +412,8 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
 
     @app.post("/api/label")
     async def label(request: Request) -> Any:
+        if multilabel:
+            return await _label_set(request)
         body = await _write_body(request, required=("item_id", "label"), optional=("annotator",))
         item_id, value = body["item_id"], body["label"]
         if not await run_in_threadpool(_known, item_id):
@@ -412,6 +425,28 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
             lambda: store.add_label(item_id, value, who=who, source="human")
         )
         return {"seq": seq, "item_id": item_id, "label": value, "who": who}
+
+    async def _label_set(request: Request) -> Any:
+        """A multi-label page's write: ``{"item_id", "labels": [...]}``, ``[]`` the empty set."""
+        body = await _write_body(request, required=("item_id", "labels"), optional=("annotator",))
+        item_id, values = body["item_id"], body["labels"]
+        if not await run_in_threadpool(_known, item_id):
+            return _not_an_item()
+        outside = [v for v in values if v not in classes]
+        if outside:
+            return JSONResponse(
+                {
+                    "error": f"labels must be among the classes {classes}, but got {outside}; "
+                    "nothing was saved"
+                },
+                status_code=422,
+            )
+        who = _who(request, body)
+        ordered = [c for c in classes if c in values]
+        seq = await run_in_threadpool(
+            lambda: store.add_label_sets([(item_id, ordered)], who=who, source="human")[0]
+        )
+        return {"seq": seq, "item_id": item_id, "labels": ordered, "who": who}
 
     @app.post("/api/skip")
     async def skip(request: Request) -> Any:
@@ -440,7 +475,10 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
         except UndoConflictError as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
         await run_in_threadpool(store.lease, ev.item_id, client)
-        return {"item_id": ev.item_id, "label": ev.label, "seq": ev.seq}
+        out: dict[str, Any] = {"item_id": ev.item_id, "label": ev.label, "seq": ev.seq}
+        if multilabel:
+            out["labels"] = None if ev.label is None else list(decode_label_set(ev.label))
+        return out
 
     async def _set_excluded(request: Request, *, excluded: bool) -> Any:
         """Exclude an item or bring it back; an unknown item or a no-op is refused."""
@@ -526,9 +564,23 @@ def create_app(workspace: Workspace, *, settings: AppSettings | None = None) -> 
             write_body=_write_body,
             who=_who,
             audit_cache=audit_cache,
+            multilabel=multilabel,
         ),
     )
     return app
+
+
+def _multilabel_guess(
+    metrics: dict[str, Any], item_id: str, classes: list[str]
+) -> tuple[dict[str, int], list[str]]:
+    """The model's per-class probabilities (percent) of an item of a multi-label round and the
+    classes of its predicted set; empty when the round had no model."""
+    proba = (metrics.get("label_proba") or {}).get(item_id)
+    picked = (metrics.get("guess_sets") or {}).get(item_id) or []
+    if not isinstance(proba, list) or len(proba) != len(classes):
+        return {}, []
+    shown = {c: round(100 * float(p)) for c, p in zip(classes, proba, strict=True)}
+    return shown, [classes[k] for k in picked if isinstance(k, int) and 0 <= k < len(classes)]
 
 
 def _has_display() -> bool:

@@ -52,6 +52,15 @@ def init(
     describe_class: list[str] | None = typer.Option(
         None, "--describe-class", help=_DESCRIBE_CLASS_HELP
     ),
+    task: str = typer.Option(
+        "single",
+        "--task",
+        help="single (one class per item) or multilabel (a set of classes per item, possibly "
+        "empty; the label column holds lists, or labels joined by --sep).",
+    ),
+    sep: str | None = typer.Option(
+        None, "--sep", help="With --task multilabel: the separator of labels in a cell ('|')."
+    ),
 ) -> None:
     """Create a workspace: fewlabels.toml, labels.db (SQLite, WAL), cache/, models/, reports/.
 
@@ -73,12 +82,17 @@ def init(
         id=id_column,
         learner=learner,
         descriptions=descriptions,
+        task=task,
+        sep=sep,
     )
     counts = ws.store.label_counts()
+    n_imported = len(ws.store.current_labels()) if ws.multilabel else sum(counts.values())
     console.print(
         f"[green]created[/] {directory}: {ws.store.n_items()} item(s), "
-        f"classes {list(ws.config.classes)}, "
-        f"encoder {ws.config.encoder}, {sum(counts.values())} imported label(s)"
+        + ("multi-label, " if ws.multilabel else "")
+        + f"classes {list(ws.config.classes)}, "
+        f"encoder {ws.config.encoder}, {n_imported} imported label"
+        + (" set(s)" if ws.multilabel else "(s)")
         + (f", {len(ws.config.descriptions)} class(es) described" if ws.config.descriptions else "")
     )
     for typo in ws.status(with_accuracy=False).likely_typos:
@@ -131,7 +145,8 @@ def suggest(
         None,
         "--strategy",
         "-s",
-        help="Strategy name (default: typiclust at cold start, then badge).",
+        help="Strategy name (default: typiclust at cold start, then badge; "
+        "multilabel-uncertainty in a multi-label workspace).",
     ),
     workspace: str = _WS_OPTION,
     double: float | None = typer.Option(
@@ -166,6 +181,26 @@ def suggest(
 
 @app.command("label")
 def label_page(
+    items: list[str] | None = typer.Argument(
+        None,
+        help="Item ids to label from the command line (with --labels or --empty) instead of "
+        "starting the page.",
+    ),
+    labels: list[str] | None = typer.Option(
+        None,
+        "--labels",
+        "-l",
+        help="The classes of ITEMS: comma-separated or repeated (--labels a,b or -l a -l b); "
+        "one class in a single-label workspace.",
+    ),
+    empty: bool = typer.Option(
+        False,
+        "--empty",
+        help="Multi-label: label ITEMS with the empty set (none of the labels fits).",
+    ),
+    who: str | None = typer.Option(
+        None, "--who", help="Who labels from the command line (default: cli:<login name>)."
+    ),
     workspace: str = _WS_OPTION,
     host: str = typer.Option(
         "127.0.0.1", help="Bind address; anything but 127.0.0.1 requires the printed token URL."
@@ -189,10 +224,17 @@ def label_page(
     Keys: 1-9 (and 0 for a 10th class) label, S skip, U undo. Each label is committed to
     labels.db before the next item shows. A second `fewlabels label` on the same workspace
     works: both share labels.db (SQLite WAL) and each page is shown different items.
+    In a multi-label workspace the keys toggle classes and Enter confirms the set.
+
+    With item ids and --labels (or --empty) it labels those items and exits:
+    `fewlabels label -w WS 17 --labels a,b`; `fewlabels undo -w WS` takes it back.
     """
     from fewlabels.app import serve
     from fewlabels.store import check_annotator
 
+    if items or labels is not None or empty:
+        _label_from_cli(workspace, items or [], labels, empty=empty, who=who)
+        return
     name = None if annotator is None else check_annotator(annotator)
     ws = _open_workspace(workspace)
     serve(
@@ -204,6 +246,78 @@ def label_page(
         preselect_guess=preselect_guess,
         echo=lambda line: console.print(line, soft_wrap=True, highlight=False, markup=False),
     )
+
+
+def _label_set_text(labels: Any) -> str:
+    """A label set as the page and the CLI say it: ``{a, b}``, or ``no labels``."""
+    names = list(labels)
+    return "{" + ", ".join(names) + "}" if names else "no labels"
+
+
+def _label_from_cli(
+    workspace: str, items: list[str], labels: list[str] | None, *, empty: bool, who: str | None
+) -> None:
+    """``fewlabels label ITEMS --labels a,b``: label items without the page."""
+    if not items:
+        raise FewlabelsError(
+            "Expected the ids of the items to label before --labels/--empty, but got none. "
+            "Write e.g. `fewlabels label -w WS 17 --labels a,b`, or leave --labels out to "
+            "start the page."
+        )
+    names = [v.strip() for part in labels or [] for v in part.split(",") if v.strip()]
+    if empty and names:
+        raise FewlabelsError(
+            f"Expected either --empty (no labels) or --labels, but got both (--labels {names}). "
+            "Pass one of them."
+        )
+    if labels is None and not empty:
+        raise FewlabelsError(
+            f"Expected --labels a,b (or --empty for none of the labels) for the items {items}, "
+            "but got neither."
+        )
+    ws = _open_workspace(workspace)
+    if not names and not ws.multilabel:
+        raise FewlabelsError(
+            "Expected one class for each item of a single-label workspace, but the set is "
+            "empty. Pass --labels CLASS; `fewlabels exclude` takes an item that fits no class "
+            "out of the pool."
+        )
+    name = who or _default_who()
+    from fewlabels.store.label_store import decode_label_set
+
+    for item in items:
+        ev = ws.label(item, names, who=name)
+        stored = str(ev.label)
+        shown = _label_set_text(decode_label_set(stored)) if ws.multilabel else repr(stored)
+        console.print(
+            f"labelled {_esc(item)} as {_esc(shown)} — undo with "
+            f"`fewlabels undo -w {_esc(workspace)}`",
+            highlight=False,
+        )
+
+
+@app.command()
+def undo(
+    item: str | None = typer.Option(
+        None, "--item", help="Undo the current label of this item (default: the latest label)."
+    ),
+    who: str | None = typer.Option(
+        None, "--who", help="Undo the latest label of this annotator (default: anyone's)."
+    ),
+    workspace: str = _WS_OPTION,
+) -> None:
+    """Undo a human label: the item gets its previous label (or label set) back."""
+    ws = _open_workspace(workspace, on_source_change="ignore")
+    ev = ws.undo(item_id=item, who=who)
+    if ev.label is None:
+        back = "unlabelled again"
+    elif ws.multilabel:
+        from fewlabels.store.label_store import decode_label_set
+
+        back = f"back to {_label_set_text(decode_label_set(ev.label))}"
+    else:
+        back = f"back to {ev.label!r}"
+    console.print(f"undid the label of {_esc(ev.item_id)}: {_esc(back)}", highlight=False)
 
 
 @app.command()
@@ -220,7 +334,10 @@ def status(
 
     ws = _open_workspace(workspace, on_source_change="accept" if accept_source_changes else "error")
     st = ws.status()
-    console.print(f"{st.n_labelled} of {st.n_items} item(s) labelled")
+    console.print(
+        f"{st.n_labelled} of {st.n_items} item(s) labelled"
+        + (f" ({st.n_empty} with no label: the empty set)" if st.multilabel else "")
+    )
     for typo in st.likely_typos:  # a one-item class close to another's name: a mistyped label?
         console.print(f"[yellow]warning:[/] {_esc(typo.message())}", highlight=False)
     table = Table("class", "labelled")
@@ -232,7 +349,28 @@ def status(
         if st.cv_accuracy is None
         else f"{st.cv_accuracy:.3f}"
     )
-    console.print(f"cross-validated accuracy (ridge classifier on the embeddings, k-fold): {acc}")
+    if st.multilabel:
+        scores = st.label_scores
+        console.print(
+            "multi-label learner: "
+            + (
+                "cross-fitted micro/macro-F1 n/a (label at least 6 items, with a class in "
+                "some sets but not all)"
+                if scores is None
+                else _esc(scores.message())
+            ),
+            highlight=False,
+        )
+        if scores is not None:
+            console.print(
+                "per-class F1: "
+                + ", ".join(f"{_esc(c)} {f:.3f}" for c, f in scores.per_label.items()),
+                highlight=False,
+            )
+    else:
+        console.print(
+            f"cross-validated accuracy (ridge classifier on the embeddings, k-fold): {acc}"
+        )
     if st.prediction is not None:
         console.print(_esc(st.prediction.message()), highlight=False)
     if st.agreement is not None:

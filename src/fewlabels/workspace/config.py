@@ -185,6 +185,9 @@ class DataSourceConfig:
         A built-in dataset name, an image folder or a table file (absolute path).
     text, features, label, id : optional
         Column options of a table (see :func:`fewlabels.data.from_table`).
+    sep : str, optional
+        The separator of labels in a multi-label table's label cells (``"|"`` for
+        ``"Comedy|Drama"``); without it a multi-label cell is a list (a JSON list in a CSV).
     """
 
     kind: str
@@ -193,6 +196,7 @@ class DataSourceConfig:
     features: tuple[str, ...] | None = None
     label: str | None = None
     id: str | None = None
+    sep: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in DATA_KINDS:
@@ -206,7 +210,13 @@ class DataSourceConfig:
             "features": self.features,
             "label": self.label,
             "id": self.id,
+            "sep": self.sep,
         }
+        if self.sep is not None and (not isinstance(self.sep, str) or not self.sep):
+            raise FewlabelsError(
+                f"Expected [data] sep to be a non-empty separator such as '|', but got "
+                f"{self.sep!r}."
+            )
         if self.kind != "table":
             given = [k for k, v in table_opts.items() if v is not None]
             if given:
@@ -315,6 +325,12 @@ class WorkspaceConfig:
                 f"Expected task in {list(TASKS)} in {CONFIG_NAME}, but got {self.task!r}. Write "
                 'task = "multilabel" for label sets, or leave it out for one label per item.'
             )
+        if self.data.sep is not None and self.task != "multilabel":
+            raise FewlabelsError(
+                f"Expected [data] sep (labels joined by {self.data.sep!r} in a cell) only in a "
+                'multi-label workspace, but task is "single". Add task = "multilabel" '
+                "(--task multilabel), or remove sep."
+            )
         object.__setattr__(self, "classes", check_class_names(self.classes))
         object.__setattr__(
             self, "descriptions", check_descriptions(self.descriptions, self.classes)
@@ -391,7 +407,7 @@ class WorkspaceConfig:
             f"kind = {q(self.data.kind)}",
             f"source = {q(self.data.source)}",
         ]
-        for key in ("text", "label", "id"):
+        for key in ("text", "label", "id", "sep"):
             value = getattr(self.data, key)
             if value is not None:
                 lines.append(f"{key} = {q(value)}")

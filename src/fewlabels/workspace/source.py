@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fewlabels.data.dataset import Dataset, take_inputs
+from fewlabels.data.dataset import Dataset, MultiLabelDataset, take_inputs
 from fewlabels.data.source import load_source
-from fewlabels.errors import MissingFileError, StateError
+from fewlabels.errors import FewlabelsError, MissingFileError, StateError
 from fewlabels.typing import UNLABELED
 from fewlabels.workspace.config import DataSourceConfig
 
@@ -24,7 +24,57 @@ def _opaque_id(name: str, original: str) -> str:
     return "item-" + hashlib.sha256(f"{name}:{original}".encode()).hexdigest()[:12]
 
 
-def load_pool(data: DataSourceConfig, classes: tuple[str, ...] | None = None) -> Dataset:
+def load_label_sets(
+    data: DataSourceConfig, classes: tuple[str, ...] | None = None
+) -> MultiLabelDataset:
+    """Load a multi-label table source with its label sets (see :func:`load_pool`).
+
+    The label column holds a list per row (JSONL, Parquet; a JSON list such as
+    ``["a", "b"]`` or ``[]`` in a CSV cell) or, with ``data.sep``, labels joined by it; a
+    blank cell is an unlabelled item (:func:`fewlabels.data.from_table` with
+    ``multilabel=True``, whose errors name the rows that mix lists with single values or
+    hold a label outside ``classes``).
+
+    Raises
+    ------
+    FewlabelsError
+        A source that is not a table (built-in datasets and image folders hold one label
+        per item).
+    """
+    from fewlabels.data.table import from_table
+
+    if data.kind != "table":
+        raise FewlabelsError(
+            f"Expected a table source (.csv, .tsv, .parquet, .jsonl) for a multi-label "
+            f"workspace, but {data.source!r} is a {data.kind}, whose items have one label "
+            "each. Write a table with a column of label lists (or labels joined by a "
+            "separator, --sep '|'), or leave --task out."
+        )
+    if not Path(data.source).exists():
+        _missing(data)
+    return from_table(
+        data.source,
+        text=data.text,
+        features=list(data.features) if data.features is not None else None,
+        label=data.label,
+        id=data.id,
+        classes=list(classes) if classes else None,
+        multilabel=True,
+        sep=data.sep,
+    )
+
+
+def _missing(data: DataSourceConfig) -> None:
+    raise MissingFileError(
+        f"Expected the workspace's data source at {data.source!r}, but it is not there (moved "
+        "or deleted?). Put it back, or point `source` under [data] in fewlabels.toml to its "
+        "new place."
+    )
+
+
+def load_pool(
+    data: DataSourceConfig, classes: tuple[str, ...] | None = None, *, task: str = "single"
+) -> Dataset:
     """Load the pool a workspace labels, through :func:`fewlabels.data.load_source`.
 
     What it adds to ``load_source``: a built-in dataset loses its labels (the workspace must
@@ -32,16 +82,26 @@ def load_pool(data: DataSourceConfig, classes: tuple[str, ...] | None = None) ->
     position gives the class away. Folders and tables keep their labels, which the workspace
     imports. A folder or table that is gone is reported with the fix in ``fewlabels.toml``.
 
+    With ``task="multilabel"`` the table is read with its label sets
+    (:func:`load_label_sets`) and the pool returned without them: every label ``-1``, the
+    classes those of the sets (the workspace keeps the sets in its store).
+
     Raises
     ------
     FileNotFoundError
         When a folder or table moved: the message names the path and how to fix it.
     """
     if data.kind != "builtin" and not Path(data.source).exists():
-        raise MissingFileError(
-            f"Expected the workspace's data source at {data.source!r}, but it is not there (moved "
-            "or deleted?). Put it back, or point `source` under [data] in fewlabels.toml to its "
-            "new place."
+        _missing(data)
+    if task == "multilabel":
+        ml = load_label_sets(data, classes)
+        return Dataset(
+            ids=ml.ids,
+            inputs=ml.inputs,
+            labels=np.full(len(ml), UNLABELED, dtype=np.int64),
+            classes=ml.classes,
+            modality=ml.modality,
+            name=ml.name,
         )
     dataset = load_source(
         data.source,

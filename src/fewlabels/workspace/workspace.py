@@ -25,7 +25,13 @@ from fewlabels._validation import check_count
 from fewlabels.data.dataset import Dataset
 from fewlabels.data.source import detect_kind
 from fewlabels.errors import FewlabelsError, MissingFileError, StateError
-from fewlabels.store.label_store import ExclusionRecord, LabelEvent, LabelStore, Round
+from fewlabels.store.label_store import (
+    ExclusionRecord,
+    LabelEvent,
+    LabelStore,
+    Round,
+    encode_label_set,
+)
 from fewlabels.typing import UNLABELED
 from fewlabels.workspace.config import (
     CONFIG_NAME,
@@ -92,6 +98,8 @@ class Workspace:
         learner: str = "auto",
         seed: int = 0,
         descriptions: Mapping[str, str | Sequence[str]] | None = None,
+        task: str = "single",
+        sep: str | None = None,
     ) -> Workspace:
         """Create a workspace: write ``fewlabels.toml``, register every item, import source labels.
 
@@ -112,6 +120,14 @@ class Workspace:
         descriptions : mapping of class name to str or list of str, optional
             Sentences describing classes, for zero-shot guesses before labels (see
             :meth:`set_descriptions`).
+        task : {"single", "multilabel"}, default "single"
+            One class per item, or a set of classes per item (possibly empty). A
+            multi-label workspace needs a table source; its label column (when given) holds a
+            list per row, or labels joined by ``sep``, and those sets are imported. Its
+            learner is ``"auto"`` or a name of
+            :data:`fewlabels.learn.registry.MULTILABEL_LEARNERS`.
+        sep : str, optional
+            With ``task="multilabel"``: the separator of labels in a cell (``"|"``).
 
         Nothing is written before the source and the encoder are checked, and the workspace
         is built in a temporary folder moved into place at the end (``fewlabels.toml`` last):
@@ -125,6 +141,23 @@ class Workspace:
                 f"Expected a new workspace folder, but {folder} already holds a workspace "
                 f"({CONFIG_NAME} or {STORE_NAME}). Open it instead, or pick another folder."
             )
+        from fewlabels.workspace.config import TASKS
+
+        if task not in TASKS:
+            raise FewlabelsError(
+                f"Expected a task in {list(TASKS)}, but got {task!r}. Pass --task multilabel "
+                "for a set of classes per item, or leave it out for one class per item."
+            )
+        if sep is not None and task != "multilabel":
+            raise FewlabelsError(
+                f"Expected sep={sep!r} (labels joined in a cell) only with a multi-label task, "
+                "but the task is 'single'. Pass --task multilabel too, or drop --sep."
+            )
+        multilabel = task == "multilabel"
+        if multilabel:
+            from fewlabels.workspace.multilabel import check_multilabel_learner
+
+            check_multilabel_learner(learner)
         kind = detect_kind(data)
         source = data if kind == "builtin" else str(Path(data).expanduser().resolve())
         source_cfg = DataSourceConfig(
@@ -134,8 +167,17 @@ class Workspace:
             features=tuple(features) if features is not None else None,
             label=label,
             id=id,
+            sep=sep,
         )
-        dataset = load_pool(source_cfg, tuple(classes) if classes else None)
+        given = tuple(classes) if classes else None
+        if multilabel:
+            from fewlabels.workspace.source import load_label_sets
+
+            sets_ds = load_label_sets(source_cfg, given)
+            dataset = load_pool(source_cfg, given, task=task)
+        else:
+            dataset = load_pool(source_cfg, given)
+            _refuse_list_classes(dataset.classes, label)
         if dataset.n_classes < 2:  # an unlabelled pool has no classes of its own
             raise FewlabelsError(
                 f"Expected at least 2 classes for a workspace, but {data!r} gives "
@@ -151,17 +193,28 @@ class Workspace:
             learner=learner,
             seed=seed,
             descriptions=check_descriptions(descriptions or {}, dataset.classes),
+            task=task,
         )
         with atomic_fill_folder(folder, last=CONFIG_NAME) as tmp:
             for sub in ("cache", "models", "reports"):
                 (tmp / sub).mkdir()
-            store = LabelStore(tmp / STORE_NAME, classes=config.classes)
+            store = LabelStore(
+                tmp / STORE_NAME, classes=config.classes, task=task if multilabel else None
+            )
             store.add_items(
                 list(dataset.ids),
                 hashes=content_hashes(dataset),
                 sources=item_sources(dataset, source_cfg),
             )
-            if kind != "builtin" and dataset.labeled_mask.any():
+            if multilabel:
+                pairs = [
+                    (str(i), labels)
+                    for i, labels in zip(sets_ds.ids, sets_ds.sets(), strict=True)
+                    if labels is not None
+                ]
+                if pairs:
+                    store.add_label_sets(pairs, who="source", source="imported")
+            elif kind != "builtin" and dataset.labeled_mask.any():
                 mask = dataset.labeled_mask
                 store.add_labels(
                     [
@@ -217,6 +270,12 @@ class Workspace:
                 "cannot change once labels exist: restore them, or start a new workspace and "
                 "`fewlabels import` an export of this one."
             )
+        if store.task != config.task:
+            raise FewlabelsError(
+                f"Expected the task in {cfg_path} ({config.task!r}) to match that of "
+                f"{store.path} ({store.task!r}), but they differ. A task cannot change once "
+                f"labels exist: write task = {store.task!r} back, or start a new workspace."
+            )
         ws = cls(folder, config, store)
         pending = store.pending_forget()
         if pending is not None:  # a forget killed half-way: finish it before anything else
@@ -242,22 +301,115 @@ class Workspace:
     def source_dataset(self) -> Dataset:
         """The data source as loaded now, without labels (cached for this object)."""
         if self._dataset is None:
-            pool = load_pool(self.config.data, self.config.classes).unlabeled()
+            pool = load_pool(
+                self.config.data, self.config.classes, task=self.config.task
+            ).unlabeled()
             gone = set(self.store.forgotten([str(i) for i in pool.ids]))
             if gone:  # forgotten items still in the source stay out of the pool
                 pool = pool.subset(np.flatnonzero([str(i) not in gone for i in pool.ids]))
             self._dataset = pool
         return self._dataset
 
+    @property
+    def multilabel(self) -> bool:
+        """Whether each item gets a set of classes (``task = "multilabel"``)."""
+        return self.config.task == "multilabel"
+
     def dataset(self) -> Dataset:
-        """The pool with the store's current human and imported labels."""
+        """The pool with the store's current human and imported labels.
+
+        In a multi-label workspace every label stays ``-1`` (a set is no class code): see
+        :meth:`label_indicator` for the sets.
+        """
         ds = self.source_dataset()
+        if self.multilabel:
+            return ds
         index = {c: k for k, c in enumerate(ds.classes)}
         current = self.store.current_labels()
         labels = np.array(
             [index[current[i]] if i in current else UNLABELED for i in ds.ids], dtype=np.int64
         )
         return ds.with_labels(labels)
+
+    def label_indicator(self, ids: Sequence[Any]) -> np.ndarray:
+        """The current label sets of ``ids`` as an indicator (multi-label workspaces).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), int8
+            1 where the item's set holds the class, rows of 0 for the empty set and rows of
+            -1 for unlabelled items.
+        """
+        from fewlabels.workspace.multilabel import indicator
+
+        self._require_multilabel("label_indicator")
+        return indicator(
+            [str(i) for i in ids], self.store.current_label_sets(), self.config.classes
+        )
+
+    def _require_multilabel(self, what: str) -> None:
+        if not self.multilabel:
+            raise StateError(
+                f"Expected a multi-label workspace for {what}, but {self.root} has one class "
+                'per item (task "single"). Use its single-label calls (store.add_label).'
+            )
+
+    def label(self, item_id: str, labels: Sequence[str], *, who: str) -> LabelEvent:
+        """Label one item: a set of classes (possibly empty) in a multi-label workspace,
+        exactly one class in a single-label one. Returns the new history row.
+
+        Raises
+        ------
+        FewlabelsError
+            A class outside the workspace's classes (they are listed), or a single-label
+            workspace given other than one class.
+        MissingKeyError
+            An item that is not in the workspace.
+        """
+        if isinstance(labels, str):
+            raise FewlabelsError(
+                f"Expected the labels of item {item_id!r} as a list of class names, but got the "
+                f"single str {labels!r}. Pass [{labels!r}] (or [] for none of the labels)."
+            )
+        names = list(dict.fromkeys(str(c) for c in labels))
+        outside = [c for c in names if c not in self.config.classes]
+        if outside:
+            raise FewlabelsError(
+                f"Expected classes among {list(self.config.classes)}, but got {outside} for "
+                f"item {item_id!r}. Fix the class name(s); nothing was written."
+            )
+        if self.multilabel:
+            seq = self.store.add_label_sets([(item_id, names)], who=who)[0]
+        else:
+            if len(names) != 1:
+                raise FewlabelsError(
+                    f"Expected exactly one class for item {item_id!r} in a single-label "
+                    f"workspace, but got {names}. Pass one class, or create a workspace with "
+                    "--task multilabel for sets of classes."
+                )
+            seq = self.store.add_label(item_id, names[0], who=who)
+        return next(e for e in reversed(self.store.history(item_id)) if e.seq == seq)
+
+    def undo(self, *, item_id: str | None = None, who: str | None = None) -> LabelEvent:
+        """Undo a label: the latest human label (of ``who`` when given), or the current label
+        of ``item_id``; the item gets its previous label (or set) back.
+
+        Raises
+        ------
+        UndoConflictError
+            Nothing to undo, or the item's current label is no human label to undo.
+        """
+        if item_id is None:
+            return self.store.undo(None, who=who)
+        from fewlabels.store.label_store import UndoConflictError
+
+        current = self.store.current().get(str(item_id))
+        if current is None or current.source != "human":
+            raise UndoConflictError(
+                f"Expected item {item_id!r} to carry a human label to undo, but it has "
+                f"{'none' if current is None else 'an imported one'}."
+            )
+        return self.store.undo(current.seq)
 
     def check_source(self) -> SourceCheck:
         """Compare the data source now with the registered items (ids and content hashes)."""
@@ -338,11 +490,25 @@ class Workspace:
         return dataclasses.replace(emb, X=np.asarray(emb.X)[keep], dataset=emb.dataset.subset(keep))
 
     def predict_pool(self) -> PoolPrediction:
-        """What the model would predict over the pool: zero-shot before labels, then the learner."""
+        """What the model would predict over the pool: zero-shot before labels, then the learner.
+
+        In a multi-label workspace: the multi-label learner's share of items per class
+        (:func:`fewlabels.workspace.multilabel.predict_label_sets`), no zero-shot.
+        """
         from fewlabels.encode.base import has_text_side
         from fewlabels.workspace.suggest import predict_pool
 
         emb = self.embeddings()
+        if self.multilabel:
+            from fewlabels.workspace.multilabel import predict_label_sets
+
+            return predict_label_sets(
+                np.asarray(emb.X),
+                self.label_indicator(emb.dataset.ids),
+                self.config.classes,
+                learner=self.config.learner,
+                random_state=self.config.seed + len(self.store.rounds()),
+            )
         has_text = has_text_side(self.encoder())
         return predict_pool(
             np.asarray(emb.X),
@@ -411,6 +577,10 @@ class Workspace:
         share = (
             self.config.labelling if double is None else LabellingConfig(double_label_share=double)
         ).double_label_share
+        if self.multilabel:
+            return self._suggest_multilabel(n, strategy=strategy, progress=progress, double=share)
+        if strategy is not None:
+            _refuse_multilabel_strategy(strategy)
         emb = self.embeddings(progress=progress)
         ds = emb.dataset
         votes = {i: v.votes for i, v in self.store.votes().items() if not v.current_is_review}
@@ -464,6 +634,66 @@ class Workspace:
         assert latest is not None
         return latest
 
+    def _suggest_multilabel(
+        self, n: int, *, strategy: str | None, progress: bool, double: float
+    ) -> Round:
+        """:meth:`suggest` for a multi-label workspace (see :mod:`fewlabels.workspace.multilabel`)."""
+        from fewlabels.workspace.agreement import pick_second_opinions
+        from fewlabels.workspace.multilabel import check_multilabel_strategy, plan_multilabel_round
+        from fewlabels.workspace.suggest import close_previous_round
+
+        check_multilabel_strategy(strategy)  # before the pool is embedded
+        emb = self.embeddings(progress=progress)
+        ds = emb.dataset
+        seed = self.config.seed + len(self.store.rounds())
+        votes = {i: v.votes for i, v in self.store.votes().items() if not v.current_is_review}
+        second = pick_second_opinions(
+            votes, candidates=[str(i) for i in ds.ids], k=round(double * n), random_state=seed
+        )
+        plan = plan_multilabel_round(
+            np.asarray(emb.X),
+            self.label_indicator(ds.ids),
+            n=n - len(second),
+            strategy=strategy,
+            learner=self.config.learner,
+            random_state=seed,
+        )
+        ids = second + [str(ds.ids[p]) for p in plan.positions]
+        metrics = dict(plan.metrics)
+        if "label_proba" in metrics:  # per selected item, keyed by id for the page
+            chosen = [str(ds.ids[p]) for p in plan.positions]
+            metrics["label_proba"] = dict(zip(chosen, metrics["label_proba"], strict=True))
+            metrics["guess_sets"] = dict(zip(chosen, metrics["guess_sets"], strict=True))
+        metrics["second_opinion"] = len(second)
+        metrics["skipped_unreadable"] = len(emb.skipped)
+        metrics["previous_round"] = close_previous_round(self.store)
+        sets = metrics.get("guess_sets", {})
+        guesses = [
+            None
+            if i not in sets
+            else encode_label_set([self.config.classes[k] for k in sets[i]], self.config.classes)
+            for i in ids
+        ]
+        round_id = self.store.add_round(
+            plan.strategy, ids, metrics=metrics, guesses=guesses, second_opinion=second
+        )
+        (self.root / "reports").mkdir(exist_ok=True)
+        (self.root / "reports" / f"round-{round_id:04d}.json").write_text(
+            json.dumps(
+                {"round": round_id, "strategy": plan.strategy, "selected": ids, **metrics}, indent=2
+            )
+        )
+        if plan.model is not None:
+            try:
+                (self.root / "models").mkdir(exist_ok=True)
+                with open(self.root / "models" / f"round-{round_id:04d}.pkl", "wb") as fh:
+                    pickle.dump(plan.model, fh)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                pass
+        latest = self.store.latest_round()
+        assert latest is not None
+        return latest
+
     def status(self, *, with_accuracy: bool = True) -> WorkspaceStatus:
         """Labelled items per class, the model's cross-validated accuracy, each round's metrics.
 
@@ -472,6 +702,8 @@ class Workspace:
         """
         from fewlabels.workspace.suggest import cv_accuracy
 
+        if self.multilabel:
+            return self._status_multilabel(with_accuracy=with_accuracy)
         acc = None
         counts = self.store.label_counts()
         if with_accuracy and sum(1 for c in counts.values() if c) >= 2:
@@ -501,6 +733,57 @@ class Workspace:
             n_suspect=self._n_suspect() if with_accuracy and acc is not None else None,
             agreement=self.agreement(),
             n_excluded=len(self.store.excluded()),
+        )
+
+    def _status_multilabel(self, *, with_accuracy: bool) -> WorkspaceStatus:
+        """:meth:`status` of a multi-label workspace: counts per class, items with the empty
+        set, cross-fitted micro/macro-F1 and the learner's prediction over the pool."""
+        from fewlabels.workspace.multilabel import cross_fit_scores
+
+        counts = self.store.label_counts()
+        current = self.store.current_label_sets(with_excluded=False)
+        scores = None
+        prediction = None
+        if with_accuracy:
+            emb = self.embeddings()
+            X = np.asarray(emb.X)
+            Y = self.label_indicator(emb.dataset.ids)
+            scores = cross_fit_scores(
+                X,
+                Y,
+                self.config.classes,
+                learner=self.config.learner,
+                random_state=self.config.seed,
+            )
+            prediction = self.predict_pool()
+        prog = self.store.progress()
+        rounds = self.store.rounds()
+        human = self.store.current_labels(sources=("human",))
+        right: dict[int, tuple[int, int]] = {}
+        for rnd in rounds:  # a guess is right when its whole set is
+            pairs = [
+                (g, human[i])
+                for i, g in zip(rnd.item_ids, rnd.guesses, strict=True)
+                if g is not None and i in human
+            ]
+            if pairs:
+                right[rnd.id] = (sum(g == lab for g, lab in pairs), len(pairs))
+        return WorkspaceStatus(
+            n_items=self.store.n_items(),
+            labelled_per_class=counts,
+            cv_accuracy=None,
+            rounds=rounds,
+            progress=None if prog is None else (prog.done, prog.total),
+            guesses_right=right,
+            likely_typos=[],
+            prediction=prediction,
+            n_suspect=None,
+            agreement=self.agreement(),
+            n_excluded=len(self.store.excluded()),
+            multilabel=True,
+            n_labelled_items=len(current),
+            n_empty=sum(1 for v in current.values() if not v),
+            label_scores=scores,
         )
 
     # -- exclusion, annotators and review ----------------------------------------------------
@@ -572,6 +855,12 @@ class Workspace:
         """
         from fewlabels.workspace.audit import audit_workspace
 
+        if self.multilabel:
+            raise FewlabelsError(
+                f"Expected a single-label workspace for the audit, but {self.root} is "
+                'multi-label (task = "multilabel"): auditing label sets is not built yet. '
+                "`fewlabels status` shows the cross-fitted micro/macro-F1 and per-class counts."
+            )
         return audit_workspace(self, learner=learner, top=top)
 
     # -- forgetting --------------------------------------------------------------------------
@@ -629,6 +918,41 @@ class Workspace:
             on_conflict=on_conflict,
             id_column=id_column,
             label_column=label_column,
+        )
+
+
+def _refuse_list_classes(classes: Sequence[str], column: str | None) -> None:
+    """Refuse single-label classes that are written lists: the column holds label sets."""
+    import ast
+
+    def is_list(name: str) -> bool:
+        text = name.strip()
+        if not (text.startswith("[") and text.endswith("]")):
+            return False
+        try:
+            return isinstance(ast.literal_eval(text), list)
+        except (ValueError, SyntaxError):
+            return False
+
+    lists = [c for c in classes if is_list(c)]
+    if lists:
+        raise FewlabelsError(
+            f"Expected one class per item in the label column {column!r}, but it holds lists "
+            f"such as {lists[0]} ({len(lists)} of the {len(classes)} distinct values): a set "
+            "of labels per item. Pass --task multilabel (task='multilabel' in Python)."
+        )
+
+
+def _refuse_multilabel_strategy(name: str) -> None:
+    """Refuse a strategy made for label sets in a single-label workspace."""
+    from fewlabels.active.registry import STRATEGIES
+
+    if name in STRATEGIES and STRATEGIES.entry(name).meta.get("task") == "multilabel":
+        fits = [e.name for e in STRATEGIES if e.meta.get("task") != "multilabel"]
+        raise FewlabelsError(
+            f"Expected a strategy for a single-label workspace, but {name!r} ranks per-label "
+            f"probabilities of label sets. Use one of {fits}, or a workspace with task = "
+            '"multilabel".'
         )
 
 

@@ -19,6 +19,8 @@
   var RETRY_MAX_MS = 15000;
   var busy = false;
   var attempt = 0;
+  // a multi-label item: keys toggle checkboxes, Enter confirms the ticked set ([] = no labels)
+  var multi = !!(card && card.getAttribute("data-task") === "multilabel");
 
   function stack() {
     try { return JSON.parse(sessionStorage.getItem(STACK) || "[]"); } catch (e) { return []; }
@@ -70,17 +72,27 @@
     document.body.classList.toggle("busy", on);
   }
 
+  function setText(labels) {  // a label set as the page says it: {a, b}, or no labels
+    return labels.length ? "{" + labels.join(", ") + "}" : "no labels";
+  }
+
   // the line shown after the reload that follows each action: what happened, how to undo it
   function feedbackLine(job, data) {
     var b = job.body || {};
     switch (job.kind) {
-      case "label": return "labelled " + b.item_id + " as '" + b.label + "' — undo with U";
+      case "label": return "labelled " + b.item_id + " as " +
+        (b.labels ? setText(data.labels || b.labels) : "'" + b.label + "'") + " — undo with U";
       case "grid": return "labelled " + data.written.length + " as '" + data.label + "' — undo with U";
       case "skip": return "skipped " + b.item_id + " (it comes back later in the round)";
       case "exclude": return "took " + b.item_id + " out of the pool (none of these) — undo with U";
       case "include": return "brought " + b.item_id + " back into the pool";
-      case "undo": return "undid the label of " + data.item_id +
-        (data.label ? ": back to '" + data.label + "'" : ": unlabelled again");
+      case "undo":
+        if (data.labels !== undefined) {
+          return "undid the labels of " + data.item_id +
+            (data.labels ? ": back to " + setText(data.labels) : ": unlabelled again");
+        }
+        return "undid the label of " + data.item_id +
+          (data.label ? ": back to '" + data.label + "'" : ": unlabelled again");
       case "undo-batch": return "undid the labels of " + data.undone.length + " item(s)" +
         (data.changed.length ? "; " + data.changed.length + " relabelled since were left" : "");
       case "review": return (b.action === "change" ? "changed " + b.item_id + " to '" + b.label + "'"
@@ -159,6 +171,25 @@
     if (!itemId) { return; }
     act({ kind: "label", path: "/api/label", body: { item_id: itemId, label: value } });
   }
+  function labelBoxes() { return Array.prototype.slice.call(document.querySelectorAll("input.label-box")); }
+  function ticked() {
+    return labelBoxes().filter(function (b) { return b.checked; }).map(function (b) {
+      return b.getAttribute("data-label");
+    });
+  }
+  function showTicked() {
+    var el = document.getElementById("chosen");
+    if (!el) { return; }
+    var t = ticked();
+    el.textContent = t.length ? "Enter confirms " + setText(t)
+      : "nothing ticked: Enter confirms no labels (none of the classes fits)";
+    el.setAttribute("data-empty", t.length ? "0" : "1");
+  }
+  function toggle(box) { box.checked = !box.checked; showTicked(); }
+  function confirmSet() {
+    if (!itemId) { return; }
+    act({ kind: "label", path: "/api/label", body: { item_id: itemId, labels: ticked() } });
+  }
   function skip() {
     if (itemId) { act({ kind: "skip", path: "/api/skip", body: { item_id: itemId } }); }
   }
@@ -203,6 +234,10 @@
   document.querySelectorAll("button.label").forEach(function (b) {
     b.addEventListener("click", function () { label(b.getAttribute("data-label")); });
   });
+  labelBoxes().forEach(function (b) { b.addEventListener("change", showTicked); });
+  var confirmBtn = document.getElementById("confirm");
+  if (confirmBtn) { confirmBtn.addEventListener("click", confirmSet); }
+  if (multi) { showTicked(); }
   var undoBtn = document.getElementById("undo");
   if (undoBtn) { undoBtn.addEventListener("click", undo); }
   var skipBtn = document.getElementById("skip");
@@ -292,14 +327,29 @@
       return !b.hidden;
     });
   }
+  function visibleBoxes() {
+    return labelBoxes().filter(function (b) { return !b.closest("label").hidden; });
+  }
   if (filterBox) {
     filterBox.addEventListener("input", function () {
       var q = filterBox.value.trim().toLowerCase();
       document.querySelectorAll("button.label").forEach(function (b) {
         b.hidden = q !== "" && b.getAttribute("data-label").toLowerCase().indexOf(q) < 0;
       });
+      labelBoxes().forEach(function (b) {
+        b.closest("label").hidden = q !== "" && b.getAttribute("data-label").toLowerCase().indexOf(q) < 0;
+      });
     });
     filterBox.addEventListener("keydown", function (ev) {
+      if (multi) {  // Enter ticks (or unticks) the first class shown, then the filter clears
+        var boxes = visibleBoxes();
+        if (ev.key === "Enter" && boxes.length) {
+          ev.preventDefault(); toggle(boxes[0]);
+          filterBox.value = ""; filterBox.dispatchEvent(new Event("input"));
+        }
+        if (ev.key === "Escape") { filterBox.value = ""; filterBox.dispatchEvent(new Event("input")); filterBox.blur(); }
+        return;
+      }
       var shown = visibleClasses();
       if (ev.key === "Enter" && shown.length) { ev.preventDefault(); label(shown[0].getAttribute("data-label")); }
       if (ev.key === "Escape") { filterBox.value = ""; filterBox.dispatchEvent(new Event("input")); filterBox.blur(); }
@@ -319,8 +369,13 @@
     var k = ev.key.toLowerCase();
     if (k === "/" && filterBox) { ev.preventDefault(); filterBox.focus(); return; }
     var bound = k.length === 1 ? document.querySelector(
-      'button.label[data-key="' + k + '"], button.grid-label[data-key="' + k + '"]') : null;
-    if (bound && k !== "s" && k !== "n" && k !== "u" && k !== "z") {
+      'button.label[data-key="' + k + '"], button.grid-label[data-key="' + k + '"], ' +
+      'input.label-box[data-key="' + k + '"]') : null;
+    if (multi && k === "enter") {
+      ev.preventDefault(); confirmSet();
+    } else if (bound && bound.classList.contains("label-box")) {
+      ev.preventDefault(); toggle(bound);
+    } else if (bound && k !== "s" && k !== "n" && k !== "u" && k !== "z") {
       ev.preventDefault();
       if (bound.classList.contains("grid-label")) { gridLabel(bound.getAttribute("data-label")); }
       else { label(bound.getAttribute("data-label")); }
