@@ -236,3 +236,33 @@ def test_bad_proba_is_refused_even_though_typiclust_ignores_it() -> None:
     X = np.zeros((4, 2), dtype=np.float32)
     with pytest.raises(ValueError, match="Expected proba of shape"):
         TypiClust().select(X, n=1, proba=np.ones((3, 2)) / 2, labeled_mask=np.zeros(4, bool))
+
+
+def test_typicality_above_the_threshold_uses_the_inverted_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    kg = importlib.import_module("fewlabels.learn.knn_graph")
+    ivf = importlib.import_module("fewlabels.learn.ivf_graph")
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(400, 6)) * [1, 1, 1, 3, 3, 3]).astype(np.float32)
+    exact = typicality(X, k=5)
+    monkeypatch.setattr(kg, "EXACT_UP_TO", 400)  # n == EXACT_UP_TO: still exact
+    np.testing.assert_array_equal(typicality(X, k=5), exact)
+    monkeypatch.setattr(kg, "EXACT_UP_TO", 399)  # above: the inverted file (squared L2)
+    calls: list[str] = []
+    real = ivf.ivf_self_knn
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["metric"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("fewlabels.active.typiclust.ivf_self_knn", spy)
+    one_list = typicality(X, k=5)  # 400 rows: one list, so the answer is exact
+    assert calls == ["l2"]
+    np.testing.assert_allclose(one_list, exact, rtol=1e-4)
+    monkeypatch.setattr(ivf, "LIST_SIZE", 40)  # ten lists: approximate, never higher
+    approx = typicality(X, k=5)
+    assert np.all(approx <= exact * (1 + 1e-4))
+    assert np.corrcoef(approx, exact)[0, 1] > 0.9

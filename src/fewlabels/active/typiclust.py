@@ -18,7 +18,8 @@ from fewlabels.active._faiss import threads_for
 from fewlabels.active.base import Strategy
 from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD
 from fewlabels.encode.index import IndexSettings, build_index
-from fewlabels.learn.knn_graph import uses_index
+from fewlabels.learn.ivf_graph import ivf_self_knn
+from fewlabels.learn.knn_graph import uses_index, uses_ivf
 from fewlabels.typing import BoolArray, FloatArray, IntArray, SeedLike
 
 #: Neighbours used for typicality (the paper uses 20).
@@ -41,16 +42,22 @@ def typicality(X: FloatArray, *, k: int = DEFAULT_K) -> FloatArray:
 
     Notes
     -----
-    Above :data:`fewlabels.learn.knn_graph.ANN_ABOVE` rows the neighbours come from an
-    approximate faiss index (HNSW, squared Euclidean) instead of exact search.
+    Above :data:`fewlabels.learn.knn_graph.EXACT_UP_TO` rows the neighbours come from the
+    inverted-file self-join of :mod:`fewlabels.learn.ivf_graph` (squared Euclidean, O(n));
+    above :data:`fewlabels.learn.knn_graph.ANN_ABOVE` rows, when that is set, from a faiss
+    HNSW index; else from exact search.
     """
     Xf = np.ascontiguousarray(X, dtype=np.float32)
     n = Xf.shape[0]
     k_eff = min(int(k), n - 1)
     if k_eff < 1:
         return np.ones(n, dtype=np.float64)
-    if uses_index(n):
-        d2_all, idx = build_index(Xf, settings=IndexSettings(metric="l2")).search(Xf, k_eff + 1)
+    if uses_index(n) or uses_ivf(n):
+        if uses_index(n):
+            index = build_index(Xf, settings=IndexSettings(metric="l2"))
+            d2_all, idx = index.search(Xf, k_eff + 1)
+        else:
+            d2_all, idx = ivf_self_knn(Xf, k_eff + 1, metric="l2")
         # Drop each row itself; a row the index did not return first loses its farthest.
         drop = idx == np.arange(n)[:, None]
         drop[~drop.any(axis=1), -1] = True

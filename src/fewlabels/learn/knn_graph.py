@@ -5,94 +5,72 @@ restricted to k nearest neighbours, with the affinity of Iscen et al. (2019, "La
 Propagation for Deep Semi-supervised Learning"): ``w_ij = max(x_i . x_j, 0) ** power`` for
 L2-normalised rows. Memory is O(n k), never O(n^2).
 
-Search is exact up to :data:`EXACT_UP_TO` rows, an in-memory inverted file up to
-:data:`ANN_ABOVE`, and above it the faiss neighbour index of
-:mod:`fewlabels.encode.index` (HNSW by default; its recall is measured at build time).
+Search is exact up to :data:`EXACT_UP_TO` rows (inclusive); above it the graph comes from
+the inverted-file self-join of :mod:`fewlabels.learn.ivf_graph` (lists of about 1,000 rows
+whatever the pool size, so the graph costs O(n)), and its recall@10 against exact search is
+measured on a sample of rows (the ``graph_recall`` attribute of the returned matrix). The
+faiss neighbour index of :mod:`fewlabels.encode.index` (HNSW) serves when it is passed, or
+above :data:`ANN_ABOVE` rows when that is set.
 """
 
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from fewlabels.encode.index import IndexSettings, NeighbourIndex, build_index
+from fewlabels.learn.ivf_graph import NPROBE, Clusters, cluster_rows, graph_recall, ivf_self_knn
 from fewlabels.learn.threads import limit_threads_if_small
 
-#: Up to this many indexed rows the search is exact (faiss ``IndexFlatIP``); above it an
-#: inverted file searched in dense blocks keeps 100,000+ rows within seconds.
+__all__ = [
+    "ANN_ABOVE",
+    "EXACT_UP_TO",
+    "Clusters",
+    "ann_above",
+    "cluster_rows",
+    "clustered_search",
+    "knn_affinity",
+    "knn_graph",
+    "knn_search",
+    "normalize_graph",
+    "uses_index",
+    "uses_ivf",
+]
+
+#: Up to this many rows (inclusive) the search is exact (faiss ``IndexFlatIP``); above it
+#: the inverted file of :mod:`fewlabels.learn.ivf_graph`, lists of ~1,000 rows searched in
+#: dense blocks. Read at call time by :func:`uses_ivf`.
 EXACT_UP_TO = 10_000
 
 #: Above this many indexed rows the search goes through a faiss neighbour index
-#: (:func:`fewlabels.encode.index.build_index`), O(n log n) for a kNN graph. Read at call
-#: time (:func:`ann_above`), so setting it to 0 forces the index on any size. Measured
-#: (benchmarks/scaling.py, 100,000 x 384 noisy mixture, 2 loaded cores): label spreading
-#: on the HNSW graph took 145 s (recall@10 0.70, accuracy 0.993) against 28.5 s on the
-#: exact graph (accuracy 1.0), so the index starts above a million rows only.
-ANN_ABOVE = 1_000_000
+#: (:func:`fewlabels.encode.index.build_index`, HNSW); None (the default): never unless an
+#: index is passed. Read at call time (:func:`ann_above`), so setting it to 0 forces the
+#: index on any size. Measured (benchmarks/scaling.py, 100,000 x 384 noisy mixture, 2
+#: loaded cores): label spreading on the HNSW graph took 145 s (recall@10 0.70) against
+#: 28.5 s on the exact graph, and the inverted-file graph is faster than both (see
+#: docs/benchmarks.md), so HNSW is no longer the default at any size.
+ANN_ABOVE: int | None = None
 
 
-def ann_above(value: int | None = None) -> int:
+def ann_above(value: int | None = None) -> int | None:
     """``value``, or the module's :data:`ANN_ABOVE` when None (read now, not at import)."""
-    return int(ANN_ABOVE if value is None else value)
+    chosen = ANN_ABOVE if value is None else value
+    return None if chosen is None else int(chosen)
 
 
 def uses_index(n: int, threshold: int | None = None) -> bool:
-    """Whether a search over ``n`` base rows goes through the neighbour index."""
-    return n > ann_above(threshold)
+    """Whether a search over ``n`` base rows goes through the neighbour index (HNSW)."""
+    above = ann_above(threshold)
+    return above is not None and n > above
 
 
-@dataclass(frozen=True)
-class Clusters:
-    """A coarse partition of the indexed rows for approximate search (an inverted file).
-
-    Attributes
-    ----------
-    centroids : ndarray of shape (n_lists, n_features)
-        Spherical k-means centroids (unit norm).
-    assign : ndarray of shape (n_base,)
-        The list of each indexed row.
-    """
-
-    centroids: np.ndarray
-    assign: np.ndarray
-
-
-def cluster_rows(X: np.ndarray, *, n_lists: int | None = None, seed: int = 0) -> Clusters:
-    """Partition rows by spherical k-means (faiss), trained on a fixed sample.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, n_features), finite
-    n_lists : int, optional
-        Default ``sqrt(n)``, at most ``n / 39`` (faiss's minimum of training rows per
-        centroid).
-    seed : int, default 0
-
-    Returns
-    -------
-    Clusters
-    """
-    import faiss
-
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    n, d = X.shape
-    n_lists = n_lists or max(1, min(int(math.sqrt(n)), n // 39))
-    rng = np.random.default_rng(seed)
-    sample = X[np.sort(rng.choice(n, min(n, 39 * n_lists), replace=False))]
-    km = faiss.Kmeans(d, n_lists, niter=10, seed=seed, spherical=True, verbose=False)
-    km.train(sample)
-    centroids = np.ascontiguousarray(km.centroids, dtype=np.float32)
-    flat = faiss.IndexFlatIP(d)
-    flat.add(centroids)
-    _, assign = flat.search(X, 1)
-    return Clusters(centroids=centroids, assign=assign[:, 0].astype(np.int64))
+def uses_ivf(n: int, exact_up_to: int | None = None) -> bool:
+    """Whether a kNN graph of ``n`` rows comes from the inverted file (``n > EXACT_UP_TO``)."""
+    return n > int(EXACT_UP_TO if exact_up_to is None else exact_up_to)
 
 
 def clustered_search(
-    base: np.ndarray, queries: np.ndarray, k: int, clusters: Clusters, *, nprobe: int = 8
+    base: np.ndarray, queries: np.ndarray, k: int, clusters: Clusters, *, nprobe: int = NPROBE
 ) -> tuple[np.ndarray, np.ndarray]:
     """Approximate k-nearest-neighbour search through an inverted file, in dense blocks.
 
@@ -177,8 +155,8 @@ def knn_search(
     queries: np.ndarray,
     k: int,
     *,
-    exact_up_to: int = EXACT_UP_TO,
-    nprobe: int = 8,
+    exact_up_to: int | None = None,
+    nprobe: int = NPROBE,
     clusters: Clusters | None = None,
     batch_size: int = 16_384,
     index: NeighbourIndex | None = None,
@@ -194,10 +172,11 @@ def knn_search(
     queries : ndarray of shape (n_queries, n_features)
     k : int
         Neighbours per query; clipped to ``n_base``.
-    exact_up_to : int, default 10_000
-        Exact search (faiss ``IndexFlatIP``) up to this many base rows; above it an
-        inverted file (:func:`cluster_rows`, :func:`clustered_search`).
-    nprobe : int, default 8
+    exact_up_to : int, optional
+        Exact search (faiss ``IndexFlatIP``) up to this many base rows (default
+        :data:`EXACT_UP_TO`, read at call time); above it an inverted file
+        (:func:`cluster_rows`, :func:`clustered_search`).
+    nprobe : int, default :data:`fewlabels.learn.ivf_graph.NPROBE`
         Lists searched per query by the inverted file.
     clusters : Clusters, optional
         A :func:`cluster_rows` of ``base`` to reuse (else built when needed).
@@ -227,7 +206,7 @@ def knn_search(
         return index.search(queries, k)
     if clusters is None and uses_index(n, ann_threshold):
         return build_index(base, settings=IndexSettings()).search(queries, k)
-    if n > exact_up_to or clusters is not None:
+    if uses_ivf(n, exact_up_to) or clusters is not None:
         clusters = clusters if clusters is not None else cluster_rows(base)
         return clustered_search(base, queries, k, clusters, nprobe=nprobe)
     flat = faiss.IndexFlatIP(d)
@@ -242,20 +221,89 @@ def knn_search(
     return sims, idx
 
 
+def self_knn(
+    X: np.ndarray,
+    k: int,
+    *,
+    exact_up_to: int | None = None,
+    nprobe: int = NPROBE,
+    clusters: Clusters | None = None,
+    index: NeighbourIndex | None = None,
+    ann_threshold: int | None = None,
+    recall_sample: int = 500,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """The ``k`` nearest rows of every row of ``X`` (itself included), by the graph's path.
+
+    The path: ``index`` when given (or an HNSW index above :data:`ANN_ABOVE` rows when that
+    is set); the inverted file of :mod:`fewlabels.learn.ivf_graph` when ``clusters`` is
+    given or ``n > exact_up_to``; exact search otherwise. Assumes unit, finite rows.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    k : int
+        Clipped to ``n_samples``.
+    exact_up_to : int, optional
+        Default :data:`EXACT_UP_TO`, read at call time; ``n == exact_up_to`` is exact.
+    nprobe : int, default :data:`fewlabels.learn.ivf_graph.NPROBE`
+        Lists searched per list by the inverted file.
+    clusters : Clusters, optional
+        A :func:`cluster_rows` of ``X`` to reuse.
+    index : NeighbourIndex, optional
+    ann_threshold : int, optional
+        See :func:`knn_search`.
+    recall_sample : int, default 500
+        Rows on which the approximate paths' recall@10 is measured (0: not measured).
+    seed : int, default 0
+        Seeds the inverted file's k-means and the recall sample.
+
+    Returns
+    -------
+    sims : ndarray of shape (n_samples, k), float32
+    idx : ndarray of shape (n_samples, k), int64
+        As :func:`knn_search`.
+    recall : float or None
+        Recall@10 against exact search (the index's, or :func:`graph_recall`); None on the
+        exact path or when ``recall_sample`` is 0.
+    """
+    n = X.shape[0]
+    if index is None and clusters is None and uses_index(n, ann_threshold):
+        index = build_index(X, settings=IndexSettings(recall_sample=recall_sample, seed=seed))
+    if index is not None:
+        sims, idx = index.search(X, k)
+        return sims, idx, index.recall
+    if clusters is not None or uses_ivf(n, exact_up_to):
+        Z = np.ascontiguousarray(X, dtype=np.float32)
+        clusters = clusters if clusters is not None else cluster_rows(Z, seed=seed)
+        sims, idx = ivf_self_knn(Z, k, clusters=clusters, nprobe=nprobe)
+        recall = (
+            graph_recall(Z, clusters, nprobe=nprobe, sample=recall_sample, seed=seed)
+            if recall_sample > 0
+            else None
+        )
+        return sims, idx, recall
+    sims, idx = knn_search(X, X, k, exact_up_to=n, ann_threshold=ann_threshold)
+    return sims, idx, None
+
+
 def knn_affinity(
     X: np.ndarray,
     *,
     n_neighbors: int = 10,
     power: float = 3.0,
-    exact_up_to: int = EXACT_UP_TO,
+    exact_up_to: int | None = None,
     clusters: Clusters | None = None,
     index: NeighbourIndex | None = None,
     ann_threshold: int | None = None,
+    nprobe: int = NPROBE,
+    recall_sample: int = 500,
 ) -> sp.csr_matrix:
     """Symmetric sparse affinity ``W = A + A^T`` of the kNN graph of ``X`` (self excluded).
 
     ``A_ij = max(x_i . x_j, 0) ** power`` when ``j`` is among the ``n_neighbors`` nearest
-    rows of ``i``. Assumes L2-normalised, finite rows.
+    rows of ``i``. Assumes L2-normalised, finite rows. The neighbours come from
+    :func:`self_knn`: exact up to ``exact_up_to`` rows, the inverted-file graph above.
 
     Parameters
     ----------
@@ -264,30 +312,34 @@ def knn_affinity(
         Clipped to ``n_samples - 1``.
     power : float, default 3.0
         Sharpens the affinity (Iscen et al. use 3).
-    exact_up_to : int, default 10_000
-        See :func:`knn_search`.
+    exact_up_to : int, optional
+        Default :data:`EXACT_UP_TO` (read at call time); see :func:`self_knn`.
     clusters : Clusters, optional
-        A :func:`cluster_rows` of ``X`` to search with (large ``X`` only).
-    index, ann_threshold
-        See :func:`knn_search`.
+        A :func:`cluster_rows` of ``X`` to search with.
+    index, ann_threshold, nprobe, recall_sample
+        See :func:`self_knn`.
 
     Returns
     -------
     scipy.sparse.csr_matrix of shape (n_samples, n_samples), float64
-        Symmetric, non-negative, zero diagonal, at most ``2 n n_neighbors`` entries.
+        Symmetric, non-negative, zero diagonal, at most ``2 n n_neighbors`` entries, with a
+        ``graph_recall`` attribute: the recall@10 of its approximate search (None if exact).
     """
     n = X.shape[0]
     k = int(min(n_neighbors, n - 1))
     if k < 1:
-        return sp.csr_matrix((n, n), dtype=np.float64)
-    sims, idx = knn_search(
-        X,
+        empty = sp.csr_matrix((n, n), dtype=np.float64)
+        empty.graph_recall = None
+        return empty
+    sims, idx, recall = self_knn(
         X,
         k + 1,
         exact_up_to=exact_up_to,
+        nprobe=nprobe,
         clusters=clusters,
         index=index,
         ann_threshold=ann_threshold,
+        recall_sample=recall_sample,
     )
     rows = np.arange(n)[:, None]
     drop = idx == rows
@@ -303,6 +355,7 @@ def knn_affinity(
     W = (A + A.T).tocsr()
     W.setdiag(0.0)
     W.eliminate_zeros()
+    W.graph_recall = recall
     return W
 
 
@@ -331,23 +384,25 @@ def knn_graph(
     *,
     n_neighbors: int = 10,
     power: float = 3.0,
-    exact_up_to: int = EXACT_UP_TO,
+    exact_up_to: int | None = None,
     clusters: Clusters | None = None,
     index: NeighbourIndex | None = None,
     ann_threshold: int | None = None,
+    nprobe: int = NPROBE,
+    recall_sample: int = 500,
 ) -> sp.csr_matrix:
     """The normalised kNN graph ``S`` used by label spreading.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), L2-normalised rows
-    n_neighbors, power, exact_up_to, clusters, index, ann_threshold
+    n_neighbors, power, exact_up_to, clusters, index, ann_threshold, nprobe, recall_sample
         See :func:`knn_affinity`.
 
     Returns
     -------
     scipy.sparse.csr_matrix of shape (n_samples, n_samples)
-        ``normalize_graph(knn_affinity(X, ...))``.
+        ``normalize_graph(knn_affinity(X, ...))``, with its ``graph_recall`` attribute.
     """
     W = knn_affinity(
         X,
@@ -357,5 +412,9 @@ def knn_graph(
         clusters=clusters,
         index=index,
         ann_threshold=ann_threshold,
+        nprobe=nprobe,
+        recall_sample=recall_sample,
     )
-    return normalize_graph(W)
+    S = normalize_graph(W)
+    S.graph_recall = W.graph_recall
+    return S

@@ -222,8 +222,10 @@ class LabelSpreading(EmbeddingClassifier):
     n_iter_ : int
         Conjugate-gradient iterations.
     clusters_ : Clusters or None
-        The inverted file of ``X_fit_`` (pools of more than ``EXACT_UP_TO`` and at most
-        ``ANN_ABOVE`` rows fitted without a precomputed graph), reused to predict new rows.
+        The inverted file of ``X_fit_`` (:mod:`fewlabels.learn.ivf_graph`, lists of about
+        1,000 rows; pools of more than ``EXACT_UP_TO`` rows fitted without a precomputed
+        graph or a neighbour index): the graph is searched on it, and it is reused to
+        predict new rows.
     index_ : NeighbourIndex or None
         The faiss neighbour index of ``X_fit_`` (pools of more than
         :data:`fewlabels.learn.knn_graph.ANN_ABOVE` rows fitted without a precomputed
@@ -233,7 +235,11 @@ class LabelSpreading(EmbeddingClassifier):
     index_recall_ : float or None
         Recall@10 of the neighbour index against exact search, measured on a sample of rows
         when it was built (also for a precomputed graph from :meth:`build_graph`); None when
-        the graph was exact or came from the in-memory inverted file.
+        the graph was exact or came from the inverted file (see ``graph_recall_``).
+    graph_recall_ : float or None
+        Recall@10 against exact search of the neighbour search behind the graph (the
+        inverted-file graph of :mod:`fewlabels.learn.ivf_graph` above ``EXACT_UP_TO`` rows,
+        or the neighbour index), measured on 500 sampled rows; None when the graph is exact.
     mean_ : ndarray of shape (n_features,) or None
     n_features_in_ : int
     """
@@ -334,7 +340,9 @@ class LabelSpreading(EmbeddingClassifier):
                 clusters=self.clusters_,
                 index=self.index_,
             )
+            self.graph_recall_ = getattr(S, "graph_recall", None)
         else:
+            self.graph_recall_ = getattr(graph, "graph_recall", None)
             if graph.shape != (len(Z), len(Z)):
                 raise FewlabelsError(
                     f"LabelSpreading expected a graph of shape {(len(Z), len(Z))} for "

@@ -105,6 +105,10 @@ class SelfTraining(EmbeddingClassifier):
     index_recall_ : float or None
         Recall@10 of the neighbour index behind a graph base's kNN graph (pools of more than
         ``fewlabels.learn.knn_graph.ANN_ABOVE`` rows), else None.
+    graph_recall_ : float or None
+        Recall@10 against exact search of the neighbour search behind a graph base's kNN
+        graph (the inverted-file graph above ``fewlabels.learn.knn_graph.EXACT_UP_TO`` rows),
+        else None.
     n_features_in_ : int
     """
 
@@ -280,6 +284,7 @@ class SelfTraining(EmbeddingClassifier):
         self.base_estimator_ = model
         # Recall@10 of the neighbour index under a graph base above ANN_ABOVE rows, else None.
         self.index_recall_ = getattr(graph, "index_recall", None)
+        self.graph_recall_ = getattr(graph, "graph_recall", None)
         self.pseudo_weight_ = w
         self.fit_proba_ = self._pool_proba(model, Xa)
         final = self.fit_proba_.argmax(axis=1)

@@ -1,0 +1,203 @@
+"""The inverted-file kNN graph: recall, exactness when every list is probed, the threshold."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fewlabels.errors import FewlabelsError
+from fewlabels.learn.features import l2_rows
+from fewlabels.learn.ivf_graph import (
+    cluster_rows,
+    default_n_lists,
+    graph_recall,
+    ivf_self_knn,
+)
+from fewlabels.learn.knn_graph import knn_affinity, knn_graph, self_knn, uses_ivf
+from fewlabels.learn.label_spreading import LabelSpreading
+from fewlabels.learn.self_training import SelfTraining
+from learn.learn_helpers import blobs, hide
+
+# ``fewlabels.learn.knn_graph`` the package attribute is the function; the module holds
+# EXACT_UP_TO.
+KG = importlib.import_module("fewlabels.learn.knn_graph")
+
+
+def manifold(n: int = 3000, dim: int = 32, n_clusters: int = 6, seed: int = 0) -> np.ndarray:
+    """Unit rows spread along a 4-d subspace per cluster: real neighbour structure."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((n_clusters, dim))
+    basis = rng.standard_normal((n_clusters, 4, dim)) * 0.3
+    lab = rng.integers(0, n_clusters, n)
+    X = centres[lab] + np.einsum("ni,nid->nd", rng.standard_normal((n, 4)), basis[lab])
+    X += 0.01 * rng.standard_normal((n, dim))
+    return l2_rows(X).astype(np.float32)
+
+
+def exact_neighbours(X: np.ndarray, k: int, metric: str = "ip") -> tuple[np.ndarray, np.ndarray]:
+    if metric == "ip":
+        full = X @ X.T
+        idx = np.argsort(-full, axis=1, kind="stable")[:, :k]
+    else:
+        full = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
+        idx = np.argsort(full, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(full, idx, axis=1), idx
+
+
+def test_default_lists_keep_their_size_as_the_pool_grows() -> None:
+    assert default_n_lists(1000, list_size=100) == 10
+    assert default_n_lists(1001, list_size=100) == 11  # ceil, never a list above list_size
+    assert default_n_lists(10**6) == 1000
+    assert default_n_lists(10**5) == 100
+    assert default_n_lists(500, list_size=10) == 12  # at most n // 39 (faiss's minimum)
+    assert default_n_lists(10) == 1
+
+
+def test_recall_on_clustered_data_reaches_the_bound() -> None:
+    X = manifold()
+    clusters = cluster_rows(X, list_size=100)
+    assert clusters.n_lists >= 30
+    recall = graph_recall(X, clusters, nprobe=8, sample=300)
+    assert recall >= 0.9
+    # The recall measured against a brute-force answer agrees with graph_recall's.
+    sims, _idx = ivf_self_knn(X, 10, clusters=clusters, nprobe=8)
+    ex_s, _ = exact_neighbours(X, 10)
+    brute = float((sims >= ex_s[:, -1:] - 1e-5).mean())
+    assert abs(brute - recall) < 0.05
+    # Fewer probes find fewer true neighbours.
+    assert graph_recall(X, clusters, nprobe=1, sample=300) < recall
+
+
+@pytest.mark.parametrize("metric", ["ip", "l2"])
+def test_probing_every_list_is_exact(metric: str) -> None:
+    X = manifold(600, 16)
+    clusters = cluster_rows(X, list_size=50, metric=metric)
+    assert clusters.n_lists > 1
+    sims, idx = ivf_self_knn(X, 7, clusters=clusters, nprobe=clusters.n_lists)
+    ex_s, ex_i = exact_neighbours(X.astype(np.float64), 7, metric)
+    np.testing.assert_allclose(sims, ex_s, atol=1e-4)
+    np.testing.assert_array_equal(np.sort(idx, axis=1), np.sort(ex_i, axis=1))
+    assert graph_recall(X, clusters, nprobe=clusters.n_lists) == 1.0
+
+
+def test_every_row_finds_itself_first_and_scores_are_sorted() -> None:
+    X = manifold(1000, 16)
+    sims, idx = ivf_self_knn(X, 5, clusters=cluster_rows(X, list_size=50), nprobe=2)
+    np.testing.assert_array_equal(idx[:, 0], np.arange(len(X)))
+    assert np.all(np.diff(sims, axis=1) <= 1e-6)
+    assert idx.dtype == np.int64 and sims.dtype == np.float32
+
+
+def test_too_few_candidates_are_padded_like_exact_search() -> None:
+    X = manifold(200, 8)
+    clusters = cluster_rows(X, n_lists=5, list_size=10**6)  # lists of ~40 rows
+    sims, idx = ivf_self_knn(X, 150, clusters=clusters, nprobe=1)
+    assert np.all((idx == -1) == np.isneginf(sims))
+    assert (idx == -1).any() and np.all(idx[:, 0] >= 0)
+
+
+def test_oversized_lists_are_split() -> None:
+    X = manifold(1000, 16)
+    clusters = cluster_rows(X, n_lists=1, list_size=100)
+    sizes = np.bincount(clusters.assign, minlength=clusters.n_lists)
+    assert clusters.n_lists == 10
+    assert sizes.sum() == 1000 and sizes.min() > 0
+    assert clusters.assign.max() == clusters.n_lists - 1
+
+
+def test_the_partition_is_deterministic_under_a_seed() -> None:
+    X = manifold(2000, 16)
+    a, b = cluster_rows(X, list_size=100, seed=3), cluster_rows(X, list_size=100, seed=3)
+    np.testing.assert_array_equal(a.assign, b.assign)
+    np.testing.assert_array_equal(a.centroids, b.centroids)
+    assert not np.array_equal(a.centroids, cluster_rows(X, list_size=100, seed=4).centroids)
+    np.testing.assert_array_equal(
+        ivf_self_knn(X, 5, clusters=a, nprobe=3)[1], ivf_self_knn(X, 5, clusters=b, nprobe=3)[1]
+    )
+
+
+def test_a_memory_mapped_pool_gives_the_same_partition(tmp_path: Path) -> None:
+    X = manifold(1500, 16)
+    np.save(tmp_path / "x.npy", X)
+    mm = np.load(tmp_path / "x.npy", mmap_mode="r")
+    a = cluster_rows(X, list_size=100)
+    b = cluster_rows(mm, list_size=100, block_rows=128)  # assigned block by block
+    np.testing.assert_array_equal(a.assign, b.assign)
+    np.testing.assert_array_equal(
+        ivf_self_knn(X, 4, clusters=a)[1], ivf_self_knn(mm, 4, clusters=b)[1]
+    )
+
+
+def test_an_unknown_metric_says_which_are_known() -> None:
+    with pytest.raises(FewlabelsError, match=r"metric 'ip'.*or 'l2'.*but got 'cosine'"):
+        cluster_rows(manifold(100, 8), metric="cosine")
+    with pytest.raises(FewlabelsError, match="but got 'dot'"):
+        ivf_self_knn(manifold(100, 8), 3, metric="dot")
+
+
+# --- the graph on the inverted file: same rules as the exact builder ---------------------
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000), st.integers(60, 200), st.integers(1, 6))
+def test_ivf_affinity_is_symmetric_sparse_and_without_self_loops(seed: int, n: int, k: int) -> None:
+    rng = np.random.default_rng(seed)
+    X = l2_rows(rng.normal(size=(n, 4))).astype(np.float32)
+    clusters = cluster_rows(X, list_size=20, seed=seed)
+    W = knn_affinity(X, n_neighbors=k, clusters=clusters, nprobe=2, recall_sample=0)
+    assert abs(W - W.T).max() < 1e-12
+    assert np.all(W.diagonal() == 0)
+    assert W.min() >= 0
+    assert W.nnz <= 2 * n * k
+    assert W.graph_recall is None  # recall_sample=0: not measured
+
+
+def test_ivf_graph_drops_duplicates_of_a_row_like_the_exact_builder() -> None:
+    base = manifold(200, 8)
+    X = np.vstack([base, base[:20]])  # rows 200.. duplicate rows 0..19
+    clusters = cluster_rows(X, list_size=20)
+    ivf = knn_affinity(X, n_neighbors=3, clusters=clusters, nprobe=clusters.n_lists)
+    exact = knn_affinity(X, n_neighbors=3)
+    assert np.all(ivf.diagonal() == 0)
+    for i in range(20):
+        assert ivf[i, 200 + i] > 0 and ivf[200 + i, i] > 0
+    assert abs(ivf - exact).max() < 1e-5
+    assert ivf.graph_recall == 1.0 and exact.graph_recall is None
+
+
+def test_the_threshold_is_exact_at_and_inverted_file_above(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not uses_ivf(10_000) and uses_ivf(10_001)
+    assert not uses_ivf(50, 50) and uses_ivf(51, 50)
+    monkeypatch.setattr(KG, "EXACT_UP_TO", 50)  # read at call time
+    X = manifold(51, 8)
+    at = knn_graph(X[:50], n_neighbors=3)
+    above = knn_graph(X, n_neighbors=3)
+    assert at.graph_recall is None
+    assert above.graph_recall == 1.0  # one list of 51 rows: the inverted file is exact here
+    assert self_knn(X[:50], 3)[2] is None and self_knn(X, 3)[2] == 1.0
+
+
+def test_label_spreading_and_self_training_record_the_graph_recall(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import fewlabels.learn.ivf_graph as ivf_module
+    import fewlabels.learn.label_spreading as ls_module
+
+    X, y_true = blobs(150, 4, 16, spread=0.2)
+    y = hide(y_true, 2)
+    small = LabelSpreading().fit(X, y)
+    assert small.graph_recall_ is None
+    monkeypatch.setattr(KG, "EXACT_UP_TO", 100)
+    monkeypatch.setattr(ls_module, "EXACT_UP_TO", 100)
+    monkeypatch.setattr(ivf_module, "LIST_SIZE", 40)  # several lists on 600 rows
+    model = LabelSpreading().fit(X, y)
+    assert model.clusters_ is not None and model.clusters_.n_lists > 1
+    assert model.graph_recall_ is not None and 0.8 <= model.graph_recall_ <= 1.0
+    assert np.mean(model.transduction_ == y_true) > 0.97
+    st_model = SelfTraining(max_iter=1).fit(X, y)
+    assert st_model.graph_recall_ is not None and st_model.graph_recall_ >= 0.8
