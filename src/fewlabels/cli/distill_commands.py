@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,7 +22,11 @@ def distill_cmd(
         help="A built-in dataset instead of a workspace (teacher and student "
         "are then compared on its test split).",
     ),
-    per_class: int = typer.Option(10, "--per-class", help="Built-in only: labels per class."),
+    per_class: int = typer.Option(
+        10,
+        "--per-class",
+        help="Built-in only: labels per class (multi-label: rows labelled per label).",
+    ),
     encoder: str | None = typer.Option(None, help="Built-in only: the teacher's encoder."),
     learner: str = typer.Option("auto", help="Built-in only: the teacher's learner."),
     student: str = typer.Option("auto", help="auto, text-ngram, cnn or mlp."),
@@ -44,6 +48,12 @@ def distill_cmd(
     holdout: float = typer.Option(
         0.2, help="Share of each class's labels hidden from teacher and student to score both."
     ),
+    multilabel: bool = typer.Option(
+        False,
+        "--multilabel",
+        help="Require a multi-label distillation (label sets; chosen anyway for a multi-label "
+        "dataset such as movielens-genres): a per-label sigmoid student.",
+    ),
 ) -> None:
     """Distil the teacher (encoder + learner) into a small, fast student and export it to ONNX."""
     import warnings
@@ -64,6 +74,8 @@ def distill_cmd(
         holdout_fraction=holdout,
     )
     params = {"flip": True} if flip else None
+    if multilabel and dataset is not None:
+        _check_multilabel_source(dataset)
     with warnings.catch_warnings():
         # a collapse is printed below from the report, once, beside the scores
         warnings.simplefilter("ignore", CollapseWarning)
@@ -82,6 +94,13 @@ def distill_cmd(
             )
         else:
             ws = _open_workspace(workspace)
+            if multilabel and getattr(ws.config, "task", "single") != "multilabel":
+                from fewlabels.errors import FewlabelsError
+
+                raise FewlabelsError(
+                    f"Expected a multi-label workspace for --multilabel, but {str(ws.root)!r} "
+                    "has one class per item (task 'single'). Drop --multilabel."
+                )
             _warn_stale(Path(out) if out is not None else ws.root / "models" / "student.onnx")
             report = distill_workspace(
                 ws,
@@ -91,6 +110,9 @@ def distill_cmd(
                 student_params=params,
                 resize=resize,
             )
+    if report.multilabel:
+        _print_multilabel(report)
+        return
     console.print(
         f"[green]student[/] {report.student.kind} distilled from {report.teacher.name} on "
         f"{report.n_pool} rows ({report.n_labelled} human labels); agrees with the teacher on "
@@ -122,6 +144,54 @@ def distill_cmd(
     console.print(f"wrote {report.path}; next: [bold]fewlabels predict {report.path} DATA[/]")
 
 
+def _check_multilabel_source(dataset: str) -> None:
+    """Refuse ``--multilabel`` with a built-in dataset of one label per item."""
+    from fewlabels.data.builtin import list_multilabel_builtin
+    from fewlabels.errors import FewlabelsError
+
+    names = [info.name for info in list_multilabel_builtin()]
+    if dataset not in names:
+        raise FewlabelsError(
+            f"Expected a multi-label dataset for --multilabel (one of {names}), but "
+            f"{dataset!r} has one label per item. Drop --multilabel, or pick one of those."
+        )
+
+
+def _print_multilabel(report: Any) -> None:
+    """The lines of a multi-label distillation: pool agreement, test micro/macro-F1, speed."""
+    scores = report.pool_scores or {}
+    console.print(
+        f"[green]student[/] {report.student.kind} (per-label sigmoid, {report.student.n_classes_} "
+        f"labels) distilled from {report.teacher.name} on {report.n_pool} rows "
+        f"({report.n_labelled} human label sets); against the teacher over the pool: micro-F1 "
+        f"{scores.get('micro_f1', float('nan')):.3f}, macro-F1 "
+        f"{scores.get('macro_f1', float('nan')):.3f}; {report.seconds:.0f}s"
+    )
+    c = report.multilabel_comparison
+    if c is not None:
+        console.print(
+            f"test ({c.n_test}, {c.n_labels} labels, {c.empty_share:.1%} empty sets): teacher "
+            f"micro-F1 {c.teacher_micro_f1:.3f}, macro-F1 {c.teacher_macro_f1:.3f} at "
+            f"{c.teacher_items_per_s:,.0f} items/s; student micro-F1 {c.student_micro_f1:.3f}, "
+            f"macro-F1 {c.student_macro_f1:.3f} at {c.student_items_per_s:,.0f} items/s "
+            f"({c.speedup:.1f}x faster); student against teacher micro-F1 "
+            f"{c.agreement_micro_f1:.3f}, macro-F1 {c.agreement_macro_f1:.3f}; most frequent "
+            f"label for every row: micro-F1 {c.top_label_micro_f1:.3f}, macro-F1 "
+            f"{c.top_label_macro_f1:.3f}"
+        )
+    if "held_out_n" in scores:
+        console.print(
+            f"held-out label sets ({int(scores['held_out_n'])}, hidden from both): student "
+            f"micro-F1 {scores['held_out_student_micro_f1']:.3f}, macro-F1 "
+            f"{scores['held_out_student_macro_f1']:.3f}; teacher micro-F1 "
+            f"{scores['held_out_teacher_micro_f1']:.3f}, macro-F1 "
+            f"{scores['held_out_teacher_macro_f1']:.3f}"
+        )
+    elif c is None:
+        console.print("no held-out score: it needs at least 5 labelled items (and --holdout > 0)")
+    console.print(f"wrote {report.path}; next: [bold]fewlabels predict {report.path} DATA[/]")
+
+
 def _warn_stale(target: Path) -> None:
     """Say so when the student about to be replaced was trained on an older pool."""
     if not target.is_file():
@@ -149,7 +219,9 @@ def predict_cmd(
         "predictions.csv",
         "--out",
         "-o",
-        help="CSV (or .parquet): id, label, probability; written as the rows stream through.",
+        help="CSV (or .jsonl, .parquet): id, label, probability; for a multi-label student id, "
+        "labels (|-joined in CSV, a list in JSONL/Parquet) and one probability per label; "
+        "written as the rows stream through.",
     ),
     resize: bool = typer.Option(False, help="Images: resize those of another size than trained."),
     proba: bool = typer.Option(False, "--proba", help="Add one probability column per class."),
@@ -187,9 +259,10 @@ def predict_cmd(
     stale = pool_staleness(student)
     if stale is not None:
         console.print(f"[yellow]warning:[/] {escape(stale)}", highlight=False)
+    sets = f", {summary.n_empty} with no label" if student.multilabel else ""
     console.print(
         escape(
-            f"wrote {out}: {summary.n_predicted} prediction(s), {summary.counts} "
+            f"wrote {out}: {summary.n_predicted} prediction(s){sets}, {summary.counts} "
             f"({summary.items_per_s:,.0f} items/s)"
         ),
         highlight=False,

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     )
     from fewlabels.distill.export import NotAStudentError
     from fewlabels.distill.image_student import ImageStudent
+    from fewlabels.distill.multilabel_report import (
+        MultiLabelComparison,
+        compare_multilabel,
+        distill_multilabel_builtin,
+    )
     from fewlabels.distill.predict import ExportedStudent, load_student, predict_file
     from fewlabels.distill.student import Student
     from fewlabels.distill.students import list_students, make_student
@@ -45,6 +50,9 @@ _WHERE = {
     "make_student": "students",
     "NotAStudentError": "export",
     "ImageStudent": "image_student",
+    "MultiLabelComparison": "multilabel_report",
+    "compare_multilabel": "multilabel_report",
+    "distill_multilabel_builtin": "multilabel_report",
     "ExportedStudent": "predict",
     "load_student": "predict",
     "predict_file": "predict",
@@ -63,6 +71,7 @@ __all__ = [
     "DistillReport",
     "ExportedStudent",
     "ImageStudent",
+    "MultiLabelComparison",
     "NotAStudentError",
     "SoftLabels",
     "Student",
@@ -71,9 +80,11 @@ __all__ = [
     "TextStudent",
     "TrainConfig",
     "compare",
+    "compare_multilabel",
     "distill",
     "distill_and_compare",
     "distill_builtin",
+    "distill_multilabel_builtin",
     "distill_workspace",
     "list_students",
     "load_student",

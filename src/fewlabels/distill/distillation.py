@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from fewlabels.data.dataset import Dataset
+from fewlabels.data.dataset import Dataset, MultiLabelDataset
 from fewlabels.distill.config import DistillConfig
 from fewlabels.distill.students import check_student_kind, list_students, make_student
 from fewlabels.distill.teacher import Teacher, check_soft_labels, override_with_human
@@ -64,11 +64,13 @@ def _new_student(
 
 def distill(
     teacher: Teacher | np.ndarray,
-    dataset: Dataset,
+    dataset: Dataset | MultiLabelDataset,
     *,
     student: Any = "auto",
     config: DistillConfig | Mapping[str, Any] | None = None,
     student_params: dict[str, Any] | None = None,
+    multilabel: bool | None = None,
+    thresholds: Any = "teacher",
 ) -> Any:
     """Distil a teacher into a small student over the raw inputs of ``dataset``.
 
@@ -76,9 +78,10 @@ def distill(
     ----------
     teacher : Teacher or ndarray of shape (n_samples, n_classes)
         A fitted teacher (encoder + learner), or its probabilities on ``dataset`` rows.
-    dataset : Dataset
+    dataset : Dataset or MultiLabelDataset
         The pool; its labels (``-1`` = unlabelled) are the human labels, which override the
-        teacher and also get a cross-entropy term.
+        teacher and also get a cross-entropy term (label sets, rows of -1 unlabelled, for a
+        MultiLabelDataset).
     student : {"auto", "text-ngram", "cnn", "mlp"} or a Student
         ``"auto"`` picks by modality. A Student is cloned (``sklearn.base.clone``) and the
         clone trained: the one given is left as it was.
@@ -89,6 +92,17 @@ def distill(
         keys are an error). Never modified.
     student_params : dict, optional
         Parameters of the student (e.g. ``{"flip": True}`` for photos).
+    multilabel : bool, optional
+        Multi-label distillation (default: when ``dataset`` is a
+        :class:`~fewlabels.data.MultiLabelDataset`). The teacher is then a multi-label one
+        (a Teacher over :class:`fewlabels.learn.OneVsRest`, or per-label probabilities of
+        shape (n_samples, n_labels)), human label sets override it, and the student has a
+        per-label sigmoid head trained with binary cross-entropy on the soft targets.
+        ``True`` with a single-label dataset or teacher is refused.
+    thresholds : "teacher", float or array-like of shape (n_labels,)
+        Multi-label only: the student's per-label thresholds (``proba >= threshold`` takes a
+        label). ``"teacher"``: the Teacher's ``OneVsRest.thresholds_`` (chosen on held-out
+        labels), 0.5 for given probabilities.
 
     Returns
     -------
@@ -99,6 +113,17 @@ def distill(
 
     cfg = _config(config, student)
     _check_dataset(dataset)
+    if _is_multilabel(dataset, teacher, multilabel) or isinstance(dataset, MultiLabelDataset):
+        return _distill_multilabel(teacher, dataset, cfg, student, student_params, thresholds)
+    if isinstance(teacher, Teacher):
+        from fewlabels.distill.multilabel import check_multilabel_teacher
+
+        check_multilabel_teacher(teacher.learner, multilabel=False)
+    if not (isinstance(thresholds, str) and thresholds == "teacher"):
+        raise FewlabelsError(
+            "Expected thresholds only for multi-label distillation (a single-label student "
+            f"takes the most probable class), but got thresholds={thresholds!r}."
+        )
     model = _new_student(student, dataset.modality, cfg, student_params)
     model.check_inputs(dataset.inputs)  # cheap (image headers), before the teacher's work
 
@@ -124,4 +149,97 @@ def distill(
     model.fit(pool.inputs, targets, labels=pool.labels, sample_weight=weights, classes=pool.classes)
     model.teacher_ = "none (labelled rows only)" if cfg.labelled_only else teacher_name
     model.n_dropped_ = int((weights == 0).sum())
+    return model
+
+
+def _is_multilabel(dataset: Any, teacher: Any, multilabel: bool | None) -> bool:
+    """Whether to distil label sets; refuse a flag that the data contradicts."""
+    sets = isinstance(dataset, MultiLabelDataset)
+    if multilabel is None:
+        return sets
+    if not isinstance(multilabel, bool):
+        raise InputTypeError(
+            f"Expected multilabel to be True, False or None, but got {multilabel!r}."
+        )
+    if multilabel and not sets:
+        who = (
+            f"the teacher's learner {type(teacher.learner).__name__} predicts one class per item "
+            "and "
+            if isinstance(teacher, Teacher) and not teacher.multilabel
+            else ""
+        )
+        raise FewlabelsError(
+            f"Expected a MultiLabelDataset (a set of labels per item) for multilabel=True, but "
+            f"{who}the dataset {getattr(dataset, 'name', '?')!r} has one label per item. Load "
+            "label sets (fewlabels.data.load_multilabel_builtin, a label column of lists), or "
+            "drop multilabel=True."
+        )
+    if not multilabel and sets:
+        raise FewlabelsError(
+            "Expected a single-label Dataset for multilabel=False, but got a MultiLabelDataset. "
+            "Leave multilabel unset to distil its label sets."
+        )
+    return multilabel
+
+
+def _distill_multilabel(
+    teacher: Any,
+    dataset: Any,
+    cfg: DistillConfig,
+    student: Any,
+    student_params: dict[str, Any] | None,
+    thresholds: Any,
+) -> Any:
+    """The multi-label branch of :func:`distill` (see there)."""
+    from fewlabels.distill.multilabel import (
+        check_multilabel_targets,
+        check_multilabel_teacher,
+        override_with_label_sets,
+    )
+
+    if cfg.weighting != "none" or cfg.drop_fraction > 0:
+        raise FewlabelsError(
+            f"Expected weighting='none' and drop_fraction=0 for multi-label distillation (the "
+            f"confidence weights rank one distribution per row, not per-label probabilities), "
+            f"but got weighting={cfg.weighting!r}, drop_fraction={cfg.drop_fraction!r}."
+        )
+    model = _new_student(student, dataset.modality, cfg, student_params)
+    model.check_inputs(dataset.inputs)
+    if isinstance(teacher, Teacher):
+        check_multilabel_teacher(teacher.learner, multilabel=True)
+        soft = teacher.soft_labels(dataset)
+        pool, targets = soft.dataset, soft.proba
+        teacher_name = teacher.name
+        own = teacher.thresholds
+    else:
+        teacher_proba = check_multilabel_targets(teacher, len(dataset), dataset.n_classes)
+        pool, targets = dataset, override_with_label_sets(teacher_proba, dataset.label_sets)
+        teacher_name = "given probabilities"
+        own = None
+    if isinstance(thresholds, str):
+        if thresholds != "teacher":
+            raise FewlabelsError(
+                f"Expected thresholds 'teacher', a number or one number per label, but got "
+                f"{thresholds!r}."
+            )
+        thresholds = own
+    label_sets = pool.label_sets
+    if cfg.labelled_only:
+        keep = np.flatnonzero(pool.labeled_mask)
+        if keep.size == 0:
+            raise FewlabelsError(
+                "Expected some human label sets for labelled_only=True, but every row is "
+                "unlabelled. Label a few rows first."
+            )
+        pool, targets, label_sets = pool.subset(keep), targets[keep], label_sets[keep]
+    model.fit(
+        pool.inputs,
+        targets,
+        labels=label_sets,
+        classes=pool.classes,
+        multilabel=True,
+        thresholds=thresholds,
+    )
+    model.teacher_ = "none (labelled rows only)" if cfg.labelled_only else teacher_name
+    model.n_dropped_ = 0
     return model

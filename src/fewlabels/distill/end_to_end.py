@@ -16,6 +16,7 @@ from fewlabels.distill.comparison import Comparison, compare
 from fewlabels.distill.config import DistillConfig
 from fewlabels.distill.distillation import distill
 from fewlabels.distill.holdout import HeldOut, Stages, holdout_rows
+from fewlabels.distill.multilabel_report import MultiLabelComparison
 from fewlabels.distill.teacher import Teacher
 from fewlabels.typing import UNLABELED
 
@@ -47,6 +48,15 @@ class DistillReport:
         class (almost) everything although the labels hold more
         (:func:`fewlabels.learn.imbalance.collapse_message`); each is also warned as a
         :class:`~fewlabels.learn.imbalance.CollapseWarning`.
+    multilabel : bool
+        Whether teacher and student predict label sets. Then ``pool_agreement`` is the
+        micro-F1 of the student's sets against the teacher's over the pool, ``n_labelled``
+        the rows with a human label set, and ``comparison`` None.
+    pool_scores : dict or None
+        Multi-label only: ``micro_f1`` and ``macro_f1`` of the student against the teacher
+        over the pool.
+    multilabel_comparison : MultiLabelComparison or None
+        Multi-label built-in datasets only: micro/macro-F1 and speed on the test split.
     """
 
     student: Any
@@ -59,6 +69,9 @@ class DistillReport:
     seconds: float
     held_out: HeldOut | None = None
     collapse_warnings: list[str] = field(default_factory=list)
+    multilabel: bool = False
+    pool_scores: dict[str, float] | None = None
+    multilabel_comparison: MultiLabelComparison | None = None
 
 
 def default_teacher_encoder(dataset: Dataset) -> str:
@@ -281,9 +294,31 @@ def distill_builtin(
         As in :func:`fewlabels.distill.distill`.
     out : path-like
         Where to write the ONNX export.
+
+    A multi-label dataset (``movielens-genres``) goes to
+    :func:`fewlabels.distill.multilabel_report.distill_multilabel_builtin`: ``per_class``
+    rows holding each label are labelled (their whole sets), the teacher is one-vs-rest
+    over ``learner`` and the report gives micro/macro-F1.
     """
     from fewlabels.data import budget_split, load_builtin
+    from fewlabels.data.builtin import list_multilabel_builtin
 
+    if name in {info.name for info in list_multilabel_builtin()}:
+        from fewlabels.distill.multilabel_report import distill_multilabel_builtin
+
+        return distill_multilabel_builtin(
+            name,
+            per_label=per_class,
+            encoder=encoder,
+            learner=learner,
+            student=student,
+            out=out,
+            seed=seed,
+            config=config,
+            student_params=student_params,
+            cache_dir=cache_dir,
+            progress=progress,
+        )
     splits = load_builtin(name)
     pool = budget_split(splits.train, per_class=per_class, seed=seed).apply(splits.train)
     teacher = Teacher(
@@ -332,6 +367,10 @@ def distill_workspace(
         convert colour to grey for a grey student); without it mixed sizes are refused
         before the teacher is fitted.
 
+    A multi-label workspace (``task = "multilabel"``) goes to
+    :func:`fewlabels.distill.multilabel_report.distill_multilabel_workspace` (its label sets,
+    a one-vs-rest teacher, a per-label sigmoid student).
+
     When every class has at least two human labels, ``config.holdout_fraction`` of them
     (at least one per class) are hidden from the teacher and the student, and both are
     scored on them (``DistillReport.held_out``); the exported student is trained without
@@ -339,6 +378,17 @@ def distill_workspace(
     """
     start = time.perf_counter()
     ws_cfg = workspace.config
+    if getattr(ws_cfg, "task", "single") == "multilabel":
+        from fewlabels.distill.multilabel_report import distill_multilabel_workspace
+
+        return distill_multilabel_workspace(
+            workspace,
+            out=out,
+            student=student,
+            config=config,
+            student_params=student_params,
+            progress=progress,
+        )
     pool = workspace.dataset()
     fingerprint = workspace.store.pool_fingerprint()  # recorded: a later forget shows it stale
     teacher = Teacher(

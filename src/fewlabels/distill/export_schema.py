@@ -23,6 +23,8 @@ __all__ = ["NotAStudentError", "check_metadata", "parse_metadata"]
 
 #: The student kind each modality's export must name.
 KINDS = {"text": "text-ngram", "image": "cnn", "tabular": "mlp"}
+#: The values of the optional ``task`` key (absent = ``"single"``).
+TASKS = ("single", "multilabel")
 INPUT_NAMES = {"text": ["indices", "values"], "image": ["pixels"], "tabular": ["features"]}
 _MAX_JSON = 50_000_000  # characters: far above any real export's metadata
 
@@ -156,7 +158,8 @@ def _check(meta: Any) -> None:
             f"'student' must be {KINDS[modality]!r} for a {modality} student, but it is "
             f"{_kind(kind)}"
         )
-    _strings(_get(meta, "classes", ""), "'classes'", low=2, unique=True)
+    classes = _strings(_get(meta, "classes", ""), "'classes'", low=2, unique=True)
+    _check_task(meta, len(classes))
     inputs = _get(meta, "inputs", "")
     if inputs != INPUT_NAMES[modality]:
         raise _Bad(
@@ -168,6 +171,24 @@ def _check(meta: Any) -> None:
         raise _Bad(f"'input' must be a JSON object, but it is {_kind(spec)}")
     {"image": _check_image, "tabular": _check_tabular, "text": _check_text}[modality](spec)
     _check_provenance(meta)
+
+
+def _check_task(meta: dict[str, Any], n_classes: int) -> None:
+    """The optional ``task`` (``"single"``, the default, or ``"multilabel"``) and, for a
+    multi-label student, its ``thresholds``: one number in [0, 1] per class."""
+    task = meta.get("task", "single")
+    if task not in TASKS:
+        raise _Bad(f"'task' must be one of {list(TASKS)} or absent, but it is {_kind(task)}")
+    if task == "single":
+        if "thresholds" in meta:
+            raise _Bad("'thresholds' belong to a multi-label student, but 'task' is 'single'")
+        return
+    _numbers(meta, "thresholds", "", n_classes)
+    if not all(0.0 <= x <= 1.0 for x in meta["thresholds"]):
+        raise _Bad(f"'thresholds' must lie in [0, 1], but it is {_kind(meta['thresholds'])}")
+    bad = [c for c in meta["classes"] if "|" in c]
+    if bad:
+        raise _Bad(f"multi-label 'classes' must not hold '|', but {bad[:3]} do")
 
 
 def _check_provenance(meta: dict[str, Any]) -> None:

@@ -4,6 +4,10 @@
 :mod:`fewlabels.distill.export`); ``predict_file(model, data)`` reads raw data (a folder of
 images, a CSV/TSV/JSONL/Parquet table, or a text file with one text per line) and returns
 a table of id, label and probability (and, when asked, one probability column per class).
+A multi-label student (``task = "multilabel"`` in its metadata) gives, per row, ``labels``
+(the set of classes whose probability reaches its threshold, ``proba >= threshold``; an empty
+set is kept, never dropped) and one probability column per class; CSV joins a set with
+``|``, JSONL and Parquet write it as a list.
 
 Unreadable images (missing, corrupt or truncated files) are skipped, counted and listed, as
 ``embed`` does; every other row keeps its id. :func:`pool_staleness` says when a student
@@ -24,6 +28,7 @@ import pandas as pd
 
 from fewlabels.distill.export import OUTPUT_NAME, read_export
 from fewlabels.distill.image_input import ImageInput
+from fewlabels.distill.multilabel import SEPARATOR, indicator_sets, label_indicator
 from fewlabels.distill.table_input import TableInput
 from fewlabels.distill.text_input import TextHashing, length_batches, padded_rows
 from fewlabels.errors import FewlabelsError, MissingFileError, MissingKeyError
@@ -65,6 +70,18 @@ class ExportedStudent:
     @property
     def kind(self) -> str:
         return str(self.metadata["student"])
+
+    @property
+    def multilabel(self) -> bool:
+        """Whether the student predicts label sets (one sigmoid per label)."""
+        return self.metadata.get("task", "single") == "multilabel"
+
+    @property
+    def thresholds(self) -> np.ndarray | None:
+        """Multi-label only: per-label thresholds (``proba >= threshold`` takes a label)."""
+        if not self.multilabel:
+            return None
+        return np.asarray(self.metadata["thresholds"], dtype=np.float64)
 
     def predict_proba(
         self, inputs: Any, *, batch_size: int = 1024, resize: bool = False
@@ -149,8 +166,23 @@ class ExportedStudent:
         return out
 
     def predict(self, inputs: Any, **kwargs: Any) -> np.ndarray:
-        """Class codes (indices into ``classes``) of shape (n_samples,)."""
-        return self.predict_proba(inputs, **kwargs).argmax(axis=1)
+        """Class codes (indices into ``classes``) of shape (n_samples,); for a multi-label
+        student the 0/1 label indicator of shape (n_samples, n_classes),
+        ``proba >= thresholds`` (``OneVsRest.predict``'s rule)."""
+        proba = self.predict_proba(inputs, **kwargs)
+        if self.multilabel:
+            return label_indicator(proba, self.thresholds)  # type: ignore[arg-type]
+        return proba.argmax(axis=1)
+
+    def predict_sets(self, inputs: Any, **kwargs: Any) -> list[list[str]]:
+        """Multi-label only: each row's label set (class names in class order; an empty
+        list where no label reaches its threshold)."""
+        if not self.multilabel:
+            raise FewlabelsError(
+                f"Expected a multi-label student for predict_sets, but {str(self.path)!r} "
+                "predicts one class per item. Use predict(inputs)."
+            )
+        return indicator_sets(self.predict(inputs, **kwargs), self.classes)
 
 
 def _take(inputs: Any, sl: slice) -> Any:
@@ -429,7 +461,8 @@ def predict_file(
         :meth:`ExportedStudent.predict_proba` (ids are then row numbers, or a DataFrame's
         ``id_column`` / ``id`` column).
     out : path, optional
-        Write the result as CSV here (only the rows that could be read).
+        Write the result here (only the rows that could be read): CSV, or JSONL for a
+        ``.jsonl`` name, Parquet for ``.parquet``/``.pq``.
     resize : bool
         Images only: resize images that do not match the training size instead of refusing.
     batch_size : int
@@ -442,7 +475,9 @@ def predict_file(
     Returns
     -------
     DataFrame with columns ``id``, ``label`` (class name) and ``probability`` (of that label),
-    and the class columns when ``proba``. ``frame.attrs["skipped"]`` lists the (id, reason)
+    and the class columns when ``proba``; for a multi-label student ``id``, ``labels`` (a list
+    of class names, empty when no label reaches its threshold) and one probability column
+    per class, always. ``frame.attrs["skipped"]`` lists the (id, reason)
     of the inputs that could not be read; they are not in the frame.
     """
     student = model if isinstance(model, ExportedStudent) else load_student(model)
@@ -473,11 +508,14 @@ class PredictionSummary:
     n_predicted : int
         Rows written (the inputs that could be read).
     counts : dict of str to int
-        Rows per predicted label, most frequent first.
+        Rows per predicted label, most frequent first (for a multi-label student, rows whose
+        set holds the label).
     skipped : list of (id, reason)
         Inputs that could not be read; they are not in the file.
     seconds : float
         Wall time of reading, predicting and writing.
+    n_empty : int
+        Multi-label only: rows predicted with the empty set (written, with an empty set).
     """
 
     path: Path
@@ -485,6 +523,7 @@ class PredictionSummary:
     counts: dict[str, int]
     skipped: list[tuple[str, str]]
     seconds: float
+    n_empty: int = 0
 
     @property
     def items_per_s(self) -> float:
@@ -518,7 +557,8 @@ def predict_to_file(
     model, data, resize, batch_size, proba, id_column
         As for :func:`predict_file`.
     out : path
-        CSV file, or Parquet when it ends in ``.parquet`` or ``.pq``.
+        CSV file, JSONL when it ends in ``.jsonl``, Parquet when it ends in ``.parquet`` or
+        ``.pq``. A multi-label set is a ``|``-joined cell in CSV and a list in JSONL/Parquet.
     rows : int, default 65536
         Inputs per block.
     progress : bool, default False
@@ -546,7 +586,7 @@ def predict_to_file(
     blocks = _input_blocks(student, data, id_column=id_column, rows=rows)
     counts: dict[str, int] = {}
     skipped: list[tuple[str, str]] = []
-    n_done = 0
+    n_done = n_empty = 0
     with (
         _PredictionWriter(out, student, proba=proba) as writer,
         _progress(progress, -1, "predict") as bar,
@@ -555,13 +595,20 @@ def predict_to_file(
         options = {"batch_size": batch_size, "resize": resize, "proba": proba}
         for frame, failed in _predicted_blocks(student, blocks, options, ray_address):
             writer.write(frame)
-            for label, k in frame["label"].value_counts(sort=False).items():
+            if student.multilabel:
+                n_empty += sum(1 for s in frame["labels"] if not len(s))
+                labels = pd.Series([x for s in frame["labels"] for x in s], dtype=object)
+            else:
+                labels = frame["label"]
+            for label, k in labels.value_counts(sort=False).items():
                 counts[str(label)] = counts.get(str(label), 0) + int(k)
             skipped += failed
             n_done += len(frame)
             bar.advance(task, len(frame) + len(failed))
     ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return PredictionSummary(writer.path, n_done, ordered, skipped, time.perf_counter() - started)
+    return PredictionSummary(
+        writer.path, n_done, ordered, skipped, time.perf_counter() - started, n_empty
+    )
 
 
 def _input_blocks(
@@ -617,11 +664,12 @@ def _predict_on_worker(
     return _predict_block(student, ids, inputs, **options)
 
 
+#: Column names a class's probability column would clash with (it is then ``proba_<class>``).
+_RESERVED = ("id", "label", "labels", "probability")
+
+
 def _class_columns(student: ExportedStudent) -> list[str]:
-    return [
-        f"proba_{name}" if name in ("id", "label", "probability") else name
-        for name in student.classes
-    ]
+    return [f"proba_{name}" if name in _RESERVED else name for name in student.classes]
 
 
 def _predict_block(
@@ -635,6 +683,12 @@ def _predict_block(
 ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """The prediction frame of one block and the (id, reason) of its unreadable inputs."""
     kept, p, failures = student.predict_readable(inputs, batch_size=batch_size, resize=resize)
+    if student.multilabel:
+        sets = indicator_sets(label_indicator(p, student.thresholds), student.classes)  # type: ignore[arg-type]
+        frame: dict[str, Any] = {"id": [ids[k] for k in kept], "labels": sets}
+        for j, key in enumerate(_class_columns(student)):
+            frame[key] = p[:, j].astype(np.float64)
+        return pd.DataFrame(frame), [(ids[k], reason) for k, reason in failures]
     best = p.argmax(axis=1)
     columns: dict[str, Any] = {
         "id": [ids[k] for k in kept],
@@ -647,21 +701,35 @@ def _predict_block(
     return pd.DataFrame(columns), [(ids[k], reason) for k, reason in failures]
 
 
+def _frame_columns(student: ExportedStudent, *, proba: bool) -> list[str]:
+    """The columns of a prediction frame: ``id, label, probability`` (and the class columns
+    when ``proba``); ``id, labels`` and every class column for a multi-label student."""
+    if student.multilabel:
+        return ["id", "labels", *_class_columns(student)]
+    return ["id", "label", "probability", *(_class_columns(student) if proba else [])]
+
+
 def _empty_frame(student: ExportedStudent, *, proba: bool) -> pd.DataFrame:
-    names = ["id", "label", "probability", *(_class_columns(student) if proba else [])]
+    names = _frame_columns(student, proba=proba)
     return pd.DataFrame(
-        {n: pd.Series(dtype=object if n in ("id", "label") else float) for n in names}
+        {n: pd.Series(dtype=object if n in ("id", "label", "labels") else float) for n in names}
     )
 
 
 class _PredictionWriter:
-    """Appends prediction frames to a CSV or Parquet file, in place at the end (atomic)."""
+    """Appends prediction frames to a CSV, JSONL or Parquet file, in place at the end (atomic).
+
+    A multi-label ``labels`` column is a list: in CSV its labels joined by ``|`` (an empty set
+    is an empty cell, the row kept), in JSONL a JSON list, in Parquet a list of strings.
+    """
 
     def __init__(self, out: str | os.PathLike[str], student: ExportedStudent, *, proba: bool):
         self.path = Path(out).expanduser()
         self.student = student
         self.proba = proba
-        self.parquet = self.path.suffix.lower() in (".parquet", ".pq")
+        suffix = self.path.suffix.lower()
+        self.parquet = suffix in (".parquet", ".pq")
+        self.jsonl = suffix in (".jsonl", ".ndjson")
         self._written = False
         self._sink: Any = None
 
@@ -676,12 +744,25 @@ class _PredictionWriter:
     def _schema(self) -> Any:
         import pyarrow as pa
 
+        if self.student.multilabel:
+            fields = [("id", pa.string()), ("labels", pa.list_(pa.string()))]
+            fields += [(c, pa.float64()) for c in _class_columns(self.student)]
+            return pa.schema(fields)
         fields = [("id", pa.string()), ("label", pa.string()), ("probability", pa.float64())]
         if self.proba:
             fields += [(c, pa.float64()) for c in _class_columns(self.student)]
         return pa.schema(fields)
 
     def write(self, frame: pd.DataFrame) -> None:
+        if self.jsonl:
+            if self._sink is None:
+                self._sink = open(self._tmp, "w", encoding="utf-8", newline="")
+            if len(frame):
+                text = frame.to_json(
+                    orient="records", lines=True, force_ascii=False, double_precision=15
+                )
+                self._sink.write(text if text.endswith("\n") else text + "\n")
+            return
         if self.parquet:
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -695,6 +776,8 @@ class _PredictionWriter:
         if self._sink is None:
             self._sink = open(self._tmp, "w", encoding="utf-8", newline="")
         if len(frame) or not self._written:
+            if "labels" in frame.columns and self.student.multilabel:
+                frame = frame.assign(labels=[SEPARATOR.join(s) for s in frame["labels"]])
             frame.to_csv(self._sink, index=False, header=not self._written)
             self._written = True
 

@@ -34,8 +34,15 @@ def check_student_fit(
     *,
     modality: str,
     student: str,
+    multilabel: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
-    """Check a student's ``fit`` arguments; return targets, labels, weights and class names."""
+    """Check a student's ``fit`` arguments; return targets, labels, weights and class names.
+
+    With ``multilabel``, ``targets`` are per-label probabilities (rows need not sum to 1),
+    ``labels`` the human label sets (an indicator with rows of -1), and the returned labels
+    are ``0`` on human-labelled rows and ``-1`` elsewhere (the trainer's row marks), with
+    the targets of human-labelled rows replaced by their 0/1 sets.
+    """
     import pandas as pd
 
     kinds = {
@@ -55,6 +62,8 @@ def check_student_fit(
         )
         raise InputTypeError(f"{student} expected {kinds[modality]}, but got {what}.")
     n = len(inputs)
+    if multilabel:
+        return _check_multilabel_fit(n, targets, labels, sample_weight, classes)
     t = np.asarray(targets, dtype=np.float64)
     if t.ndim != 2 or t.shape[0] != n or t.shape[1] < 2:
         raise FewlabelsError(
@@ -64,6 +73,10 @@ def check_student_fit(
     t = check_soft_labels(t, n, t.shape[1])
     k = t.shape[1]
     y = np.full(n, UNLABELED, dtype=np.int64) if labels is None else check_label_codes(labels, n, k)
+    return t, y, _check_weights(sample_weight, n), _check_names(classes, k)
+
+
+def _check_weights(sample_weight: Any, n: int) -> np.ndarray:
     w = (
         np.ones(n, dtype=np.float32)
         if sample_weight is None
@@ -73,23 +86,51 @@ def check_student_fit(
         raise FewlabelsError(f"Expected sample_weight of shape ({n},) with finite values >= 0.")
     if not (w > 0).any():
         raise FewlabelsError("Expected some rows with sample_weight > 0, but every weight is 0.")
+    return w
+
+
+def _check_names(classes: Any, k: int) -> tuple[str, ...]:
     names = tuple(str(i) for i in range(k)) if classes is None else check_class_names(classes)
     if len(names) != k:
         raise FewlabelsError(
             f"Expected {k} class names (one per target column), but got {len(names)}."
         )
-    return t, y, w, names
+    return names
+
+
+def _check_multilabel_fit(
+    n: int, targets: Any, labels: Any, sample_weight: Any, classes: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
+    """:func:`check_student_fit` for a multi-label student (see there)."""
+    from fewlabels.distill.multilabel import (
+        check_label_set_rows,
+        check_multilabel_classes,
+        check_multilabel_targets,
+        override_with_label_sets,
+    )
+
+    t = check_multilabel_targets(targets, n, None)
+    k = t.shape[1]
+    names = check_multilabel_classes(_check_names(classes, k))
+    rows = np.full(n, UNLABELED, dtype=np.int64)
+    if labels is not None:
+        Y = check_label_set_rows(labels, n, k)
+        t = override_with_label_sets(t, Y)
+        rows[~(Y == UNLABELED).all(axis=1)] = 0
+    return t, rows, _check_weights(sample_weight, n), names
 
 
 class _Probabilities(nn.Module):
     """Wrap a logits module so that it returns probabilities (what is exported)."""
 
-    def __init__(self, net: nn.Module) -> None:
+    def __init__(self, net: nn.Module, *, sigmoid: bool = False) -> None:
         super().__init__()
         self.net = net
+        self.sigmoid = sigmoid
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.net(*inputs), dim=-1)
+        logits = self.net(*inputs)
+        return torch.sigmoid(logits) if self.sigmoid else torch.softmax(logits, dim=-1)
 
 
 class Student(BaseEstimator):
@@ -117,6 +158,10 @@ class Student(BaseEstimator):
         Why training stopped.
     n_train_, n_val_ : int
         Rows trained on and held out for early stopping.
+    multilabel_ : bool
+        Whether it was fitted as a multi-label student (one sigmoid per label).
+    thresholds_ : ndarray of shape (n_classes,) or None
+        Multi-label only: a row has label ``k`` when its probability is >= ``thresholds_[k]``.
     """
 
     kind: ClassVar[str] = ""
@@ -158,6 +203,8 @@ class Student(BaseEstimator):
         labels: np.ndarray | None = None,
         sample_weight: np.ndarray | None = None,
         classes: tuple[str, ...] | list[str] | None = None,
+        multilabel: bool = False,
+        thresholds: Any = None,
     ) -> Student:
         """Train on soft labels.
 
@@ -173,6 +220,15 @@ class Student(BaseEstimator):
             Trust in each row (0 drops it), see :func:`fewlabels.distill.weighting.trust_weights`.
         classes : sequence of str, optional
             Class names (default ``"0"``, ``"1"``...).
+        multilabel : bool, default False
+            Train a multi-label student: ``targets`` are per-label probabilities (rows need
+            not sum to 1), ``labels`` the human label sets (an indicator of shape
+            (n_samples, n_classes), 0/1 on labelled rows, rows of -1 elsewhere), and the head
+            is one sigmoid per label trained with binary cross-entropy on the soft targets
+            (:class:`fewlabels.distill.sigmoid_head.SigmoidObjective`).
+        thresholds : float or array-like of shape (n_classes,), optional
+            Multi-label only: per-label thresholds (default 0.5), usually the teacher's
+            ``OneVsRest.thresholds_``; recorded in ``thresholds_`` and the export.
 
         Returns
         -------
@@ -188,15 +244,29 @@ class Student(BaseEstimator):
             classes,
             modality=self.modality,
             student=type(self).__name__,
+            multilabel=bool(multilabel),
         )
+        cuts = None
+        if multilabel:
+            from fewlabels.distill.multilabel import check_thresholds
+
+            cuts = check_thresholds(thresholds, targets.shape[1])
+        elif thresholds is not None:
+            raise FewlabelsError(
+                "Expected thresholds only with multilabel=True (a single-label student takes "
+                "the most probable class), but got thresholds for a single-label fit."
+            )
         spec = self._fit_spec(inputs)
         features = self._features(inputs, spec, training=True)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.random_state)
             module = self._build(spec, targets.shape[1])
-            result = self._trainer(config).fit(
-                module, TrainData(features, targets, labels, weights)
-            )
+            trainer = self._trainer(config)
+            if cuts is not None:
+                from fewlabels.distill.sigmoid_head import SigmoidObjective
+
+                trainer.objective = SigmoidObjective(cuts, hard_weight=config.hard_weight)
+            result = trainer.fit(module, TrainData(features, targets, labels, weights))
         self.input_spec_ = spec
         self.module_ = module.cpu().eval()
         self.classes_ = names
@@ -207,6 +277,8 @@ class Student(BaseEstimator):
         self.n_train_, self.n_val_ = result.n_train, result.n_val
         self.device_ = result.device
         self.config_ = config
+        self.multilabel_ = cuts is not None
+        self.thresholds_ = cuts
         return self
 
     def _check_fitted(self) -> None:
@@ -222,17 +294,41 @@ class Student(BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, n_classes), float32
+            Rows sum to 1; for a multi-label student, column ``k`` is P(row has label ``k``)
+            (a sigmoid) and rows need not sum to 1.
         """
         self._check_fitted()
         features = self._features(inputs, self.input_spec_, training=False)
         trainer = self._trainer(self.config_)
         n = features.shape[0]
         logits = trainer.logits(self.module_, features, np.arange(n), torch.device("cpu"))
+        if getattr(self, "multilabel_", False):
+            return torch.sigmoid(logits).numpy()
         return torch.softmax(logits, dim=-1).numpy()
 
     def predict(self, inputs: Any) -> np.ndarray:
-        """Class codes (indices into ``classes_``) of shape (n_samples,)."""
-        return self.predict_proba(inputs).argmax(axis=1)
+        """Class codes (indices into ``classes_``) of shape (n_samples,); for a multi-label
+        student, the 0/1 label indicator of shape (n_samples, n_classes),
+        ``predict_proba >= thresholds_`` (``OneVsRest.predict``'s rule)."""
+        proba = self.predict_proba(inputs)
+        if getattr(self, "multilabel_", False):
+            from fewlabels.distill.multilabel import label_indicator
+
+            return label_indicator(proba, np.asarray(self.thresholds_))
+        return proba.argmax(axis=1)
+
+    def predict_sets(self, inputs: Any) -> list[list[str]]:
+        """Multi-label only: each row's label set (class names in class order; empty lists
+        kept)."""
+        from fewlabels.distill.multilabel import indicator_sets
+
+        self._check_fitted()
+        if not self.multilabel_:
+            raise FewlabelsError(
+                f"Expected a multi-label student for predict_sets, but this "
+                f"{type(self).__name__} was fitted on single labels. Use predict(inputs)."
+            )
+        return indicator_sets(self.predict(inputs), self.classes_)
 
     def export(self, path: str | os.PathLike[str], *, extra: dict[str, Any] | None = None) -> Path:
         """Write the student as an ONNX file with fewlabels metadata.
@@ -269,8 +365,17 @@ class Student(BaseEstimator):
             "versions": _versions(),
             **(extra or {}),
         }
+        multilabel = bool(getattr(self, "multilabel_", False))
+        if multilabel:
+            metadata["task"] = "multilabel"
+            metadata["thresholds"] = [float(t) for t in np.asarray(self.thresholds_)]
+            metadata["training"]["loss"] = "sigmoid binary cross-entropy per label"
         return export_onnx(
-            _Probabilities(self.module_), example, path, metadata=metadata, dynamic_axes=axes
+            _Probabilities(self.module_, sigmoid=multilabel),
+            example,
+            path,
+            metadata=metadata,
+            dynamic_axes=axes,
         )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from fewlabels.data.dataset import Dataset
+from fewlabels.data.dataset import Dataset, MultiLabelDataset
 from fewlabels.errors import FewlabelsError, InputTypeError
 from fewlabels.typing import UNLABELED
 
@@ -99,17 +99,19 @@ class SoftLabels:
 
     Attributes
     ----------
-    dataset : Dataset
+    dataset : Dataset or MultiLabelDataset
         The pool rows that could be read (aligned with ``proba``).
     teacher_proba : ndarray of shape (n_samples, n_classes)
-        What the teacher predicts on every row.
+        What the teacher predicts on every row (per-label probabilities for a multi-label
+        teacher).
     proba : ndarray of shape (n_samples, n_classes)
-        The targets: ``teacher_proba`` with human-labelled rows one-hot.
+        The targets: ``teacher_proba`` with human-labelled rows one-hot (their 0/1 label sets
+        for a multi-label pool).
     skipped : list of (id, reason)
         Rows that could not be read.
     """
 
-    dataset: Dataset
+    dataset: Any
     teacher_proba: np.ndarray
     proba: np.ndarray
     skipped: list[tuple[str, str]]
@@ -163,12 +165,38 @@ class Teacher:
 
         return embed(dataset, self._encoder(), cache_dir=self.cache_dir, progress=self.progress)
 
-    def fit(self, dataset: Dataset) -> Teacher:
+    @property
+    def multilabel(self) -> bool:
+        """Whether the learner predicts label sets (its ``multilabel`` tag)."""
+        from fewlabels.distill.multilabel import is_multilabel_learner
+
+        return is_multilabel_learner(self.learner)
+
+    @property
+    def thresholds(self) -> np.ndarray | None:
+        """A fitted multi-label learner's per-label thresholds (``thresholds_``), else None."""
+        t = getattr(self.learner, "thresholds_", None) if self.multilabel else None
+        return None if t is None else np.asarray(t, dtype=np.float64)
+
+    def _embed_multilabel(self, dataset: MultiLabelDataset) -> tuple[Any, MultiLabelDataset]:
+        """Embeddings of a multi-label pool and its rows that could be read."""
+        emb = self.embed(dataset.pool())
+        return emb, dataset.subset(dataset.positions(list(emb.dataset.ids)))
+
+    def fit(self, dataset: Dataset | MultiLabelDataset) -> Teacher:
         """Embed ``dataset`` and fit the learner on its labels.
 
         fewlabels learners see every row (``-1`` = unlabelled, which transductive learners
-        use); other estimators see the labelled rows only.
+        use); other estimators see the labelled rows only. A :class:`MultiLabelDataset`
+        needs a multi-label learner (``OneVsRest``), fitted on its label sets.
         """
+        from fewlabels.distill.multilabel import check_multilabel_teacher
+
+        check_multilabel_teacher(self.learner, multilabel=isinstance(dataset, MultiLabelDataset))
+        if isinstance(dataset, MultiLabelDataset):
+            emb, kept = self._embed_multilabel(dataset)
+            self.learner.fit(np.asarray(emb.X), kept.label_sets)
+            return self
         emb = self.embed(dataset)
         X, y = np.asarray(emb.X), emb.dataset.labels
         if _is_fewlabels_learner(self.learner):
@@ -184,8 +212,13 @@ class Teacher:
         check_teacher_fitted(self.learner)
 
     def predict_proba_embedded(self, X: np.ndarray, n_classes: int) -> np.ndarray:
-        """Teacher probabilities from embeddings, columns at class codes ``0..n_classes-1``."""
+        """Teacher probabilities from embeddings, columns at class codes ``0..n_classes-1``
+        (per-label probabilities, in ``classes_`` order, for a multi-label learner)."""
         proba = np.asarray(self.learner.predict_proba(X), dtype=np.float32)
+        if self.multilabel:
+            from fewlabels.distill.multilabel import check_multilabel_targets
+
+            return check_multilabel_targets(proba, proba.shape[0], n_classes)
         return align_columns(proba, np.asarray(self.learner.classes_), n_classes)
 
     def predict_proba(self, inputs: Any, n_classes: int) -> np.ndarray:
@@ -197,14 +230,28 @@ class Teacher:
         X = self._encoder().encode(inputs)
         return self.predict_proba_embedded(X, n_classes)
 
-    def soft_labels(self, dataset: Dataset) -> SoftLabels:
-        """The targets over ``dataset``: teacher probabilities, one-hot on human-labelled rows.
+    def soft_labels(self, dataset: Dataset | MultiLabelDataset) -> SoftLabels:
+        """The targets over ``dataset``: teacher probabilities, one-hot on human-labelled rows
+        (for a :class:`MultiLabelDataset`, per-label probabilities with human label sets
+        as 0/1 rows).
 
         Returns
         -------
         SoftLabels
         """
         self.check_fitted()
+        if isinstance(dataset, MultiLabelDataset):
+            from fewlabels.distill.multilabel import (
+                check_multilabel_teacher,
+                override_with_label_sets,
+            )
+
+            check_multilabel_teacher(self.learner, multilabel=True)
+            emb, ml = self._embed_multilabel(dataset)
+            teacher = self._label(emb.X, ml.n_classes)
+            return SoftLabels(
+                ml, teacher, override_with_label_sets(teacher, ml.label_sets), list(emb.skipped)
+            )
         emb = self.embed(dataset)
         kept = emb.dataset
         teacher = self._label(emb.X, kept.n_classes)

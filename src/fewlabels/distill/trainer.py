@@ -66,10 +66,18 @@ class Trainer:
     ----------
     config : DistillConfig
         The training fields are read (epochs, batch_size, lr, temperature, ...).
+
+    Attributes
+    ----------
+    objective : SigmoidObjective or None
+        Set for a multi-label student (:class:`fewlabels.distill.sigmoid_head.SigmoidObjective`):
+        ``loss`` and ``validate`` then ask it (per-label sigmoid BCE, set agreement) instead
+        of the softmax distillation loss. None: the softmax student.
     """
 
     def __init__(self, config: DistillConfig) -> None:
         self.config = config
+        self.objective: Any = None
 
     # --- named steps a variant may override ---------------------------------------------
     def collate(
@@ -107,7 +115,10 @@ class Trainer:
         labels: torch.Tensor,
         weights: torch.Tensor,
     ) -> torch.Tensor:
-        """The training loss of a batch (:func:`fewlabels.distill.losses.distillation_loss`)."""
+        """The training loss of a batch (:func:`fewlabels.distill.losses.distillation_loss`,
+        or the ``objective``'s)."""
+        if self.objective is not None:
+            return self.objective.loss(logits, targets, labels, weights)
         return distillation_loss(
             logits,
             targets,
@@ -216,6 +227,8 @@ class Trainer:
         logits = self.logits(module, data.features, val_idx, device)
         targets = torch.from_numpy(np.asarray(data.targets[val_idx], dtype=np.float32))
         w = torch.from_numpy(np.asarray(data.weights[val_idx], dtype=np.float32))
+        if self.objective is not None:
+            return self.objective.validate(logits, targets, w)
         kl = kl_to_teacher(logits, targets, temperature=self.config.temperature)
         agree = (logits.argmax(1) == targets.argmax(1)).float().mean()
         return {
