@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from fewlabels.distill import DistillConfig, ImageStudent, TextStudent, load_student, predict_file
+from fewlabels.errors import MissingKeyError
 
 from .conftest import soft, toy_images, toy_texts
 
@@ -70,6 +71,19 @@ def test_predict_text_from_table_and_txt(text_model: Path, tmp_path: Path) -> No
     assert by_line["id"].tolist() == ["1", "3"]
     assert by_line["label"].tolist() == ["good", "bad"]
     np.testing.assert_allclose(by_line["probability"], frame["probability"], atol=1e-6)
+
+
+def test_predict_text_from_an_in_memory_dataframe_reads_its_texts(text_model: Path) -> None:
+    # a bug found in review: the frame's column names were predicted instead of its texts
+    table = pd.DataFrame({"id": ["a", "b", "c"], "review": ["really tasty", "so stale", "tasty"]})
+    frame = predict_file(text_model, table)
+    assert frame["id"].tolist() == ["a", "b", "c"]
+    assert frame["label"].tolist() == ["good", "bad", "good"]
+    from_file = predict_file(text_model, table.drop(columns=["id"]))
+    assert from_file["id"].tolist() == ["0", "1", "2"]
+    np.testing.assert_allclose(from_file["probability"], frame["probability"], atol=1e-6)
+    with pytest.raises(MissingKeyError, match="id column .key."):
+        predict_file(text_model, table, id_column="key")
 
 
 def test_exported_text_student_is_accurate_on_new_texts(text_model: Path) -> None:

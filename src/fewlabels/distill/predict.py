@@ -617,9 +617,22 @@ def _input_blocks(
     """(ids, inputs) blocks of a path (streamed) or of in-memory inputs (one block)."""
     if isinstance(data, (str, os.PathLike)):
         return iter_prediction_data(data, student, id_column=id_column, rows=rows)
-    if isinstance(data, pd.DataFrame) and (id_column or "id") in data.columns:
+    if isinstance(data, pd.DataFrame):
         col = id_column or "id"
-        return iter([(data[col].astype(str).tolist(), data.drop(columns=[col]))])
+        if col in data.columns:
+            ids, table = data[col].astype(str).tolist(), data.drop(columns=[col])
+        elif id_column is not None:
+            raise MissingKeyError(
+                f"Expected a DataFrame with the id column {id_column!r}, but it has "
+                f"{list(data.columns)}."
+            )
+        else:
+            ids, table = [str(i) for i in range(len(data))], data
+        if student.modality == "tabular":
+            return iter([(ids, table)])
+        # a text or image student reads one column of the frame: its texts or image paths
+        column = _input_column(Path("the DataFrame"), table, student)
+        return iter([(ids, table[column].tolist())])
     if id_column is not None:
         raise MissingKeyError(f"Expected a DataFrame with the id column {id_column!r}.")
     return iter([([str(i) for i in range(len(data))], data)])
