@@ -31,7 +31,9 @@ def test_method_that_does_not_fit_the_modality_names_those_that_do() -> None:
         FewlabelsError, match=r"'scarf' fits tabular encoders.*encodes image.*image encoders: head"
     ):
         adapt(X, enc, method="scarf")
-    with pytest.raises(FewlabelsError, match=r"method 'head', 'scarf', but got 'lora'"):
+    with pytest.raises(
+        FewlabelsError, match=r"method 'head', 'scarf', 'setfit-body', 'simcse', but got 'lora'"
+    ):
         adapt(X, enc, method="lora")
 
 

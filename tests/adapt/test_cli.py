@@ -51,3 +51,36 @@ def test_adapt_needs_one_source(tmp_path: Path) -> None:
         app, ["adapt", "--dataset", "finefoods", "--method", "scarf", "--out", str(tmp_path)]
     )
     assert result.exit_code == 2 and "Methods for text encoders: head" in result.output
+
+
+def test_body_adaptation_of_a_text_workspace(tmp_path: Path, tiny_body_dir: Path) -> None:
+    rng = np.random.default_rng(0)
+    words = "house tree water light music paper stone cloud".split()
+    texts = [" ".join([*rng.choice(words, 4), "happy" if i % 2 else "angry"]) for i in range(24)]
+    labels = [("happy" if i % 2 else "angry") if i < 8 else "" for i in range(24)]
+    table = tmp_path / "toy.csv"
+    import pandas as pd
+
+    pd.DataFrame({"text": texts, "label": labels}).to_csv(table, index=False)
+    ws_dir = tmp_path / "ws"
+    result = runner.invoke(
+        app,
+        [
+            "init", str(ws_dir), "--data", str(table), "--text", "text", "--label", "label",
+            "--encoder", f"st:{tiny_body_dir}",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        app, ["adapt", "-w", str(ws_dir), "--method", "setfit-body", "--device", "cpu"]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "with setfit-body" in said and "(8 labelled, 0 pseudo-labelled)" in said
+    assert "items/s" in said  # the progress bar
+    ws = Workspace.open(ws_dir)
+    assert ws.config.encoder.startswith("adapted:")
+    enc = get_encoder(ws.config.encoder, device="cpu")
+    assert enc.meta.kind == "body" and enc.meta.base["name"] == f"st:{tiny_body_dir}"
+    emb = ws.embeddings()
+    np.testing.assert_allclose(np.asarray(emb.X), enc.encode(texts), atol=1e-5)

@@ -1,4 +1,5 @@
-"""Adapting an encoder to the pool: heads on frozen embeddings, SCARF for tables.
+"""Adapting an encoder to the pool: heads on frozen embeddings, SCARF for tables, and body
+fine-tuning of sentence-transformers text encoders (SetFit-style pairs, SimCSE).
 
 An adaptation takes a base encoder, the pool (and, optionally, labels) and produces a new
 encoder with its own identity, usable wherever an encoder is (``embed`` and its cache, every
@@ -15,24 +16,31 @@ from fewlabels.adapt.encoder import (
     AdaptedEncoder,
     AdaptedMeta,
     AdaptedTextEncoder,
+    BodyAdaptedEncoder,
     load_adapted,
 )
 from fewlabels.adapt.head import HeadConfig, confident_pseudo_labels, neighbour_indices
 from fewlabels.adapt.runs import adapt_builtin, adapt_workspace
 from fewlabels.adapt.scarf import ScarfConfig, corrupt
+from fewlabels.adapt.setfit_body import SetFitBodyConfig, contrastive_pairs
+from fewlabels.adapt.simcse import SimCSEConfig
 
 __all__ = [
     "METHODS",
     "AdaptedEncoder",
     "AdaptedMeta",
     "AdaptedTextEncoder",
+    "BodyAdaptedEncoder",
     "HeadConfig",
     "MethodInfo",
     "ScarfConfig",
+    "SetFitBodyConfig",
+    "SimCSEConfig",
     "adapt",
     "adapt_builtin",
     "adapt_workspace",
     "confident_pseudo_labels",
+    "contrastive_pairs",
     "corrupt",
     "load_adapted",
     "neighbour_indices",

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from fewlabels._validation import check_embeddings
+from fewlabels.adapt.body import BODY_KIND, check_body_base
 from fewlabels.adapt.encoder import (
     AdaptedEncoder,
     AdaptedMeta,
@@ -19,6 +20,8 @@ from fewlabels.adapt.encoder import (
 )
 from fewlabels.adapt.head import HeadConfig, fit_head, head_kind
 from fewlabels.adapt.scarf import ScarfConfig, fit_scarf
+from fewlabels.adapt.setfit_body import SetFitBodyConfig, check_pair_labels, fit_setfit_body
+from fewlabels.adapt.simcse import SimCSEConfig, fit_simcse
 from fewlabels.adapt.transforms import output_dim
 from fewlabels.data.dataset import Dataset
 from fewlabels.encode.base import Encoder
@@ -50,7 +53,24 @@ METHODS: dict[str, MethodInfo] = {
         ScarfConfig,
         "SCARF: contrastive learning with random feature corruption, on tabular features",
     ),
+    "setfit-body": MethodInfo(
+        "setfit-body",
+        ("text",),
+        SetFitBodyConfig,
+        "SetFit-style pair fine-tuning of a sentence-transformers body on the labels (minutes)",
+    ),
+    "simcse": MethodInfo(
+        "simcse",
+        ("text",),
+        SimCSEConfig,
+        "SimCSE continued pretraining of a sentence-transformers body on the pool (minutes)",
+    ),
 }
+
+#: Methods that fine-tune the encoder's body and need the texts, not embeddings.
+BODY_METHODS = ("setfit-body", "simcse")
+
+Config = HeadConfig | ScarfConfig | SetFitBodyConfig | SimCSEConfig
 
 
 def _methods_for(modality: str) -> list[str]:
@@ -110,6 +130,24 @@ def _pool(
     return X, {"n": int(X.shape[0]), "digest": _row_digest(X), "by": "embeddings"}, encoder.modality
 
 
+def _texts(data: Any, *, method: str) -> tuple[list[str], Any, dict[str, Any]]:
+    """The pool's texts, its Dataset and the record of its rows, for a body method."""
+    from fewlabels.encode.cache import Embeddings
+    from fewlabels.encode.fingerprint import combine, fingerprints
+
+    dataset = data.dataset if isinstance(data, Embeddings) else data
+    if not isinstance(dataset, Dataset):
+        raise InputTypeError(
+            f"The adaptation method {method!r} fine-tunes the encoder on the texts themselves, "
+            "so it expected the pool as a fewlabels Dataset (or the Embeddings of "
+            f"fewlabels.embed), but got {type(data).__name__}. Pass the Dataset rather than "
+            "its embeddings."
+        )
+    texts = [str(t) for t in dataset.inputs]
+    rows = {"n": len(texts), "digest": combine(fingerprints(dataset)), "by": "content"}
+    return texts, dataset, rows
+
+
 def _codes(labels: Any, n: int) -> tuple[np.ndarray | None, dict[str, Any]]:
     """Label values (-1 or None unlabelled) as codes 0..k-1, and their record."""
     if labels is None:
@@ -149,9 +187,10 @@ def adapt(
     *,
     method: str = "head",
     labels: Any = None,
-    config: HeadConfig | ScarfConfig | None = None,
+    config: Config | None = None,
     checkpoint_dir: str | os.PathLike[str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    device: str | None = "auto",
     progress: bool = False,
     **settings: Any,
 ) -> AdaptedEncoder:
@@ -167,18 +206,25 @@ def adapt(
     base_encoder : str or Encoder
         A registry name or an encoder object (fitted, for ``tabular``/``pixels``, when
         embeddings are given).
-    method : {"head", "scarf"}, default "head"
+    method : {"head", "scarf", "setfit-body", "simcse"}, default "head"
         ``"head"`` (any modality) trains a residual projection on the frozen embeddings;
-        ``"scarf"`` (tabular encoders) trains an MLP with SCARF's corruption.
+        ``"scarf"`` (tabular encoders) trains an MLP with SCARF's corruption;
+        ``"setfit-body"`` (sentence-transformers encoders) fine-tunes the body on pairs of
+        labelled texts; ``"simcse"`` continues pretraining the body on the pool's texts. The
+        body methods need the pool as a Dataset (or its Embeddings), not an array.
     labels : array-like of shape (n,), optional
         Label values, -1 or None for unlabelled rows; the head then adds supervised
-        contrastive learning on them and on confident pseudo-labels. SCARF uses no labels.
-    config : HeadConfig or ScarfConfig, optional
+        contrastive learning on them and on confident pseudo-labels; ``setfit-body`` needs
+        them. SCARF and SimCSE use no labels.
+    config : HeadConfig, ScarfConfig, SetFitBodyConfig or SimCSEConfig, optional
         The method's settings; or give them as keyword arguments (``epochs=10``).
     checkpoint_dir : path, optional
         Write a checkpoint after each epoch there and resume from it (same run only).
     cache_dir : path, optional
         The embedding cache used when a Dataset is given.
+    device : str, default "auto"
+        Where a body method trains and the body-adapted encoder runs (CUDA when present).
+        Not part of the adapted encoder's identity.
     progress : bool, default False
 
     Returns
@@ -217,17 +263,28 @@ def adapt(
             f"Expected either config={info.config.__name__}(...) or settings as keywords for "
             f"method {method!r}, but got config={type(config).__name__} and {sorted(settings)}."
         )
-    X, rows, modality = _pool(
-        dataset_or_embeddings, encoder, cache_dir=cache_dir, progress=progress
-    )
+    if method in BODY_METHODS:
+        check_body_base(encoder, method=method)
+        texts, dataset, rows = _texts(dataset_or_embeddings, method=method)
+        X, modality = None, dataset.modality
+        n_rows = len(texts)
+    else:
+        X, rows, modality = _pool(
+            dataset_or_embeddings, encoder, cache_dir=cache_dir, progress=progress
+        )
+        n_rows = X.shape[0]
     need = config.min_rows()
-    if X.shape[0] < need:
+    if n_rows < need:
         raise FewlabelsError(
             f"Adapting with {method!r} needs a pool of at least {need} rows, but it has "
-            f"{X.shape[0]}. Add unlabelled rows to the pool (they need no labels), or use the "
+            f"{n_rows}. Add unlabelled rows to the pool (they need no labels), or use the "
             "frozen encoder."
         )
-    codes, label_record = _codes(labels, X.shape[0]) if method == "head" else _codes(None, 0)
+    codes, label_record = (
+        _codes(labels, n_rows) if method in ("head", "setfit-body") else _codes(None, 0)
+    )
+    if method == "setfit-body":
+        check_pair_labels(codes)
     spec = base_spec(encoder)
     settings_dict = config.settings()
     fingerprint = adaptation_fingerprint(
@@ -246,16 +303,50 @@ def adapt(
         labels=label_record,
     )
     n_pseudo = 0
-    if isinstance(config, HeadConfig):
+    if isinstance(config, SetFitBodyConfig):
+        assert codes is not None
+        X_base = None
+        if config.pseudo_threshold < 1.0:
+            X_base, _, _ = _pool(
+                dataset_or_embeddings, encoder, cache_dir=cache_dir, progress=progress
+            )
+        tensors, result, n_pseudo = fit_setfit_body(
+            texts,
+            codes,
+            config,
+            base=encoder,
+            key=key,
+            X_base=X_base,
+            device=device,
+            checkpoint_dir=checkpoint_dir,
+            progress=progress,
+        )
+        kind, dim = BODY_KIND, int(encoder.dim)
+    elif isinstance(config, SimCSEConfig):
+        tensors, result = fit_simcse(
+            texts,
+            config,
+            base=encoder,
+            key=key,
+            device=device,
+            checkpoint_dir=checkpoint_dir,
+            progress=progress,
+        )
+        kind, dim = BODY_KIND, int(encoder.dim)
+    elif isinstance(config, HeadConfig):
+        assert X is not None
         tensors, result, n_pseudo = fit_head(
             X, codes, config, key=key, checkpoint_dir=checkpoint_dir, progress=progress
         )
         kind = head_kind(config)
+        dim = output_dim(kind, tensors, X.shape[1])
     else:
+        assert X is not None
         tensors, result = fit_scarf(
             X, config, key=key, checkpoint_dir=checkpoint_dir, progress=progress
         )
         kind = "mlp"
+        dim = output_dim(kind, tensors, X.shape[1])
     label_record = {**label_record, "n_pseudo": n_pseudo}
     meta = AdaptedMeta(
         method=method,
@@ -264,15 +355,18 @@ def adapt(
         base=spec,
         rows=rows,
         labels=label_record,
-        dim=output_dim(kind, tensors, X.shape[1]),
+        dim=dim,
         fingerprint=fingerprint,
         training={
             "epochs": result.epochs,
             "resumed_from": result.resumed_from,
             "history": result.history,
+            "held_out": result.held_out,
+            "best_epoch": result.best_epoch,
+            "stopped": result.stopped,
             "seconds": round(result.seconds, 3),
             "steps_per_second": round(result.steps_per_second, 1),
             "modality": modality,
         },
     )
-    return make_adapted(encoder, tensors, meta)
+    return make_adapted(encoder, tensors, meta, device=device)

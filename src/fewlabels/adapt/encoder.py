@@ -5,7 +5,9 @@ On disk an adapted encoder is a folder::
     <folder>/
         adapter.json          metadata: format, fewlabels version, method, settings, base
                               encoder (name, identity, fitted state, extra), dims, fingerprint
-        weights.safetensors   the transform's float32 tensors (never a pickle)
+        weights.safetensors   the transform's float32 tensors (never a pickle); for a body
+                              adaptation (kind ``"body"``), the fine-tuned transformer's
+                              weights, which replace the base model's
 
 ``get_encoder("adapted:<folder>")`` loads it offline: the base is rebuilt by its registry name,
 its fitted state (``tabular`` statistics, ``pixels`` size) restored, and its identity
@@ -36,6 +38,7 @@ __all__ = [
     "AdaptedEncoder",
     "AdaptedMeta",
     "AdaptedTextEncoder",
+    "BodyAdaptedEncoder",
     "base_spec",
     "load_adapted",
 ]
@@ -265,15 +268,19 @@ class AdaptedEncoder:
         self.meta = meta
         self.modality: Modality = base.modality
         self._tensors = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
-        self._dim = check_tensors(
-            meta.kind, self._tensors, input_dim=int(base.dim), where="the adaptation"
-        )
+        self._dim = self._check(where=str(path) if path is not None else "the adaptation")
         self._weights_digest = _tensors_digest(self._tensors)
         self.path = Path(path) if path is not None else None
         self.name = (
             f"adapted:{self.path}"
             if self.path is not None
             else f"{getattr(base, 'name', 'encoder')}+{meta.method}-{meta.fingerprint[:8]}"
+        )
+
+    def _check(self, *, where: str) -> int:
+        """Check the weights against the kind and the base; return the output width."""
+        return check_tensors(
+            self.meta.kind, self._tensors, input_dim=int(self.base.dim), where=where
         )
 
     @property
@@ -359,14 +366,103 @@ class AdaptedTextEncoder(AdaptedEncoder):
         return self.transform(self.base.encode_text(prompts))  # type: ignore[attr-defined]
 
 
+class BodyAdaptedEncoder(AdaptedEncoder):
+    """A sentence-transformers base whose body was fine-tuned (``setfit-body``, ``simcse``).
+
+    The weights are the whole transformer's (its ``state_dict``); ``encode`` runs the base
+    model with them instead of transforming the base's embeddings. Identity, saving and
+    loading are those of every adapted encoder.
+
+    Parameters
+    ----------
+    base : Encoder
+        The sentence-transformers encoder it was adapted from.
+    tensors : dict of str to ndarray
+        The body's weights; they must fit the base model exactly.
+    meta : AdaptedMeta
+    path : path, optional
+    device : str, default "auto"
+        Where the body runs (CUDA when present).
+    """
+
+    def __init__(
+        self,
+        base: Encoder,
+        tensors: dict[str, np.ndarray],
+        meta: AdaptedMeta,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        device: str | None = "auto",
+    ) -> None:
+        self.device = device
+        self._model: Any = None
+        super().__init__(base, tensors, meta, path=path)
+
+    #: The encoder this body was adapted from, for a further body adaptation on top.
+    @property
+    def body_base(self) -> Encoder:
+        return self.base
+
+    def body_model(self) -> Any:
+        """The fine-tuned sentence-transformers model (loaded on first use)."""
+        return self._load()
+
+    def _check(self, *, where: str) -> int:
+        from fewlabels.adapt.body import load_body, load_body_tensors
+
+        model = load_body(self.base, device=self.device)
+        load_body_tensors(model, self._tensors, where=where)
+        model.eval()
+        self._model = model
+        return int(self.meta.dim)
+
+    def _load(self) -> Any:
+        if self._model is None:
+            self._check(where=str(self.path))
+        return self._model
+
+    def transform(self, base_embeddings: np.ndarray) -> np.ndarray:
+        """Not available: a body adaptation changes the encoder itself, not its output."""
+        raise FewlabelsError(
+            f"Expected inputs (texts) for the body-adapted encoder {self.name!r}: it has no "
+            "transform of base embeddings, its transformer itself was fine-tuned. Call "
+            "encode(texts), or fewlabels.embed(dataset, encoder)."
+        )
+
+    def encode(self, inputs: Any) -> np.ndarray:
+        """Embed texts with the fine-tuned body: (n, dim) float32, unit rows."""
+        from fewlabels.encode.inputs import check_texts
+
+        texts = check_texts(inputs, encoder=f"Encoder {self.name!r}")
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        emb = self._load().encode(
+            texts,
+            batch_size=int(getattr(self.base, "batch_size", 64)),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(emb, dtype=np.float32)
+
+    def encode_text(self, prompts: list[str]) -> np.ndarray:
+        """The text side of a text encoder is itself: the same as ``encode``."""
+        return self.encode(prompts)
+
+
 def make_adapted(
     base: Encoder,
     tensors: dict[str, np.ndarray],
     meta: AdaptedMeta,
     *,
     path: str | os.PathLike[str] | None = None,
+    device: str | None = "auto",
 ) -> AdaptedEncoder:
-    """An :class:`AdaptedTextEncoder` when ``base`` has a text side, else an AdaptedEncoder."""
+    """The adapted encoder for ``meta.kind``: a body, or a transform (with a text side or not)."""
+    from fewlabels.adapt.body import BODY_KIND
+
+    if meta.kind == BODY_KIND:
+        return BodyAdaptedEncoder(base, tensors, meta, path=path, device=device)
     cls = AdaptedTextEncoder if has_text_side(base) else AdaptedEncoder
     return cls(base, tensors, meta, path=path)
 
@@ -501,6 +597,10 @@ def load_adapted(
             f"Expected the base encoder the adaptation at {where} was made on (identity "
             f"{meta.base['identity']!r}), but got {base.identity!r}. Pass that encoder, or none."
         )
+    from fewlabels.adapt.body import BODY_KIND
+
+    if meta.kind == BODY_KIND:
+        return make_adapted(base, tensors, meta, path=folder, device=device)
     dim = check_tensors(
         meta.kind, tensors, input_dim=int(base.dim), where=str(folder / WEIGHTS_NAME)
     )

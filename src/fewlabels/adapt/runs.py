@@ -14,6 +14,9 @@ from fewlabels.adapt.encoder import AdaptedEncoder
 
 __all__ = ["adapt_builtin", "adapt_workspace"]
 
+#: The methods that learn from labels (the others ignore them).
+SUPERVISED = ("head", "setfit-body")
+
 
 def adapt_builtin(
     name: str,
@@ -23,6 +26,7 @@ def adapt_builtin(
     method: str = "head",
     per_class: int = 0,
     seed: int = 0,
+    device: str | None = "auto",
     progress: bool = False,
     **settings: Any,
 ) -> AdaptedEncoder:
@@ -38,12 +42,14 @@ def adapt_builtin(
         The base encoder; the dataset's default by default.
     out : path
         The folder to write (``get_encoder("adapted:<out>")`` loads it).
-    method : {"head", "scarf"}
+    method : {"head", "scarf", "setfit-body", "simcse"}
     per_class : int, default 0
-        Labels per class kept for a supervised head (a budget split of the training rows
-        with ``seed``); 0 adapts self-supervised.
+        Labels per class kept for a supervised head or ``setfit-body`` (a budget split of
+        the training rows with ``seed``); 0 adapts self-supervised.
     seed : int, default 0
         Seed of the budget split and of the adaptation.
+    device : str, default "auto"
+        Where a body method trains (CUDA when present).
     **settings
         The method's settings (``epochs=10``...).
     """
@@ -53,11 +59,18 @@ def adapt_builtin(
 
     train = load_builtin(name).train
     labels = None
-    if per_class and method == "head":
+    if per_class and method in SUPERVISED:
         labels = budget_split(train, per_class=per_class, seed=seed).apply(train).labels
     base = encoder or default_encoder(train)
     adapted = adapt(
-        train, base, method=method, labels=labels, progress=progress, seed=seed, **settings
+        train,
+        base,
+        method=method,
+        labels=labels,
+        progress=progress,
+        seed=seed,
+        device=device,
+        **settings,
     )
     adapted.save(out)
     return adapted
@@ -68,6 +81,7 @@ def adapt_workspace(
     *,
     method: str = "head",
     use_labels: bool = True,
+    device: str | None = "auto",
     progress: bool = False,
     **settings: Any,
 ) -> AdaptedEncoder:
@@ -80,14 +94,16 @@ def adapt_workspace(
     Parameters
     ----------
     workspace : fewlabels.workspace.Workspace
-    method : {"head", "scarf"}
+    method : {"head", "scarf", "setfit-body", "simcse"}
     use_labels : bool, default True
-        Use the workspace's current labels (head only).
+        Use the workspace's current labels (head and setfit-body).
+    device : str, default "auto"
+        Where a body method trains (CUDA when present).
     **settings
         The method's settings; ``seed`` defaults to the workspace's seed.
     """
     emb = workspace.embeddings(progress=progress)
-    labels = emb.dataset.labels if use_labels and method == "head" else None
+    labels = emb.dataset.labels if use_labels and method in SUPERVISED else None
     if labels is not None and not (labels >= 0).any():
         labels = None
     settings.setdefault("seed", int(workspace.config.seed))
@@ -97,6 +113,7 @@ def adapt_workspace(
         method=method,
         labels=labels,
         checkpoint_dir=Path(workspace.root) / "adapted" / ".checkpoints" / method,
+        device=device,
         progress=progress,
         **settings,
     )

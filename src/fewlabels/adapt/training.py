@@ -3,8 +3,13 @@
 A method (``head``, ``scarf``) gives a torch module and a function that yields the batch
 losses of one epoch from a generator; this loop owns the optimiser, the seeds, the
 checkpoints and the history. Each epoch draws its randomness from its own generator,
-seeded by ``(seed, epoch)``, and the learning rate is constant, so a run resumed from the
-checkpoint of epoch ``k`` takes the same steps as one that was never stopped.
+seeded by ``(seed, epoch)``, and torch's global generator (dropout) is reseeded the same way,
+and the learning rate is constant, so a run resumed from the checkpoint of epoch ``k`` takes
+the same steps as one that was never stopped.
+
+Early stopping: given a ``held_out`` loss (measured after each epoch on a share of rows the
+steps never see), training stops once it has not improved for ``patience`` epochs and the
+module is put back to its best epoch.
 
 A checkpoint is one safetensors file (module weights, AdamW moments and step counts) whose
 header metadata holds the epoch, the loss history and the key of the run it belongs to (a
@@ -44,6 +49,12 @@ class TrainResult:
     seconds : float
         Wall time of this call.
     steps_per_second : float
+    held_out : list of float
+        The held-out loss after each epoch (empty without early stopping).
+    best_epoch : int
+        The epoch (1-based) whose weights were kept; ``epochs`` without early stopping.
+    stopped : str
+        ``"epochs"`` (all epochs ran) or ``"early"`` (the held-out loss stopped improving).
     """
 
     history: list[float] = field(default_factory=list)
@@ -51,6 +62,9 @@ class TrainResult:
     resumed_from: int = 0
     seconds: float = 0.0
     steps_per_second: float = 0.0
+    held_out: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped: str = "epochs"
 
 
 def _epoch_generator(seed: int, epoch: int) -> Any:
@@ -87,10 +101,25 @@ def epoch_batches(n: int, batch: int, min_steps: int, generator: Any) -> Any:
                 return
 
 
-def _save(path: Path, module: Any, optimizer: Any, meta: dict[str, Any]) -> None:
+def _global_seed(seed: int, epoch: int) -> None:
+    """Reseed torch's global generator (dropout draws from it) for one epoch."""
+    import torch
+
+    torch.manual_seed(int(seed) * 1_000_003 + int(epoch) + 7_919)
+
+
+def _save(
+    path: Path,
+    module: Any,
+    optimizer: Any,
+    meta: dict[str, Any],
+    best: dict[str, Any] | None = None,
+) -> None:
     from safetensors.torch import save_file
 
     tensors = {f"model.{k}": v.detach().contiguous() for k, v in module.state_dict().items()}
+    for k, v in (best or {}).items():
+        tensors[f"best.{k}"] = v.contiguous()
     for i, state in optimizer.state_dict()["state"].items():
         for name, value in state.items():
             tensors[f"opt.{i}.{name}"] = value.detach().clone().contiguous()
@@ -98,8 +127,14 @@ def _save(path: Path, module: Any, optimizer: Any, meta: dict[str, Any]) -> None
         save_file(tensors, str(tmp), metadata={"format": _FORMAT, "meta": json.dumps(meta)})
 
 
-def _load(path: Path, key: str, module: Any, optimizer: Any) -> dict[str, Any] | None:
-    """Restore module and optimiser from a checkpoint of this run; None when there is none."""
+def _load(
+    path: Path, key: str, module: Any, optimizer: Any
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Restore module and optimiser from a checkpoint of this run; None when there is none.
+
+    Returns the checkpoint's metadata and the best weights kept for early stopping (empty
+    without).
+    """
     if not path.exists():
         return None
     from safetensors import safe_open
@@ -125,7 +160,12 @@ def _load(path: Path, key: str, module: Any, optimizer: Any) -> dict[str, Any] |
             state.setdefault(int(i), {})[name] = v
     opt_state["state"] = state
     optimizer.load_state_dict(opt_state)
-    return meta
+    best = {k[len("best.") :]: v for k, v in tensors.items() if k.startswith("best.")}
+    return meta, best
+
+
+def _snapshot(module: Any) -> dict[str, Any]:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
 def train(
@@ -140,6 +180,10 @@ def train(
     checkpoint_dir: str | os.PathLike[str] | None = None,
     progress: bool = False,
     description: str = "adapt",
+    held_out: Callable[[], float] | None = None,
+    patience: int = 1,
+    steps_per_epoch: int | None = None,
+    items_per_step: int | None = None,
 ) -> TrainResult:
     """Train ``module`` for ``epochs`` with AdamW, checkpointing after each epoch.
 
@@ -163,6 +207,15 @@ def train(
         Show a progress bar of epochs with the loss.
     description : str
         The progress bar's label.
+    held_out : callable, optional
+        ``held_out()`` returns the loss on rows the steps never see, measured after each epoch
+        (torch's global generator seeded the same each time); training stops once it has not
+        improved for ``patience`` epochs, and the best epoch's weights are kept.
+    patience : int, default 1
+    steps_per_epoch : int, optional
+        When known, the bar counts steps (with items/s) instead of epochs.
+    items_per_step : int, optional
+        Rows per step, for the items/s the bar shows.
 
     Returns
     -------
@@ -173,14 +226,24 @@ def train(
     optimizer = torch.optim.AdamW(module.parameters(), lr=lr, weight_decay=weight_decay)
     start_time = time.perf_counter()
     result = TrainResult()
+    best: dict[str, Any] = {}
+    best_loss, bad = float("inf"), 0
     path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = _load(path, key, module, optimizer)
-        if meta is not None:
+        loaded = _load(path, key, module, optimizer)
+        if loaded is not None:
+            meta, best = loaded
             result.history = [float(v) for v in meta["history"]]
             result.resumed_from = int(meta["epoch"])
-    steps = 0
+            result.held_out = [float(v) for v in meta.get("held_out", [])]
+            result.best_epoch = int(meta.get("best_epoch", result.resumed_from))
+            bad = int(meta.get("bad", 0))
+            if result.held_out:
+                best_loss = min(result.held_out)
+            if meta.get("stopped") == "early":
+                result.stopped = "early"
+    steps, items = 0, 0
     module.train()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -191,10 +254,27 @@ def train(
         TextColumn("{task.fields[info]}", markup=False),
         disable=not progress,
     )
+    per = steps_per_epoch or 0
     with bar:
-        task = bar.add_task(description, total=epochs, completed=result.resumed_from, info="")
+        task = bar.add_task(
+            description,
+            total=epochs * per if per else epochs,
+            completed=result.resumed_from * per if per else result.resumed_from,
+            info="",
+        )
+
+        def rate() -> str:
+            elapsed = max(time.perf_counter() - start_time, 1e-9)
+            text = f"{steps / elapsed:,.1f} steps/s"
+            if items_per_step:
+                text += f", {items / elapsed:,.1f} items/s"
+            return text
+
         for epoch in range(result.resumed_from, epochs):
+            if result.stopped == "early":
+                break
             gen = _epoch_generator(seed, epoch)
+            _global_seed(seed, epoch)
             total, count = 0.0, 0
             for loss in epoch_losses(gen):
                 optimizer.zero_grad(set_to_none=True)
@@ -202,21 +282,53 @@ def train(
                 optimizer.step()
                 total += float(loss.detach())
                 count += 1
-            steps += count
+                steps += 1
+                items += items_per_step or 0
+                if per:
+                    bar.update(task, advance=1, info=f"loss {float(loss.detach()):.4f}, {rate()}")
             result.history.append(total / max(count, 1))
+            if held_out is not None:
+                module.eval()
+                _global_seed(seed, -1 - epoch)
+                with torch.no_grad():
+                    value = float(held_out())
+                module.train()
+                result.held_out.append(value)
+                if value < best_loss:
+                    best_loss, bad = value, 0
+                    best = _snapshot(module)
+                    result.best_epoch = epoch + 1
+                else:
+                    bad += 1
+                    if bad >= patience:
+                        result.stopped = "early"
+            else:
+                result.best_epoch = epoch + 1
             if path is not None:
                 _save(
                     path,
                     module,
                     optimizer,
-                    {"key": key, "epoch": epoch + 1, "history": result.history},
+                    {
+                        "key": key,
+                        "epoch": epoch + 1,
+                        "history": result.history,
+                        "held_out": result.held_out,
+                        "best_epoch": result.best_epoch,
+                        "bad": bad,
+                        "stopped": result.stopped,
+                    },
+                    best if held_out is not None else None,
                 )
-            elapsed = time.perf_counter() - start_time
-            bar.update(
-                task,
-                advance=1,
-                info=f"loss {result.history[-1]:.4f}, {steps / max(elapsed, 1e-9):,.0f} steps/s",
-            )
+            info = f"loss {result.history[-1]:.4f}"
+            if result.held_out:
+                info += f", held-out {result.held_out[-1]:.4f}"
+            if per:
+                bar.update(task, info=f"{info}, {rate()}")
+            else:
+                bar.update(task, advance=1, info=f"{info}, {rate()}")
+    if held_out is not None and best and result.best_epoch < len(result.history):
+        module.load_state_dict(best)
     module.eval()
     result.epochs = len(result.history)
     result.seconds = time.perf_counter() - start_time

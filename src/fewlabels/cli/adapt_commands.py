@@ -18,17 +18,25 @@ def adapt_cmd(
     ),
     encoder: str | None = typer.Option(None, help="Built-in only: the base encoder."),
     out: str | None = typer.Option(None, "--out", "-o", help="Built-in only: the folder to write."),
-    method: str = typer.Option("head", help="head (any encoder) or scarf (tabular)."),
+    method: str = typer.Option(
+        "head",
+        help="head (any encoder), scarf (tabular), setfit-body (fine-tune a sentence-transformers "
+        "body on labelled pairs) or simcse (continue pretraining it on the pool).",
+    ),
     epochs: int | None = typer.Option(None, help="Training epochs (the method's default)."),
     per_class: int = typer.Option(
-        0, "--per-class", help="Built-in only: labels per class for a supervised head (0: none)."
+        0,
+        "--per-class",
+        help="Built-in only: labels per class for a supervised head or setfit-body (0: none).",
     ),
     no_labels: bool = typer.Option(
         False, "--no-labels", help="Workspace: adapt self-supervised, ignoring the labels."
     ),
     seed: int | None = typer.Option(None, help="Seed (default: the workspace's, or 0)."),
+    device: str = typer.Option("auto", help="Body methods: torch device (auto: CUDA if present)."),
 ) -> None:
-    """Adapt an encoder to the pool (a head on the frozen embeddings, or SCARF for tables)."""
+    """Adapt an encoder to the pool: a head on the frozen embeddings, SCARF for tables, or
+    the body of a sentence-transformers text encoder (setfit-body, simcse)."""
     from fewlabels.adapt import adapt_builtin, adapt_workspace
 
     settings: dict[str, int] = {}
@@ -51,6 +59,7 @@ def adapt_cmd(
             method=method,
             per_class=per_class,
             seed=seed or 0,
+            device=device,
             progress=True,
             **settings,
         )
@@ -64,7 +73,7 @@ def adapt_cmd(
             settings["seed"] = seed
         ws = _open_workspace(workspace or ".")
         adapted = adapt_workspace(
-            ws, method=method, use_labels=not no_labels, progress=True, **settings
+            ws, method=method, use_labels=not no_labels, device=device, progress=True, **settings
         )
     t = adapted.meta.training
     console.print(
