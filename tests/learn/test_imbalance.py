@@ -437,3 +437,85 @@ def test_warn_if_collapsed_reads_no_labelled_shares_when_absent():
     ):
         msg = warn_if_collapsed(_Collapsed())
     assert msg is not None and "labelled rows give" not in msg
+
+
+def _message(call, *args, **kwargs) -> str:
+    with pytest.raises(FewlabelsError) as info:
+        call(*args, **kwargs)
+    return str(info.value)
+
+
+def test_the_class_weight_messages_in_full():
+    codes, classes = np.array([0, 1]), np.array(["a", "b"])
+    assert _message(resolve_class_weight, "even", codes, 2, classes=classes, learner="P") == (
+        "P expected class_weight to be None, 'balanced' or a dict of {class: weight}, but got "
+        "the name 'even'. Use class_weight='balanced' to weigh each class by the inverse of "
+        "its labelled count, or None to weigh every class 1."
+    )
+    assert _message(resolve_class_weight, {"c": 2}, codes, 2, classes=classes, learner="P") == (
+        "P expected class_weight keys among the classes ['a', 'b'], but got the key 'c'. Key "
+        "the dict by the label values passed in y (the fitted classes_)."
+    )
+    assert _message(resolve_class_weight, {"a": "x"}, codes, 2, classes=classes, learner="P") == (
+        "P expected every class_weight to be a finite number > 0, but class 'a' has weight "
+        "'x'. Give each class a positive weight (1 is neutral), or leave the class out of the "
+        "dict."
+    )
+    assert _message(resolve_class_weight, 3, codes, 2, classes=classes, learner="P") == (
+        "P expected class_weight to be None, 'balanced' or a dict of {class: weight}, but got "
+        "int 3. Pass one of those."
+    )
+
+
+def test_numpy_keys_of_a_class_weight_dict_find_their_class():
+    w = resolve_class_weight(
+        {np.int64(2): 3.0, np.str_("x"): 2.0},
+        np.array([0, 1]),
+        2,
+        classes=np.array([2, "x"], dtype=object),
+        learner="P",
+    )
+    assert w.dtype == np.float64 and w.tolist() == [3.0, 2.0]
+
+
+def test_the_prior_messages_in_full():
+    p = np.array([[0.5, 0.5]])
+    assert _message(estimate_priors, p, train_priors=[1.0, 1.0, 1.0]) == (
+        "estimate_priors expected proba of shape (n_samples, n_classes) and train_priors of "
+        "shape (n_classes,), but got shapes (1, 2) and (3,). Pass model.predict_proba(X) and "
+        "one prior per column."
+    )
+    assert _message(estimate_priors, p, train_priors=[0.5, np.inf]) == (
+        "estimate_priors expected train_priors > 0, but got [0.5, inf]. Pass the class shares "
+        "of the labelled rows the model was fitted on (each class at least one row)."
+    )
+    assert _message(adjust_to_priors, [[np.nan, 1.0]], train_priors=[1, 1], priors=[1, 1]) == (
+        "adjust_to_priors expected probabilities (finite, >= 0) in proba, but it holds other "
+        "values. Pass model.predict_proba(X)."
+    )
+    assert _message(adjust_to_priors, p, train_priors=[1, 1], priors=[1, -1]) == (
+        "adjust_to_priors expected priors of shape (2,), >= 0 and not all 0, but got "
+        "[1.0, -1.0]. Pass one prior per class, e.g. from estimate_priors."
+    )
+
+
+def test_the_collapse_message_in_full():
+    msg = collapse_message([0.96, 0.04], ["a", "b"], labelled_shares=[0.5, 0.5], who="teacher")
+    assert msg == (
+        "Teacher predicts class 'a' for 96.0% of the rows, while the labelled rows give it 50%: "
+        "it has collapsed towards one class. Fit with class_weight='balanced', or label more "
+        "rows of the other classes."
+    )
+
+
+def test_no_predictions_is_no_collapse_whatever_the_threshold():
+    assert collapse_message(predicted_shares([], 2), ["a", "b"], max_share=0.0) is None
+    assert collapse_message([0.5, 0.5], ["a", "b"], max_share=0.0) is not None
+
+
+def test_estimated_priors_sum_to_one_when_a_row_has_no_probability_mass():
+    proba = np.array([[0.0, 0.0], [0.9, 0.1], [0.2, 0.8]])
+    priors = estimate_priors(proba, train_priors=[0.5, 0.5])
+    assert priors.sum() == pytest.approx(1.0)
+    # the empty row stays empty and adds nothing: the EM of the two other rows
+    np.testing.assert_allclose(priors, estimate_priors(proba[1:], train_priors=[0.5, 0.5]))

@@ -149,3 +149,39 @@ def test_booleans_beside_none_in_an_object_array_are_labels():
     codes, classes = encode_targets(np.array([True, False, None, True], dtype=object), learner="X")
     assert classes.tolist() == [False, True]
     assert codes.tolist() == [1, 0, -1, 1]
+
+
+def test_booleans_beside_none_stay_booleans_in_the_classes() -> None:
+    # classes_ holds the user's values: True and False, not the numbers 1.0 and 0.0
+    codes, classes = encode_targets(np.array([True, None, False], dtype=object))
+    assert classes.dtype == np.bool_ and codes.tolist() == [1, -1, 0]
+    decoded = decode_targets(codes, classes)
+    assert [type(v) for v in decoded.tolist()] == [bool, type(None), bool]
+
+
+def test_strings_beside_none_in_an_object_array_are_labels() -> None:
+    y = np.array(["b", None, "a", np.nan, "b"], dtype=object)
+    codes, classes = encode_targets(y)
+    assert classes.tolist() == ["a", "b"] and codes.tolist() == [1, -1, 0, -1, 1]
+    assert decode_targets(codes, classes).tolist() == ["b", None, "a", None, "b"]
+
+
+def test_integers_beside_none_in_an_object_array_are_labels() -> None:
+    # Found by the mutation work: integers with None for unlabelled rows (an object array,
+    # as a pandas column of ints with gaps gives) were refused as "mixed types".
+    y = np.array([7, None, 2, np.int64(7), -1], dtype=object)
+    codes, classes = encode_targets(y)
+    assert classes.dtype == np.int64 and classes.tolist() == [2, 7]
+    assert codes.tolist() == [1, -1, 0, 1, -1]
+
+
+def test_integers_beside_a_boolean_still_mix_types() -> None:
+    with pytest.raises(FewlabelsError, match=r"they mix types .*\['3', 'True'\]"):
+        encode_targets(np.array([3, None, True], dtype=object))
+
+
+def test_align_proba_hands_back_aligned_float64_probabilities_without_a_copy() -> None:
+    p = np.array([[0.25, 0.75], [1.0, 0.0]])
+    assert align_proba(p, ["a", "b"], ["a", "b"]) is p
+    # the same classes in another order are moved, not passed through
+    assert align_proba(p, ["b", "a"], ["a", "b"]).tolist() == [[0.75, 0.25], [0.0, 1.0]]

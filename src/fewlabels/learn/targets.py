@@ -97,6 +97,11 @@ def encode_targets(y: Any, *, learner: str = "This learner") -> tuple[np.ndarray
     if labelled.dtype == object and all(isinstance(v, (bool, np.bool_)) for v in labelled):
         # Booleans beside None (an object array): scikit-learn reads them as "unknown".
         labelled = labelled.astype(bool)
+    elif labelled.dtype == object and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in labelled
+    ):
+        # Integers beside None: scikit-learn reads an object array of numbers as "unknown".
+        labelled = labelled.astype(np.int64)
     try:
         kind = type_of_target(labelled)
     except TypeError:  # values that do not compare: mixed types
