@@ -141,3 +141,36 @@ def test_preselect_guess_ticks_the_model_set(
         page.close()
     finally:
         srv.kill()
+
+
+def test_grid_adds_a_class_to_the_ticked_sets_and_one_undo_restores_them(
+    browser: Any,  # noqa: F811 - the fixture imported above
+    server: Server,
+    ml_ws: Workspace,
+) -> None:
+    ml_ws.store.add_label_sets([("m1", ["shipping"])], who="ana")
+    page = browser.new_page()
+    page.goto(server.url + "grid?mode=search&how=lexical&q=the")
+    _ready(page)
+    assert "adds one class to each selected item" in page.inner_text("#grid-multilabel")
+    ids = [c.get_attribute("data-item-id") for c in page.query_selector_all("#grid .cell")]
+    assert {"m1", "m5"} <= set(ids)
+    for item in ("m1", "m5"):  # labelled items start unticked: tick them
+        page.click(f'.cell[data-item-id="{item}"] .pick-box')
+    before = LabelStore(ml_ws.store.path).current_label_sets()  # m1 {shipping}, m5 {money}
+    with page.expect_navigation():
+        page.keyboard.press("3")  # the 3rd class, "money"
+    _ready(page)
+    n = len(ids)
+    assert page.inner_text("#feedback") == (
+        f"added 'money' to the labels of {n} item(s) — undo with U"
+    )
+    now = LabelStore(ml_ws.store.path).current_label_sets()
+    assert now["m1"] == ("shipping", "money") and now["m5"] == ("money",)
+    assert all("money" in now[i] for i in ids)
+    with page.expect_navigation():
+        page.keyboard.press("u")  # one undo: every set as it was
+    _ready(page)
+    assert page.inner_text("#feedback") == f"undid the labels of {n} item(s)"
+    assert LabelStore(ml_ws.store.path).current_label_sets() == before
+    page.close()

@@ -139,3 +139,14 @@ def test_review_of_an_item_excluded_or_forgotten_meanwhile_says_so(
         "/api/review", json={"item_id": "t0", "action": "change", "label": "zz"}, headers=H
     )
     assert bad.status_code == 422 and len(ws.store.history()) == n
+
+
+def test_a_single_label_review_refuses_a_label_set(client: TestClient, ws: Workspace) -> None:
+    _conflict(ws)
+    n = len(ws.store.history())
+    r = client.post(
+        "/api/review", json={"item_id": "t1", "action": "change", "labels": ["a"]}, headers=H
+    )
+    assert r.status_code == 422 and "for a multi-label workspace: send label" in r.json()["error"]
+    assert len(ws.store.history()) == n
+    assert "data-labels" not in client.get("/review").text

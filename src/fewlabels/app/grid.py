@@ -14,7 +14,10 @@ Routes (installed on the app by :func:`install_grid`):
 * ``POST /api/grid-label`` ``{"items": [{"id", "seen"}], "label"}``: one history row per
   item, in one transaction, all named by a new batch id. An item labelled by another page
   since this one showed it (its current label is not ``seen``) is left as it is and listed in
-  ``changed`` with who labelled it; sending it again with the new ``seen`` labels it.
+  ``changed`` with who labelled it; sending it again with the new ``seen`` labels it. In a
+  multi-label workspace the action is "add class X to the selected items": each item's new
+  set is its current set plus X (``{X}`` when unlabelled), see
+  :meth:`fewlabels.store.LabelStore.add_to_label_sets`; the answer carries ``"added": true``.
 * ``POST /api/undo-batch`` ``{"batch"}``: undoes the whole batch (409 when undone already).
 """
 
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fewlabels.errors import FewlabelsError, MissingKeyError, StateError
-from fewlabels.store import LabelStore, UndoConflictError
+from fewlabels.store import LabelStore, UndoConflictError, decode_label_set
 from fewlabels.workspace import Workspace
 from fewlabels.workspace.browse import MAX_GRID, Hit, PoolBrowser, confusion_counts
 
@@ -40,10 +43,11 @@ GRID_MODES = {
     "audit": "Labels against the cross-fitted model",
 }
 DEFAULT_GRID = 24
-#: Why a multi-label workspace's grid shows items but labels none of them.
+#: What the grid's action does in a multi-label workspace (the page says it).
 MULTILABEL_GRID = (
-    "bulk labelling of label sets is not built yet: nothing was saved. Open an item from "
-    "the grid (its id) and label its set there"
+    "the action adds one class to each selected item's labels and keeps the labels it has "
+    "(an unlabelled item gets just that class); to remove a class, label that item's set on "
+    "its own (fewlabels label ID --labels a,b)"
 )
 
 
@@ -129,6 +133,13 @@ def install_grid(app: Any, ctx: GridContext) -> PoolBrowser:
             )
         raise FewlabelsError(f"Expected a grid mode in {sorted(GRID_MODES)}, but got {mode!r}.")
 
+    def _shown(label: str | None) -> str | None:
+        """A current label as the page says it (a multi-label set as ``{a, b}``)."""
+        if label is None or not ctx.multilabel:
+            return label
+        names = decode_label_set(label)
+        return "{" + ", ".join(names) + "}" if names else "no labels"
+
     def _audit() -> Any:
         if ctx.audit_cache.get("audit") is None:
             ctx.audit_cache["audit"] = ctx.workspace.audit()
@@ -141,13 +152,14 @@ def install_grid(app: Any, ctx: GridContext) -> PoolBrowser:
             if h.item_id not in ctx.positions:
                 continue
             ev = current.get(h.item_id)
+            shown = None if ev is None else _shown(ev.label)
             cards.append(
                 {
                     "id": h.item_id,
                     "score": h.score,
                     "view": ctx.view(h.item_id),
                     "context": ctx.context.get(h.item_id, []),
-                    "label": None if ev is None else ev.label,
+                    "label": shown,
                     "who": None if ev is None else ev.who,
                     "seen": None if ev is None else ev.seq,
                 }
@@ -205,8 +217,6 @@ def install_grid(app: Any, ctx: GridContext) -> PoolBrowser:
     @app.post("/api/grid-label")
     async def grid_label(request: Request) -> Any:
         body = await ctx.write_body(request, required=("items", "label"), optional=("annotator",))
-        if ctx.multilabel:
-            return JSONResponse({"error": MULTILABEL_GRID}, status_code=409)
         items, value = body["items"], body["label"]
         if value not in ctx.classes:
             return JSONResponse({"error": f"label must be one of {ctx.classes}"}, status_code=422)
@@ -217,18 +227,20 @@ def install_grid(app: Any, ctx: GridContext) -> PoolBrowser:
             )
         who = ctx.who(request, body)
         batch = secrets.token_hex(8)
+        write = ctx.store.add_to_label_sets if ctx.multilabel else ctx.store.add_batch
         try:
             out = await run_in_threadpool(
-                lambda: ctx.store.add_batch(items, value, batch=batch, who=who, source="human")
+                lambda: write(items, value, batch=batch, who=who, source="human")
             )
         except FewlabelsError as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
         return {
             "batch": out.batch if out.written else None,
             "label": value,
+            "added": ctx.multilabel,
             "written": list(out.written),
             "changed": [
-                {"id": e.item_id, "label": e.label, "who": e.who, "seen": e.seq or None}
+                {"id": e.item_id, "label": _shown(e.label), "who": e.who, "seen": e.seq or None}
                 for e in out.changed
             ],
             "who": who,

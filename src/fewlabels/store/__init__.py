@@ -22,6 +22,8 @@ from fewlabels.store.label_store import (
     Tombstone,
     UndoConflictError,
     check_annotator,
+    decode_label_set,
+    encode_label_set,
     is_locked_error,
 )
 
@@ -43,5 +45,7 @@ __all__ = [
     "Tombstone",
     "UndoConflictError",
     "check_annotator",
+    "decode_label_set",
+    "encode_label_set",
     "is_locked_error",
 ]

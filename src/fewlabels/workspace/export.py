@@ -7,6 +7,16 @@ In a multi-label store (``task = "multilabel"``) a label is a set of classes: JS
 as a JSON list (``"label": ["a", "b"]``, ``[]`` for the empty set), CSV as the same JSON
 text in the cell; import reads both back, and a label outside the classes in a set is
 reported with its item like any unknown class.
+
+Excluded items
+--------------
+Every export has an ``excluded`` column: ``true`` for an item taken out of the pool ("none
+of these", ``fewlabels exclude``) now, ``false`` otherwise (CSV writes the words, JSONL
+booleans). An excluded item's label stays in the store (``include`` brings the item back with
+it), so its row is kept by default, marked, and a training script elsewhere can drop those
+rows; ``with_excluded=False`` leaves them out. ``import`` honours the column: a row marked
+``true`` is not imported as a label (it is counted in :attr:`ImportReport.excluded_rows`);
+a file without the column imports every row.
 """
 
 from __future__ import annotations
@@ -22,7 +32,9 @@ from fewlabels.errors import FewlabelsError, MissingFileError, MissingKeyError
 from fewlabels.store.label_store import LabelStore, decode_label_set, encode_label_set
 
 ExportFormat = Literal["csv", "jsonl"]
-_COLUMNS = ("id", "label", "source", "who", "time")
+_COLUMNS = ("id", "label", "source", "who", "time", "excluded")
+#: The column that marks an item excluded from the pool now.
+EXCLUDED_COLUMN = "excluded"
 
 
 def _format_of(path: Path, fmt: str | None) -> str:
@@ -43,6 +55,7 @@ def export_labels(
     format: ExportFormat | None = None,
     history: bool = False,
     sources: Sequence[str] = ("human", "imported"),
+    with_excluded: bool = True,
 ) -> int:
     """Write the current labels (or the full history) to CSV or JSONL.
 
@@ -56,6 +69,9 @@ def export_labels(
         Write every history row (with ``seq`` and ``undoes``) instead of the current labels.
     sources : sequence of str, default ("human", "imported")
         Which label sources to include in a current-labels export.
+    with_excluded : bool, default True
+        Keep the rows of items excluded now, marked ``excluded`` true; False leaves them out.
+        Every row has the ``excluded`` column either way.
 
     Returns
     -------
@@ -64,6 +80,7 @@ def export_labels(
     """
     out = Path(path)
     fmt = _format_of(out, format)
+    excluded = set(store.excluded())
     if history:
         columns: tuple[str, ...] = ("seq", *_COLUMNS, "undoes")
         rows: list[dict[str, Any]] = [
@@ -74,6 +91,7 @@ def export_labels(
                 "source": e.source,
                 "who": e.who,
                 "time": e.time,
+                "excluded": e.item_id in excluded,
                 "undoes": e.undoes,
             }
             for e in store.history()
@@ -81,10 +99,19 @@ def export_labels(
     else:
         columns = _COLUMNS
         rows = [
-            {"id": e.item_id, "label": e.label, "source": e.source, "who": e.who, "time": e.time}
+            {
+                "id": e.item_id,
+                "label": e.label,
+                "source": e.source,
+                "who": e.who,
+                "time": e.time,
+                "excluded": e.item_id in excluded,
+            }
             for e in store.current().values()
             if e.source in sources
         ]
+    if not with_excluded:
+        rows = [r for r in rows if not r["excluded"]]
     if store.multilabel and fmt == "jsonl":  # a set as a JSON list, not the text of one
         for r in rows:
             if r["label"] is not None:
@@ -95,12 +122,21 @@ def export_labels(
             writer = csv.DictWriter(fh, fieldnames=list(columns))
             writer.writeheader()
             for r in rows:
-                writer.writerow({k: "" if r[k] is None else r[k] for k in columns})
+                writer.writerow({k: _cell(r[k]) for k in columns})
     else:
         with open(out, "w", encoding="utf-8") as fh:
             for r in rows:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     return len(rows)
+
+
+def _cell(value: object) -> object:
+    """A CSV cell: blank for None, ``true``/``false`` for booleans (as JSONL writes them)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
 
 @dataclass
@@ -123,6 +159,9 @@ class ImportReport:
         Ids given twice with different labels in the file (nothing is written when any).
     overwritten : int
         Conflicts replaced by the imported label (``on_conflict="overwrite"``).
+    excluded_rows : list of str
+        Ids of rows marked ``excluded`` true (an export of items out of the pool): not
+        imported as labels.
     """
 
     written: int = 0
@@ -132,6 +171,7 @@ class ImportReport:
     unknown_classes: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     overwritten: int = 0
+    excluded_rows: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -161,6 +201,12 @@ class ImportReport:
                 + ". Fix the file and import again."
             )
         text = f"Wrote {self.written} label(s); {self.unchanged} already matched."
+        if self.excluded_rows:
+            text += (
+                f" {len(self.excluded_rows)} row(s) marked excluded were not imported "
+                f"{self.excluded_rows[:10]}: their items were out of the pool where they were "
+                "exported (`fewlabels exclude` takes them out here too)."
+            )
         if self.conflicts:
             text += (
                 f" {len(self.conflicts)} conflict(s) with current labels (id, current, imported): "
@@ -198,7 +244,9 @@ def import_labels(
     Both formats of :func:`export_labels` import as written (the suffix ``.jsonl`` or ``.json``
     means one JSON object a line; anything else is read as CSV). Ids and labels are read as
     text, exactly as written. The file is checked whole first: labels for unknown items or classes, or an id given two
-    different labels, are reported and nothing is written. Rows with a blank label are ignored.
+    different labels, are reported and nothing is written. Rows with a blank label are ignored,
+    and so are rows whose ``excluded`` column (when the file has one) is true: they are the
+    labels of items out of the pool where they were exported (see the module docstring).
 
     Parameters
     ----------
@@ -220,8 +268,13 @@ def import_labels(
         raise FewlabelsError(
             f"Expected on_conflict 'keep' or 'overwrite', but got {on_conflict!r}."
         )
-    rows = [(i, lab) for i, lab in _read_rows(Path(path), id_column, label_column) if lab]
     report = ImportReport()
+    rows = []
+    for item_id, label, excluded in _read_rows(Path(path), id_column, label_column):
+        if label and excluded:
+            report.excluded_rows.append(item_id)
+        elif label:
+            rows.append((item_id, label))
     known = {it.id for it in store.items()}
     classes = store.classes
     wanted: dict[str, str] = {}
@@ -283,8 +336,9 @@ def _text(value: object) -> str:
     return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
-def _read_rows(path: Path, id_column: str, label_column: str) -> list[tuple[str, str]]:
-    """``(id, label)`` pairs of a CSV or JSONL file, as text; errors name the file."""
+def _read_rows(path: Path, id_column: str, label_column: str) -> list[tuple[str, str, bool]]:
+    """``(id, label, excluded)`` of each row of a CSV or JSONL file, id and label as text;
+    errors name the file."""
     if not path.is_file():
         raise MissingFileError(
             f"Expected a CSV or JSONL file of labels at {str(path)!r}, but it does not exist."
@@ -344,5 +398,22 @@ def _read_rows(path: Path, id_column: str, label_column: str) -> list[tuple[str,
                 f"Expected an item id on every labelled row of {str(path)!r}, but {where} has "
                 f"the label {label!r} and a blank {id_column!r}. Fill in the id or remove the row."
             )
-        rows.append((item_id, label))
+        where = f"line {n}" if jsonl else f"row {n + 1}"
+        rows.append((item_id, label, _excluded(r.get(EXCLUDED_COLUMN), path, where)))
     return rows
+
+
+def _excluded(value: object, path: Path, where: str) -> bool:
+    """The ``excluded`` cell of a row: true/false (JSON booleans, or the words in CSV); a
+    blank or missing cell is false."""
+    if value is None or value is False or value == "":
+        return False
+    if value is True:
+        return True
+    text = str(value).strip().lower()
+    if text in ("true", "false", ""):
+        return text == "true"
+    raise FewlabelsError(
+        f"Expected the column {EXCLUDED_COLUMN!r} of {str(path)!r} to hold true or false, but "
+        f"{where} has {value!r}. Write true or false, or leave the cell blank (false)."
+    )

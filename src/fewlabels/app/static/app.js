@@ -76,13 +76,19 @@
     return labels.length ? "{" + labels.join(", ") + "}" : "no labels";
   }
 
+  // what a grid action wrote: "labelled 3 as 'x'", or "added 'x' to the labels of 3 item(s)"
+  function gridDone(data) {
+    return data.added ? "added '" + data.label + "' to the labels of " + data.written.length +
+      " item(s)" : "labelled " + data.written.length + " as '" + data.label + "'";
+  }
+
   // the line shown after the reload that follows each action: what happened, how to undo it
   function feedbackLine(job, data) {
     var b = job.body || {};
     switch (job.kind) {
       case "label": return "labelled " + b.item_id + " as " +
         (b.labels ? setText(data.labels || b.labels) : "'" + b.label + "'") + " — undo with U";
-      case "grid": return "labelled " + data.written.length + " as '" + data.label + "' — undo with U";
+      case "grid": return gridDone(data) + " — undo with U";
       case "skip": return "skipped " + b.item_id + " (it comes back later in the round)";
       case "exclude": return "took " + b.item_id + " out of the pool (none of these) — undo with U";
       case "include": return "brought " + b.item_id + " back into the pool";
@@ -95,7 +101,8 @@
           (data.label ? ": back to '" + data.label + "'" : ": unlabelled again");
       case "undo-batch": return "undid the labels of " + data.undone.length + " item(s)" +
         (data.changed.length ? "; " + data.changed.length + " relabelled since were left" : "");
-      case "review": return (b.action === "change" ? "changed " + b.item_id + " to '" + b.label + "'"
+      case "review": return (b.action === "change" ? "changed " + b.item_id + " to " +
+        (b.labels ? setText(b.labels) : "'" + b.label + "'")
         : b.action + " " + b.item_id) + " (review)";
       case "close": return "closed the round: " + data.left + " item(s) went back to the pool";
       default: return "";
@@ -124,14 +131,15 @@
       return c.id + (c.label ? " ('" + c.label + "' by " + c.who + ")" : " (unlabelled since)");
     });
     var fb = document.getElementById("feedback");
-    fb.textContent = (data.written.length ? "labelled " + data.written.length + " as '" +
-      data.label + "' — undo with U. " : "") + data.changed.length +
+    fb.textContent = (data.written.length ? gridDone(data) + " — undo with U. " : "") +
+      data.changed.length +
       " were labelled meanwhile and left as they are: " + names.join(", ") + ". ";
     fb.setAttribute("data-state", "changed");
     var again = document.createElement("button");
     again.type = "button";
     again.id = "confirm-changed";
-    again.textContent = "Label them '" + data.label + "' too";
+    again.textContent = data.added ? "Add '" + data.label + "' to them too"
+      : "Label them '" + data.label + "' too";
     again.addEventListener("click", function () {
       act({ kind: "grid", path: "/api/grid-label", body: { label: data.label,
         items: data.changed.map(function (c) { return { id: c.id, seen: c.seen }; }) } });
@@ -213,7 +221,10 @@
     var card = button.closest(".review-item");
     if (!card) { return; }
     var body = { item_id: card.getAttribute("data-item-id"), action: button.getAttribute("data-action") };
-    if (body.action === "change") { body.label = button.getAttribute("data-label"); }
+    if (body.action === "change") {
+      var set = button.getAttribute("data-labels");  // a multi-label workspace: a set
+      if (set !== null) { body.labels = JSON.parse(set); } else { body.label = button.getAttribute("data-label"); }
+    }
     act({ kind: "review", path: "/api/review", body: body });
   }
   var closeArmed = null;
