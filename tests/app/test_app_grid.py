@@ -314,3 +314,32 @@ def test_confusion_view_says_why_when_too_few_labels_then_counts(
     assert link is not None
     audit_grid = client.get(link.group(1).replace("&amp;", "&"))
     assert audit_grid.status_code == 200 and _cells(audit_grid.text)
+
+
+def test_the_grid_refits_its_model_when_labels_changed_and_only_then(
+    client: TestClient, text_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # found by the labelling-speed benchmark: "accept all that are right" kept the model of the
+    # first grid for the life of the server
+    import fewlabels.workspace.suggest as suggest
+
+    fits = []
+    real = suggest._fit_proba
+
+    def counting(*args, **kwargs):
+        fits.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(suggest, "_fit_proba", counting)
+    _label_some(text_ws)
+    first = client.get("/grid?mode=confident&class=money")
+    n_first = len(text_ws.store.current_labels())
+    assert f"on {n_first} labels" in first.text and len(fits) == 1
+    client.get("/grid?mode=confident&class=post")
+    assert len(fits) == 1  # the same labels: no second fit
+    text_ws.store.add_labels([("t12", "money"), ("t13", "post")])
+    again = client.get("/grid?mode=confident&class=money")
+    assert f"on {n_first + 2} labels" in again.text and len(fits) == 2
+    text_ws.store.exclude("t15", who="ana")
+    client.get("/grid?mode=confident&class=money")
+    assert len(fits) == 3  # an exclusion changes the pool: refit

@@ -75,7 +75,8 @@ def init(
     """
     from fewlabels.workspace import Workspace
 
-    descriptions = _descriptions(describe, describe_class)
+    # none given: None, so that a built-in source brings its own descriptions
+    descriptions = _descriptions(describe, describe_class) if describe or describe_class else None
     ws = Workspace.init(
         directory,
         data=data,

@@ -177,8 +177,9 @@ class PoolBrowser:
     """Neighbours, clusters, search and the model's view of a workspace's pool.
 
     The embeddings are read once (:meth:`Workspace.embeddings`, excluded items left out);
-    the model's probabilities (:meth:`proba`) are fitted on first use and again after
-    :meth:`refresh`, never per request.
+    the model's probabilities (:meth:`proba`) are fitted on first use and again when the
+    labels or exclusions changed since (or after :meth:`refresh`), never twice for the same
+    labels.
 
     Parameters
     ----------
@@ -191,6 +192,7 @@ class PoolBrowser:
         self._proba: np.ndarray | None = None
         self._model: str = ""
         self._clusters: np.ndarray | None = None
+        self._state: int | None = None  # the labels and exclusions the model was fitted on
 
     # -- what it reads ---------------------------------------------------------------------
     def refresh(self) -> None:
@@ -306,12 +308,16 @@ class PoolBrowser:
         from fewlabels.errors import StateError
         from fewlabels.workspace.suggest import _fit_proba, _get_learner
 
+        ws = self.workspace
+        current = ws.store.current_labels()  # now, not when the embeddings were read
+        state = hash((tuple(sorted(current.items())), tuple(sorted(ws.store.excluded()))))
+        if self._proba is not None and state != self._state:
+            self.refresh()  # labelled or excluded since the fit: a stale model misleads the grid
         if self._proba is None:
+            self._state = state
             emb = self._embeddings()
-            ws = self.workspace
             K = len(ws.config.classes)
             code = {c: k for k, c in enumerate(ws.config.classes)}
-            current = ws.store.current_labels()  # now, not when the embeddings were read
             X = np.asarray(emb.X)
             y = np.array([code.get(current.get(i, ""), UNLABELED) for i in self.ids])
             seed = ws.config.seed + len(ws.store.rounds())

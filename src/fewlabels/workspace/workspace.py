@@ -105,7 +105,8 @@ class Workspace(RoundsMixin, LabellingMixin, CurationMixin, PoolMixin):
             Column options of a table source.
         descriptions : mapping of class name to str or list of str, optional
             Sentences describing classes, for zero-shot guesses before labels (see
-            :meth:`set_descriptions`).
+            :meth:`set_descriptions`). A built-in source brings its own (``finefoods``,
+            ``movielens-genre``) when none are given; pass ``{}`` for none.
         task : {"single", "multilabel"}, default "single"
             One class per item, or a set of classes per item (possibly empty). A
             multi-label workspace needs a table source; its label column (when given) holds a
@@ -178,7 +179,9 @@ class Workspace(RoundsMixin, LabellingMixin, CurationMixin, PoolMixin):
             else default_encoder(dataset),
             learner=learner,
             seed=seed,
-            descriptions=check_descriptions(descriptions or {}, dataset.classes),
+            descriptions=check_descriptions(
+                _default_descriptions(descriptions, kind, data), dataset.classes
+            ),
             task=task,
         )
         with atomic_fill_folder(folder, last=CONFIG_NAME) as tmp:
@@ -304,3 +307,16 @@ def _refuse_list_classes(classes: Sequence[str], column: str | None) -> None:
             f"such as {lists[0]} ({len(lists)} of the {len(classes)} distinct values): a set "
             "of labels per item. Pass --task multilabel (task='multilabel' in Python)."
         )
+
+
+def _default_descriptions(
+    given: Mapping[str, str | Sequence[str]] | None, kind: str, data: str
+) -> Mapping[str, str | Sequence[str]]:
+    """The descriptions a new workspace gets: those given, else a built-in source's own."""
+    if given is not None:
+        return given
+    if kind == "builtin":
+        from fewlabels.data.builtin import builtin_descriptions
+
+        return builtin_descriptions(data)
+    return {}
