@@ -3,6 +3,7 @@ import pytest
 from sklearn.dummy import DummyClassifier
 
 from fewlabels.learn import KNN, Auto, LabelSpreading, NearestClassMean, SelfTraining
+from fewlabels.errors import FewlabelsError
 from fewlabels.learn.auto import holdout_splits
 from learn.learn_helpers import blobs, hide
 
@@ -216,6 +217,35 @@ def test_prior_se_does_not_apply_to_other_first_candidates(data):
     free = Auto(n_repeats=3).fit(X, y)
     sticky = Auto(n_repeats=3, prior_se=1e6).fit(X, y)
     assert free.chosen_ == sticky.chosen_ == "ncm"
+
+
+def test_the_default_prior_margin_is_bonferroni_over_the_challengers():
+    from scipy.stats import norm
+
+    from fewlabels.learn.auto import PRIOR_ALPHA, prior_margin
+
+    assert PRIOR_ALPHA == 0.05
+    assert prior_margin("bonferroni", n_challengers=1) == pytest.approx(norm.ppf(0.95))
+    assert prior_margin("bonferroni", n_challengers=4) == pytest.approx(2.2414, abs=1e-4)
+    assert prior_margin("bonferroni", n_challengers=0) == prior_margin(
+        "bonferroni", n_challengers=1
+    )
+    assert prior_margin(0, n_challengers=4) == 0.0 and prior_margin(3.5, n_challengers=9) == 3.5
+    for bad in ("holm", -1.0, None):
+        with pytest.raises(FewlabelsError, match="prior_se"):
+            prior_margin(bad, n_challengers=4)
+    with pytest.raises(FewlabelsError, match="'bonferroni'"):
+        Auto(prior_se="holm").fit(np.zeros((4, 2)), np.array([0, 1, 0, 1]))
+
+
+def test_a_fitted_auto_records_the_margin_zero_shot_kept():
+    enc, X, y_true = _text_task()
+    auto = Auto(n_repeats=2, encoder=enc, class_names=["cat", "dog"]).fit(X, hide(y_true, 3))
+    challengers = len(auto.scores_) - 1
+    from scipy.stats import norm
+
+    assert auto.prior_se_ == pytest.approx(norm.ppf(1 - 0.05 / challengers))
+    assert np.isnan(Auto(n_repeats=2).fit(X, hide(y_true, 1)).prior_se_)  # the fallback
 
 
 class _Constant(DummyClassifier):

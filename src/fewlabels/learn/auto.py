@@ -86,6 +86,34 @@ def holdout_splits(
     return splits
 
 
+#: The family-wise rate at which chance may displace zero-shot (``prior_se="bonferroni"``).
+PRIOR_ALPHA = 0.05
+
+
+def prior_margin(prior_se: Any, *, n_challengers: int) -> float:
+    """The standard errors by which a challenger must beat zero-shot (see ``Auto.prior_se``).
+
+    ``"bonferroni"`` gives the one-sided critical value at :data:`PRIOR_ALPHA` split over
+    ``n_challengers`` (at least 1): ``Phi^-1(1 - PRIOR_ALPHA / m)``; a number >= 0 is used as
+    given.
+
+    Raises
+    ------
+    FewlabelsError
+        Anything else.
+    """
+    if prior_se == "bonferroni":
+        from scipy.stats import norm
+
+        return float(norm.ppf(1.0 - PRIOR_ALPHA / max(int(n_challengers), 1)))
+    if isinstance(prior_se, str):
+        raise FewlabelsError(
+            f"Auto expected prior_se to be a number >= 0 or 'bonferroni', but got {prior_se!r}."
+        )
+    check_param("prior_se", prior_se, low=0, high=np.inf, learner="Auto")
+    return float(prior_se)
+
+
 class Auto(EmbeddingClassifier):
     """Pick the learner that predicts held-out labelled rows best, then refit it on all.
 
@@ -145,11 +173,14 @@ class Auto(EmbeddingClassifier):
     se_factor : float, default 0.0
         Differences up to this many standard errors also count as ties (1: the
         one-standard-error rule of Breiman et al., 1984).
-    prior_se : float, default 2.0
+    prior_se : float or "bonferroni", default "bonferroni"
         Zero-shot (``TEXT_CANDIDATES``, a prior that learns almost nothing from the labels)
         keeps its place unless the best beats it by more than this many standard errors
         of the paired per-row difference: with 8 labels the best of six noisy hold-out
-        scores is mostly luck. (Applied to label spreading, the first candidate
+        scores is mostly luck. ``"bonferroni"``: the one-sided 5 % critical value corrected
+        for the number ``m`` of challengers, ``Phi^-1(1 - 0.05 / m)`` (2.24 for the four
+        default challengers), so that zero-shot is displaced by chance in at most 5 % of fits
+        whichever challenger wins; recorded as ``prior_se_``. (Applied to label spreading, the first candidate
         elsewhere, it cost up to 9 points on the tables, so it is for zero-shot only; see
         docs/benchmarks.md, "Learning core".)
     fallback : str, default "auto"
@@ -180,6 +211,8 @@ class Auto(EmbeddingClassifier):
         Name of the chosen learner.
     scores_ : dict of str to float
         Mean held-out score per scored candidate (empty when the fallback was used).
+    prior_se_ : float
+        The margin zero-shot kept, in standard errors (NaN when no candidates were compared).
     standard_errors_ : dict of str to float
         Standard error of each candidate's paired per-row difference with the best one.
     cv_results_ : dict of str to list of float
@@ -205,7 +238,7 @@ class Auto(EmbeddingClassifier):
         holdout: float = 0.25,
         tie_tol: float = 0.0,
         se_factor: float = 0.0,
-        prior_se: float = 2.0,
+        prior_se: float | str = "bonferroni",
         fallback: str = "auto",
         cv_pool: int = 20_000,
         random_state: int | None = 0,
@@ -324,6 +357,7 @@ class Auto(EmbeddingClassifier):
         )
         check_param("n_repeats", self.n_repeats, low=1, high=np.inf, learner="Auto")
         check_choice("scoring", self.scoring, tuple(SCORINGS), learner="Auto")
+        prior_margin(self.prior_se, n_challengers=1)  # refuses a bad value before any work
         if self.time_budget_s is not None:
             check_param(
                 "time_budget_s",
@@ -339,6 +373,7 @@ class Auto(EmbeddingClassifier):
         counts = np.bincount(ya[ya != UNLABELED], minlength=len(self.classes_))
         self.scores_: dict[str, float] = {}
         self.standard_errors_: dict[str, float] = {}
+        self.prior_se_ = float("nan")  # set when the candidates are compared
         self.cv_results_: dict[str, list[float]] = {}
         self.fit_times_: dict[str, float] = {}
         self.skipped_: dict[str, str] = {}
@@ -497,9 +532,10 @@ class Auto(EmbeddingClassifier):
             diff = correct[best] - correct[name]
             se = float(diff.std(ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
             self.standard_errors_[name] = se
+        self.prior_se_ = prior_margin(self.prior_se, n_challengers=len(named) - 1)
         for name, _ in named:
             prior = name in TEXT_CANDIDATES
-            factor = max(float(self.se_factor), float(self.prior_se) if prior else 0.0)
+            factor = max(float(self.se_factor), self.prior_se_ if prior else 0.0)
             margin = max(factor * self.standard_errors_[name], float(self.tie_tol))
             if self.scores_[name] >= self.scores_[best] - margin - 1e-12:
                 return name
