@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from sklearn.dummy import DummyClassifier
 
-from fewlabels.learn import KNN, Auto, LabelSpreading, NearestClassMean, SelfTraining
 from fewlabels.errors import FewlabelsError
+from fewlabels.learn import KNN, Auto, LabelSpreading, NearestClassMean, SelfTraining
 from fewlabels.learn.auto import holdout_splits
 from learn.learn_helpers import blobs, hide
 
