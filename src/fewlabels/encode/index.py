@@ -23,6 +23,10 @@ the cache view and its checksum, the transform applied to the rows (centring) an
 settings. On reload the record must match and the file's checksum must hold; an index from
 another encoder, another dataset or another cache is refused (with a warning) and rebuilt.
 Index types that support it are memory-mapped on reload (``IO_FLAG_MMAP``).
+
+This file runs past 400 lines because it is one concept, the saved index: building it in
+blocks, its record of what it indexes, the checks that refuse a foreign or stale file, and
+the recall measurement; the kNN graphs that use it are in :mod:`fewlabels.learn.knn_graph`.
 """
 
 from __future__ import annotations

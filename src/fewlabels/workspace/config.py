@@ -1,4 +1,9 @@
-"""The workspace configuration: ``fewlabels.toml`` as one validated dataclass."""
+"""The workspace configuration: ``fewlabels.toml`` as one validated dataclass.
+
+This file runs past 400 lines because it is one file format: the dataclasses of its tables, their
+checks with the messages that name the key, and the TOML writer; reading descriptions from a
+file is here too, since they become the ``[descriptions]`` table.
+"""
 
 from __future__ import annotations
 
