@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
+from fewlabels._atomic import atomic_path
 from fewlabels.errors import FewlabelsError, MissingFileError
 
 #: The checkpoint's file name inside ``<base>/models_diff/``.
@@ -134,15 +135,11 @@ def download(
             f"did not answer within {timeout_s:g} s (no network?). {_HOW}"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_suffix(".part")
-    try:
+    with atomic_path(target) as part:  # the file appears whole and checked, or not at all
         with urllib.request.urlopen(url, timeout=60) as response, open(part, "wb") as fh:
             for block in iter(lambda: response.read(1 << 20), b""):
                 fh.write(block)
         check_checkpoint(part, sha256=sha256)
-        os.replace(part, target)
-    finally:
-        part.unlink(missing_ok=True)
     return target
 
 
