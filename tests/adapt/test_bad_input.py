@@ -32,7 +32,8 @@ def test_method_that_does_not_fit_the_modality_names_those_that_do() -> None:
     ):
         adapt(X, enc, method="scarf")
     with pytest.raises(
-        FewlabelsError, match=r"method 'head', 'scarf', 'setfit-body', 'simcse', but got 'lora'"
+        FewlabelsError,
+        match=r"method 'head', 'scarf', 'setfit-body', 'simcse', 'simclr-image', but got 'lora'",
     ):
         adapt(X, enc, method="lora")
 

@@ -216,7 +216,8 @@ def test_body_methods_refuse_what_does_not_fit(base: Any, pool: tuple[Dataset, n
     ds, _ = pool
     image = get_encoder("pixels:2")
     with pytest.raises(
-        FewlabelsError, match=r"'setfit-body' fits text encoders.*image encoders: head\.$"
+        FewlabelsError,
+        match=r"'setfit-body' fits text encoders.*image encoders: head, simclr-image\.$",
     ):
         adapt(np.eye(20, 4, dtype=np.float32), image, method="setfit-body")
     with pytest.raises(FewlabelsError, match=r"'fake-text' has none.*'minilm' or 'st:<folder>'"):

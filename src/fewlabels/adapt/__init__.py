@@ -1,5 +1,6 @@
 """Adapting an encoder to the pool: heads on frozen embeddings, SCARF for tables, and body
-fine-tuning of sentence-transformers text encoders (SetFit-style pairs, SimCSE).
+fine-tuning of sentence-transformers text encoders (SetFit-style pairs, SimCSE) and of the last
+blocks of EfficientNet-Lite0 on images (SimCLR).
 
 An adaptation takes a base encoder, the pool (and, optionally, labels) and produces a new
 encoder with its own identity, usable wherever an encoder is (``embed`` and its cache, every
@@ -20,6 +21,9 @@ from fewlabels.adapt.encoder import (
     load_adapted,
 )
 from fewlabels.adapt.head import HeadConfig, confident_pseudo_labels, neighbour_indices
+from fewlabels.adapt.image_augment import AugmentSettings, augment
+from fewlabels.adapt.image_body import SimCLRImageConfig
+from fewlabels.adapt.image_encoder import ImageBodyAdaptedEncoder
 from fewlabels.adapt.runs import adapt_builtin, adapt_workspace
 from fewlabels.adapt.scarf import ScarfConfig, corrupt
 from fewlabels.adapt.setfit_body import SetFitBodyConfig, contrastive_pairs
@@ -30,15 +34,19 @@ __all__ = [
     "AdaptedEncoder",
     "AdaptedMeta",
     "AdaptedTextEncoder",
+    "AugmentSettings",
     "BodyAdaptedEncoder",
     "HeadConfig",
+    "ImageBodyAdaptedEncoder",
     "MethodInfo",
     "ScarfConfig",
     "SetFitBodyConfig",
+    "SimCLRImageConfig",
     "SimCSEConfig",
     "adapt",
     "adapt_builtin",
     "adapt_workspace",
+    "augment",
     "confident_pseudo_labels",
     "contrastive_pairs",
     "corrupt",

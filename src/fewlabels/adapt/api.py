@@ -19,6 +19,12 @@ from fewlabels.adapt.encoder import (
     make_adapted,
 )
 from fewlabels.adapt.head import HeadConfig, fit_head, head_kind
+from fewlabels.adapt.image_body import (
+    IMAGE_BODY_KIND,
+    SimCLRImageConfig,
+    check_image_base,
+    fit_simclr_image,
+)
 from fewlabels.adapt.scarf import ScarfConfig, fit_scarf
 from fewlabels.adapt.setfit_body import SetFitBodyConfig, check_pair_labels, fit_setfit_body
 from fewlabels.adapt.simcse import SimCSEConfig, fit_simcse
@@ -65,12 +71,18 @@ METHODS: dict[str, MethodInfo] = {
         SimCSEConfig,
         "SimCSE continued pretraining of a sentence-transformers body on the pool (minutes)",
     ),
+    "simclr-image": MethodInfo(
+        "simclr-image",
+        ("image",),
+        SimCLRImageConfig,
+        "SimCLR on the pool's images, fine-tuning the last blocks of EfficientNet-Lite0 (minutes)",
+    ),
 }
 
 #: Methods that fine-tune the encoder's body and need the texts, not embeddings.
 BODY_METHODS = ("setfit-body", "simcse")
 
-Config = HeadConfig | ScarfConfig | SetFitBodyConfig | SimCSEConfig
+Config = HeadConfig | ScarfConfig | SetFitBodyConfig | SimCSEConfig | SimCLRImageConfig
 
 
 def _methods_for(modality: str) -> list[str]:
@@ -148,6 +160,23 @@ def _texts(data: Any, *, method: str) -> tuple[list[str], Any, dict[str, Any]]:
     return texts, dataset, rows
 
 
+def _images(data: Any, *, method: str) -> tuple[Any, Any, dict[str, Any]]:
+    """The pool's images (paths or an array), its Dataset and the record of its rows."""
+    from fewlabels.encode.cache import Embeddings
+    from fewlabels.encode.fingerprint import combine, fingerprints
+
+    dataset = data.dataset if isinstance(data, Embeddings) else data
+    if not isinstance(dataset, Dataset):
+        raise InputTypeError(
+            f"The adaptation method {method!r} fine-tunes the network on the images themselves, "
+            "so it expected the pool as a fewlabels Dataset (or the Embeddings of "
+            f"fewlabels.embed), but got {type(data).__name__}. Pass the Dataset rather than "
+            "its embeddings."
+        )
+    rows = {"n": len(dataset), "digest": combine(fingerprints(dataset)), "by": "content"}
+    return dataset.inputs, dataset, rows
+
+
 def _codes(labels: Any, n: int) -> tuple[np.ndarray | None, dict[str, Any]]:
     """Label values (-1 or None unlabelled) as codes 0..k-1, and their record."""
     if labels is None:
@@ -206,17 +235,19 @@ def adapt(
     base_encoder : str or Encoder
         A registry name or an encoder object (fitted, for ``tabular``/``pixels``, when
         embeddings are given).
-    method : {"head", "scarf", "setfit-body", "simcse"}, default "head"
+    method : {"head", "scarf", "setfit-body", "simcse", "simclr-image"}, default "head"
         ``"head"`` (any modality) trains a residual projection on the frozen embeddings;
         ``"scarf"`` (tabular encoders) trains an MLP with SCARF's corruption;
         ``"setfit-body"`` (sentence-transformers encoders) fine-tunes the body on pairs of
-        labelled texts; ``"simcse"`` continues pretraining the body on the pool's texts. The
-        body methods need the pool as a Dataset (or its Embeddings), not an array.
+        labelled texts; ``"simcse"`` continues pretraining the body on the pool's texts;
+        ``"simclr-image"`` (``efficientnet-lite0``) fine-tunes the network's last blocks with
+        SimCLR on the pool's images. The body methods need the pool as a Dataset (or its
+        Embeddings), not an array.
     labels : array-like of shape (n,), optional
         Label values, -1 or None for unlabelled rows; the head then adds supervised
         contrastive learning on them and on confident pseudo-labels; ``setfit-body`` needs
         them. SCARF and SimCSE use no labels.
-    config : HeadConfig, ScarfConfig, SetFitBodyConfig or SimCSEConfig, optional
+    config : HeadConfig, ScarfConfig, SetFitBodyConfig, SimCSEConfig or SimCLRImageConfig, optional
         The method's settings; or give them as keyword arguments (``epochs=10``).
     checkpoint_dir : path, optional
         Write a checkpoint after each epoch there and resume from it (same run only).
@@ -268,6 +299,11 @@ def adapt(
         texts, dataset, rows = _texts(dataset_or_embeddings, method=method)
         X, modality = None, dataset.modality
         n_rows = len(texts)
+    elif method == "simclr-image":
+        check_image_base(encoder, method=method)
+        images, dataset, rows = _images(dataset_or_embeddings, method=method)
+        X, modality = None, dataset.modality
+        n_rows = len(images)
     else:
         X, rows, modality = _pool(
             dataset_or_embeddings, encoder, cache_dir=cache_dir, progress=progress
@@ -333,6 +369,17 @@ def adapt(
             progress=progress,
         )
         kind, dim = BODY_KIND, int(encoder.dim)
+    elif isinstance(config, SimCLRImageConfig):
+        tensors, result = fit_simclr_image(
+            images,
+            config,
+            base=encoder,
+            key=key,
+            device=device,
+            checkpoint_dir=checkpoint_dir,
+            progress=progress,
+        )
+        kind, dim = IMAGE_BODY_KIND, int(encoder.dim)
     elif isinstance(config, HeadConfig):
         assert X is not None
         tensors, result, n_pseudo = fit_head(

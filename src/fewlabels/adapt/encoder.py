@@ -7,7 +7,8 @@ On disk an adapted encoder is a folder::
                               encoder (name, identity, fitted state, extra), dims, fingerprint
         weights.safetensors   the transform's float32 tensors (never a pickle); for a body
                               adaptation (kind ``"body"``), the fine-tuned transformer's
-                              weights, which replace the base model's
+                              weights, which replace the base model's; for an image body
+                              (kind ``"image-body"``), the fine-tuned last blocks of the net
 
 ``get_encoder("adapted:<folder>")`` loads it offline: the base is rebuilt by its registry name,
 its fitted state (``tabular`` statistics, ``pixels`` size) restored, and its identity
@@ -28,9 +29,10 @@ import numpy as np
 
 from fewlabels._atomic import atomic_folder
 from fewlabels._version import __version__
+from fewlabels.adapt.base_rebuild import base_spec, rebuild_base
 from fewlabels.adapt.transforms import apply_transform, check_tensors
 from fewlabels.encode.base import Encoder, has_text_side
-from fewlabels.errors import FewlabelsError, MissingExtraError, MissingFileError
+from fewlabels.errors import FewlabelsError, MissingFileError
 from fewlabels.typing import Modality
 
 __all__ = [
@@ -38,7 +40,6 @@ __all__ = [
     "AdaptedEncoder",
     "AdaptedMeta",
     "AdaptedTextEncoder",
-    "BodyAdaptedEncoder",
     "base_spec",
     "load_adapted",
 ]
@@ -135,98 +136,6 @@ def _tensors_digest(tensors: dict[str, np.ndarray]) -> str:
         h.update(f"{name}{t.shape}".encode())
         h.update(t.tobytes())
     return h.hexdigest()
-
-
-# --- the base encoder: how to rebuild it --------------------------------------------------
-
-
-def base_spec(encoder: Any) -> dict[str, Any]:
-    """What it takes to rebuild ``encoder`` later: registry name, identity, fitted state.
-
-    The fitted state of the two encoders that learn data statistics is recorded
-    (``tabular``: column means, scales, categories, missing indicators; ``pixels``: the
-    image size); any other encoder is rebuilt from its name alone.
-    """
-    from fewlabels.encode.pixels import PixelsEncoder
-    from fewlabels.encode.tabular import TabularEncoder
-
-    state: dict[str, Any] | None = None
-    if isinstance(encoder, TabularEncoder):
-        # The encoder keeps its statistics private; they are restored the same way.
-        state = {
-            "kind": "tabular",
-            "numeric": encoder._numeric,
-            "categorical": encoder._categorical,
-            "missing_indicators": list(encoder.missing_indicators_),
-            "normalize": encoder.normalize,
-        }
-    elif isinstance(encoder, PixelsEncoder):
-        state = {"kind": "pixels", "shape": list(encoder._shape) if encoder._shape else None}
-    name = str(getattr(encoder, "name", type(encoder).__name__))
-    return {
-        "name": name,
-        "identity": str(encoder.identity),
-        "modality": str(encoder.modality),
-        "dim": int(encoder.dim),
-        "state": state,
-        "extra": _extra_of(name),
-    }
-
-
-def _extra_of(name: str) -> str | None:
-    from fewlabels.encode.registry import ENCODERS
-
-    try:
-        return ENCODERS.entry(name).extra
-    except FewlabelsError:
-        return None
-
-
-def _restore_state(encoder: Any, state: dict[str, Any] | None) -> None:
-    if not state:
-        return
-    if state.get("kind") == "tabular":
-        encoder._numeric = {k: (float(v[0]), float(v[1])) for k, v in state["numeric"].items()}
-        encoder._categorical = {k: list(v) for k, v in state["categorical"].items()}
-        encoder.missing_indicators_ = list(state["missing_indicators"])
-        encoder.normalize = bool(state["normalize"])
-    elif state.get("kind") == "pixels" and state.get("shape"):
-        encoder._shape = (int(state["shape"][0]), int(state["shape"][1]))
-
-
-def rebuild_base(
-    base: dict[str, Any], *, where: str, device: str | None = "auto", batch_size: int | None = None
-) -> Encoder:
-    """Build the base encoder an ``adapter.json`` names and check its identity.
-
-    Raises
-    ------
-    MissingExtraError
-        When the base encoder's packages are not installed (names the extra).
-    FewlabelsError
-        When the base now has another identity (another model version or statistics).
-    """
-    from fewlabels.encode.registry import get_encoder
-
-    name = str(base["name"])
-    try:
-        encoder = get_encoder(name, device=device, batch_size=batch_size)
-        _restore_state(encoder, base.get("state"))
-        identity = encoder.identity
-    except (MissingExtraError, ImportError) as exc:
-        extra = base.get("extra")
-        fix = f"pip install 'fewlabels[{extra}]'" if extra else "install its packages"
-        raise MissingExtraError(
-            f"The adapted encoder at {where} is built on the encoder {name!r}, whose packages "
-            f"are not installed ({exc}). Install them: {fix}."
-        ) from exc
-    if identity != base["identity"]:
-        raise FewlabelsError(
-            f"Expected the base encoder {name!r} of the adapted encoder at {where} to have the "
-            f"identity it was adapted on ({base['identity']!r}), but it now has {identity!r} "
-            "(another model version or other statistics). Adapt the encoder again on this base."
-        )
-    return encoder
 
 
 # --- the encoder --------------------------------------------------------------------------
@@ -366,90 +275,6 @@ class AdaptedTextEncoder(AdaptedEncoder):
         return self.transform(self.base.encode_text(prompts))  # type: ignore[attr-defined]
 
 
-class BodyAdaptedEncoder(AdaptedEncoder):
-    """A sentence-transformers base whose body was fine-tuned (``setfit-body``, ``simcse``).
-
-    The weights are the whole transformer's (its ``state_dict``); ``encode`` runs the base
-    model with them instead of transforming the base's embeddings. Identity, saving and
-    loading are those of every adapted encoder.
-
-    Parameters
-    ----------
-    base : Encoder
-        The sentence-transformers encoder it was adapted from.
-    tensors : dict of str to ndarray
-        The body's weights; they must fit the base model exactly.
-    meta : AdaptedMeta
-    path : path, optional
-    device : str, default "auto"
-        Where the body runs (CUDA when present).
-    """
-
-    def __init__(
-        self,
-        base: Encoder,
-        tensors: dict[str, np.ndarray],
-        meta: AdaptedMeta,
-        *,
-        path: str | os.PathLike[str] | None = None,
-        device: str | None = "auto",
-    ) -> None:
-        self.device = device
-        self._model: Any = None
-        super().__init__(base, tensors, meta, path=path)
-
-    #: The encoder this body was adapted from, for a further body adaptation on top.
-    @property
-    def body_base(self) -> Encoder:
-        return self.base
-
-    def body_model(self) -> Any:
-        """The fine-tuned sentence-transformers model (loaded on first use)."""
-        return self._load()
-
-    def _check(self, *, where: str) -> int:
-        from fewlabels.adapt.body import load_body, load_body_tensors
-
-        model = load_body(self.base, device=self.device)
-        load_body_tensors(model, self._tensors, where=where)
-        model.eval()
-        self._model = model
-        return int(self.meta.dim)
-
-    def _load(self) -> Any:
-        if self._model is None:
-            self._check(where=str(self.path))
-        return self._model
-
-    def transform(self, base_embeddings: np.ndarray) -> np.ndarray:
-        """Not available: a body adaptation changes the encoder itself, not its output."""
-        raise FewlabelsError(
-            f"Expected inputs (texts) for the body-adapted encoder {self.name!r}: it has no "
-            "transform of base embeddings, its transformer itself was fine-tuned. Call "
-            "encode(texts), or fewlabels.embed(dataset, encoder)."
-        )
-
-    def encode(self, inputs: Any) -> np.ndarray:
-        """Embed texts with the fine-tuned body: (n, dim) float32, unit rows."""
-        from fewlabels.encode.inputs import check_texts
-
-        texts = check_texts(inputs, encoder=f"Encoder {self.name!r}")
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        emb = self._load().encode(
-            texts,
-            batch_size=int(getattr(self.base, "batch_size", 64)),
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(emb, dtype=np.float32)
-
-    def encode_text(self, prompts: list[str]) -> np.ndarray:
-        """The text side of a text encoder is itself: the same as ``encode``."""
-        return self.encode(prompts)
-
-
 def make_adapted(
     base: Encoder,
     tensors: dict[str, np.ndarray],
@@ -458,13 +283,33 @@ def make_adapted(
     path: str | os.PathLike[str] | None = None,
     device: str | None = "auto",
 ) -> AdaptedEncoder:
-    """The adapted encoder for ``meta.kind``: a body, or a transform (with a text side or not)."""
+    """The adapted encoder for ``meta.kind``: a body (text or image), or a transform."""
     from fewlabels.adapt.body import BODY_KIND
+    from fewlabels.adapt.image_body import IMAGE_BODY_KIND
 
     if meta.kind == BODY_KIND:
+        from fewlabels.adapt.body_encoder import BodyAdaptedEncoder
+
         return BodyAdaptedEncoder(base, tensors, meta, path=path, device=device)
+    if meta.kind == IMAGE_BODY_KIND:
+        from fewlabels.adapt.image_encoder import ImageBodyAdaptedEncoder
+
+        return ImageBodyAdaptedEncoder(base, tensors, meta, path=path, device=device)
     cls = AdaptedTextEncoder if has_text_side(base) else AdaptedEncoder
     return cls(base, tensors, meta, path=path)
+
+
+def __getattr__(name: str) -> Any:
+    """Re-export the body-adapted encoders, which live in their own modules (no import cycle)."""
+    if name == "BodyAdaptedEncoder":
+        from fewlabels.adapt.body_encoder import BodyAdaptedEncoder
+
+        return BodyAdaptedEncoder
+    if name == "ImageBodyAdaptedEncoder":
+        from fewlabels.adapt.image_encoder import ImageBodyAdaptedEncoder
+
+        return ImageBodyAdaptedEncoder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -598,8 +443,9 @@ def load_adapted(
             f"{meta.base['identity']!r}), but got {base.identity!r}. Pass that encoder, or none."
         )
     from fewlabels.adapt.body import BODY_KIND
+    from fewlabels.adapt.image_body import IMAGE_BODY_KIND
 
-    if meta.kind == BODY_KIND:
+    if meta.kind in (BODY_KIND, IMAGE_BODY_KIND):
         return make_adapted(base, tensors, meta, path=folder, device=device)
     dim = check_tensors(
         meta.kind, tensors, input_dim=int(base.dim), where=str(folder / WEIGHTS_NAME)

@@ -42,7 +42,7 @@ def adapt_builtin(
         The base encoder; the dataset's default by default.
     out : path
         The folder to write (``get_encoder("adapted:<out>")`` loads it).
-    method : {"head", "scarf", "setfit-body", "simcse"}
+    method : {"head", "scarf", "setfit-body", "simcse", "simclr-image"}
     per_class : int, default 0
         Labels per class kept for a supervised head or ``setfit-body`` (a budget split of
         the training rows with ``seed``); 0 adapts self-supervised.
@@ -94,7 +94,7 @@ def adapt_workspace(
     Parameters
     ----------
     workspace : fewlabels.workspace.Workspace
-    method : {"head", "scarf", "setfit-body", "simcse"}
+    method : {"head", "scarf", "setfit-body", "simcse", "simclr-image"}
     use_labels : bool, default True
         Use the workspace's current labels (head and setfit-body).
     device : str, default "auto"

@@ -21,7 +21,8 @@ def adapt_cmd(
     method: str = typer.Option(
         "head",
         help="head (any encoder), scarf (tabular), setfit-body (fine-tune a sentence-transformers "
-        "body on labelled pairs) or simcse (continue pretraining it on the pool).",
+        "body on labelled pairs), simcse (continue pretraining it on the pool) or simclr-image "
+        "(SimCLR on the pool's images: the last blocks of efficientnet-lite0).",
     ),
     epochs: int | None = typer.Option(None, help="Training epochs (the method's default)."),
     per_class: int = typer.Option(
