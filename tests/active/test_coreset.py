@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from fewlabels.active import Coreset, k_center_greedy
@@ -67,3 +69,30 @@ def test_cold_start_score_is_the_distance_to_the_pool_mean() -> None:
     X = np.array([[0.0, 0.0], [2.0, 0.0], [4.0, 9.0]], dtype=np.float32)
     s = Coreset().score(X, labeled_mask=np.zeros(3, bool))
     np.testing.assert_allclose(s, [np.sqrt(13), 3.0, np.sqrt(40)], rtol=1e-6)
+
+
+def _brute(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    d = np.linalg.norm(X[:, None, :] - X[centers][None, :, :], axis=2)
+    return d.min(axis=1)
+
+
+def test_above_the_index_threshold_distances_come_from_the_index_and_match(monkeypatch) -> None:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 5))
+    centers = np.arange(0, 120, 4)  # 30 centres, above the lowered threshold
+    exact = nearest_center_distances(X, centers)
+    monkeypatch.setattr(sys.modules["fewlabels.learn.knn_graph"], "ANN_ABOVE", 10)
+    approx = nearest_center_distances(X, centers)
+    assert approx.dtype == np.float64 and approx.shape == (120,)
+    assert np.allclose(approx, _brute(X, centers), atol=1e-4)  # a tiny index is exact
+    assert np.allclose(approx, exact, atol=1e-4)
+    assert np.all(approx[centers] == 0.0)  # never negative, zero on a centre
+
+
+def test_picks_are_int64_and_distances_float64() -> None:
+    X = np.random.default_rng(0).normal(size=(30, 3)).astype(np.float32)
+    picks = k_center_greedy(X, np.zeros(30, dtype=bool), 5)
+    assert picks.dtype == np.int64
+    assert nearest_center_distances(X, np.array([0, 1])).dtype == np.float64
+    assert Coreset(dedup_threshold=0.5).dedup_threshold == 0.5
+    assert Coreset().dedup_threshold == 0.99

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -106,3 +108,22 @@ def test_a_given_cold_start_strategy_replaces_typiclust(
     )
     # the labelled row is at distance 0 from itself: the mask reaches the cold-start score
     assert strat.score(X, labeled_mask=mask)[0] == 0.0
+
+
+def test_scores_are_float64_even_for_float32_probabilities() -> None:
+    P = np.array([[0.7, 0.2, 0.1], [0.4, 0.35, 0.25]], dtype=np.float32)
+    for fn in (least_confidence_scores, margin_scores, entropy_scores):
+        assert fn(P).dtype == np.float64
+
+
+def test_margin_is_the_gap_of_the_top_two_whatever_the_column_order() -> None:
+    row = [0.05, 0.15, 0.3, 0.5]  # top two 0.5 and 0.3: margin 1 - 0.2
+    P = np.array(list(itertools.permutations(row)))
+    assert np.allclose(margin_scores(P), 0.8)
+
+
+@pytest.mark.parametrize("cls", [LeastConfidence, Margin, Entropy])
+def test_each_uncertainty_strategy_keeps_its_dedup_threshold(cls: type) -> None:
+    assert cls(dedup_threshold=0.5).dedup_threshold == 0.5
+    assert cls(dedup_threshold=None).dedup_threshold is None
+    assert cls().dedup_threshold == 0.99

@@ -173,3 +173,122 @@ def test_a_second_opinion_item_waits_for_another_annotator(store: LabelStore) ->
     prog = store.progress()
     assert prog is not None and prog.done == 1
     assert store.next_item(annotator="ben") == "i3"
+
+
+def test_exclude_many_passes_over_items_excluded_already_and_goes_on(store: LabelStore) -> None:
+    store.exclude("i0", who="ana")
+    done = store.exclude_many(["i0", "i1", "i2"], who="ben")  # i0 first: skipped, not the end
+    assert [(r.item_id, r.who, r.reason) for r in done] == [
+        ("i1", "ben", "none of these"),
+        ("i2", "ben", "none of these"),
+    ]
+    assert set(store.excluded()) == {"i0", "i1", "i2"}
+    back = store.include_many(["i3", "i1"], who="ana")  # i3 is in the pool: skipped
+    assert [(r.item_id, r.excluded, r.reason) for r in back] == [("i1", False, None)]
+
+
+def test_the_records_returned_are_the_rows_of_the_history(store: LabelStore) -> None:
+    written = [store.exclude("i0", who="ana", reason="blurry"), store.include("i0", who="ben")]
+    written += store.exclude_many(["i1"], who="ana", reason="off topic")
+    assert store.exclusion_history() == written
+    assert all(r.time and r.seq > 0 for r in written)
+    assert store.exclusion_history("i1") == written[2:]  # one item's rows only
+    assert store.exclusion_history("i4") == []
+
+
+def test_unknown_ids_are_listed_up_to_ten_then_an_ellipsis(store: LabelStore) -> None:
+    ten = [f"u{k:02d}" for k in range(10)]
+    with pytest.raises(MissingKeyError) as caught:
+        store.exclude_many(ten, who="ana")
+    assert f"10 are not: {ten} (unknown, or forgotten). Nothing was written; check the ids" in (
+        str(caught.value)
+    )
+    assert "(`fewlabels export` lists them)." in str(caught.value)
+    with pytest.raises(MissingKeyError) as caught:
+        store.exclude_many([*ten, "u10"], who="ana")
+    assert f"11 are not: {ten} ... (unknown, or forgotten)." in str(caught.value)
+    assert store.exclusion_history() == []
+
+
+def test_excluding_again_says_how_to_bring_it_back(store: LabelStore) -> None:
+    store.exclude("i0", who="ana", reason="blurry")
+    with pytest.raises(
+        StateError,
+        match=r"already excluded by ana at .* \(blurry\)\. Nothing was written; bring it back "
+        r"first with `fewlabels include`\.$",
+    ):
+        store.exclude("i0", who="ben")
+
+
+def test_exclusion_drops_the_items_leases_bringing_back_leaves_leases_alone(
+    store: LabelStore,
+) -> None:
+    def leased() -> set[str]:
+        return {r[0] for r in sqlite3.connect(store.path).execute("SELECT item_id FROM leases")}
+
+    store.lease("i0", "page-1")
+    store.lease("i1", "page-2")
+    store.exclude("i0", who="ana")
+    assert leased() == {"i1"}
+    store.lease("i0", "page-3")  # a page holds the excluded item (e.g. to show it again)
+    store.include("i0", who="ana")
+    assert leased() == {"i0", "i1"}
+
+
+def test_votes_of_some_items_only_and_items_without_a_human_vote(store: LabelStore) -> None:
+    store.add_label("i0", "a", who="ana")
+    store.add_label("i1", "b", who="ben")
+    store.add_label("i2", "a", who="importer", source="imported")  # no human vote
+    store.undo(store.add_label("i3", "a", who="imp", source="imported"))  # undo of a non-vote
+    assert set(store.votes(["i0"])) == {"i0"}
+    some = store.votes(["i1", "i0"])
+    assert {k: (v.item_id, v.votes) for k, v in some.items()} == {
+        "i0": ("i0", {"ana": "a"}),
+        "i1": ("i1", {"ben": "b"}),
+    }
+    assert store.votes([]) == {}
+    every = store.votes()
+    assert every["i2"].votes == {} and every["i2"].current_seq is not None
+    assert every["i3"].votes == {} and every["i3"].current_seq is None  # undone: unlabelled
+
+
+def test_an_undone_item_has_no_current_seq(store: LabelStore) -> None:
+    seq = store.add_label("i0", "a", who="ana")
+    assert store.votes()["i0"].current_seq == seq
+    store.undo(seq)
+    after = store.votes()["i0"]
+    assert after.current_seq is None and after.votes == {} and after.item_id == "i0"
+
+
+def test_a_review_returns_its_history_row(store: LabelStore) -> None:
+    store.add_label("i0", "a", who="ana")
+    kept = store.review("i0", "keep", who="ben")
+    changed = store.review("i0", "change", who="cleo", label="b")
+    assert store.history("i0")[1:] == [kept, changed]
+    assert kept.item_id == "i0" and kept.time
+
+
+def test_reviewing_a_gone_item_names_it_and_writes_nothing(store: LabelStore) -> None:
+    for action, label in (("keep", None), ("change", "a"), ("exclude", None)):
+        with pytest.raises(
+            MissingKeyError,
+            match=r"^Expected a registered item to review, but 'gone' is not in the store any "
+            r"more \(forgotten meanwhile\)\. Nothing was written\.$",
+        ):
+            store.review("gone", action, who="ana", label=label)
+    with pytest.raises(
+        StateError,
+        match=r"to keep, but it has none now \(undone meanwhile\)\. Nothing was written; "
+        r"choose a label instead\.$",
+    ):
+        store.review("i1", "keep", who="ana")
+    assert store.history() == [] and store.exclusion_history() == []
+
+
+def test_the_excluded_state_is_each_items_latest_record(store: LabelStore) -> None:
+    store.exclude("i0", who="ana", reason="blurry")
+    store.include("i0", who="ben")
+    latest = store.exclude("i0", who="cleo", reason="off topic")
+    other = store.exclude("i3", who="ana")
+    assert store.excluded() == {"i0": latest, "i3": other}
+    assert store.excluded()["i0"] == store.exclusion_history("i0")[-1]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -130,3 +133,68 @@ def test_a_file_made_before_tombstones_gets_the_table(store: LabelStore) -> None
     assert again.tombstones() == [] and again.forgotten(IDS) == []
     again.forget(["secret-7"], who="alice")
     assert again.forgotten(IDS) == ["secret-7"]
+
+
+def _meta(store: LabelStore, key: str) -> str | None:
+    row = sqlite3.connect(store.path).execute("SELECT value FROM meta WHERE key=?", (key,))
+    found = row.fetchone()
+    return None if found is None else str(found[0])
+
+
+def test_a_tombstone_is_the_ids_blake2b_keyed_by_the_16_byte_salt_with_the_forget_time(
+    store: LabelStore,
+) -> None:
+    assert store.forgotten(["secret-0"]) == []
+    assert _meta(store, "tombstone_salt") is None  # asking does not make the salt
+    record = store.forget(["secret-0", "secret-2"], who="ana")
+    assert re.fullmatch(r"[0-9a-f]{16}", record.event)  # 8 random bytes
+    salt_hex = _meta(store, "tombstone_salt")
+    assert salt_hex is not None and re.fullmatch(r"[0-9a-f]{32}", salt_hex)  # 16 random bytes
+    salt = bytes.fromhex(salt_hex)
+    expected = {
+        hashlib.blake2b(i.encode("utf-8"), key=salt, digest_size=16).hexdigest()
+        for i in ("secret-0", "secret-2")
+    }
+    stones = store.tombstones()
+    assert {t.id_hash for t in stones} == expected
+    assert {(t.who, t.time, t.event) for t in stones} == {("ana", record.time, record.event)}
+    assert record.time and record.who == "ana" and record.n_items == 2
+    assert store.forgotten(["secret-2", "secret-3", "secret-0"]) == ["secret-2", "secret-0"]
+
+
+def test_who_forgets_is_1_to_200_characters_and_the_message_shows_what_came(
+    store: LabelStore,
+) -> None:
+    assert store.forget(["secret-3"], who="x" * 200).who == "x" * 200
+    with pytest.raises(FewlabelsError, match=re.escape(f"but got {'y' * 40!r} (201 characters).")):
+        store.forget(["secret-4"], who="y" * 201)
+    with pytest.raises(
+        FewlabelsError,
+        match=r"as a name of 1 to 200 characters, but got 5\. Pass e\.g\. who='alice'\.$",
+    ):
+        store.forget(["secret-4"], who=5)  # type: ignore[arg-type]
+    with pytest.raises(
+        FewlabelsError, match=r"^Expected at least one item id to forget, but got none\.$"
+    ):
+        store.forget([], who="ana")
+
+
+def test_unknown_ids_to_forget_are_listed_up_to_ten_then_an_ellipsis(store: LabelStore) -> None:
+    ten = [f"u{k:02d}" for k in range(10)]
+    with pytest.raises(FewlabelsError) as caught:
+        store.forget(ten, who="ana")
+    assert f"are not: {ten}. Nothing was forgotten" in str(caught.value)
+    with pytest.raises(FewlabelsError) as caught:
+        store.forget([*ten, "u10"], who="ana")
+    assert f"11 of the 11 id(s) to forget are not: {ten} .... Nothing was" in str(caught.value)
+
+
+def test_the_pool_fingerprint_is_a_16_byte_blake2b_of_the_sorted_items(tmp_path: Path) -> None:
+    store = LabelStore(tmp_path / "labels.db")
+    store.add_items(["b", "a"], hashes=["hb", "ha"])
+    # The documented digest, spelled out: a model records it, so it must not drift.
+    digest = hashlib.blake2b(b"fewlabels-pool\0", digest_size=16)
+    for item_id, content in (("a", "ha"), ("b", "hb")):
+        digest.update(json.dumps([item_id, content]).encode("utf-8") + b"\n")
+    assert store.pool_fingerprint() == digest.hexdigest()
+    assert len(store.pool_fingerprint()) == 32

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from fewlabels.errors import FewlabelsError
@@ -17,7 +18,7 @@ def check_annotator(name: Any) -> str:
     ------
     FewlabelsError
         When it is not a string, is empty, is longer than :data:`MAX_ANNOTATOR` characters or
-        holds control characters.
+        holds control characters (Unicode category Cc: C0, DEL, C1).
     """
     if not isinstance(name, str):
         raise FewlabelsError(
@@ -33,7 +34,7 @@ def check_annotator(name: Any) -> str:
             f"Expected an annotator name of at most {MAX_ANNOTATOR} characters, but got "
             f"{len(value)} ({value[:20]!r}...). Use a shorter name."
         )
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if any(unicodedata.category(c) == "Cc" for c in value):  # C0, DEL and C1 controls
         raise FewlabelsError(
             f"Expected an annotator name without control characters, but got {value!r}."
         )

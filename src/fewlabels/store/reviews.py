@@ -138,9 +138,10 @@ class ReviewsMixin(ExclusionsMixin):
                 label = str(row[0])
             assert label is not None
             self._check_label(con, item_id, str(label), "human")
+            label = self._stored(str(label))  # a multi-label set in class order, like any set
             cur = con.execute(
                 "INSERT INTO labels (item_id, label, who, source, time) VALUES (?, ?, ?, ?, ?)",
-                (item_id, str(label), by, "human", now),
+                (item_id, label, by, "human", now),
             )
             seq = int(cur.lastrowid or 0)
             con.execute("INSERT INTO review_labels VALUES (?, ?)", (seq, action))
