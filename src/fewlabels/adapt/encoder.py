@@ -14,6 +14,11 @@ On disk an adapted encoder is a folder::
 its fitted state (``tabular`` statistics, ``pixels`` size) restored, and its identity
 compared with the one recorded, so that a changed base model is refused rather than
 silently mixed with a head trained on another one.
+
+This file runs past 400 lines because it holds the one folder format (identity, metadata,
+safetensors, the checks that refuse a foreign or corrupt file) shared by every kind; the body
+kinds are in ``body_encoder.py`` and ``image_encoder.py``, rebuilding a base in
+``base_rebuild.py``.
 """
 
 from __future__ import annotations

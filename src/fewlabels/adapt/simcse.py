@@ -19,7 +19,7 @@ import numpy as np
 
 from fewlabels._validation import check_count, check_param
 from fewlabels.adapt.body import body_tensors, load_body, training_length
-from fewlabels.adapt.training import TrainResult, train
+from fewlabels.adapt.training import TrainResult, train, weighted_mean
 
 __all__ = ["SimCSEConfig", "fit_simcse"]
 
@@ -168,7 +168,7 @@ def fit_simcse(
                 if held[s : s + batch].size >= 2
             ]
             model.eval()
-            return float(sum(v * w for v, w in values) / max(sum(w for _, w in values), 1))
+            return weighted_mean(values)
 
     with training_length(model, config.max_length):
         result = train(

@@ -67,6 +67,15 @@ class TrainResult:
     stopped: str = "epochs"
 
 
+def weighted_mean(values: Iterable[tuple[float, int]]) -> float:
+    """The mean of ``(value, weight)`` pairs (batch losses with their batch sizes); 0 for none.
+
+    The held-out loss of an epoch, over batches of unequal size.
+    """
+    pairs = list(values)
+    return float(sum(v * w for v, w in pairs) / max(sum(w for _, w in pairs), 1))
+
+
 def _epoch_generator(seed: int, epoch: int) -> Any:
     import torch
 

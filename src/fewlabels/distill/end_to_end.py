@@ -1,4 +1,9 @@
-"""Distillation end to end: from a built-in dataset (with a test split) or a workspace."""
+"""Distillation end to end: from a built-in dataset (with a test split) or a workspace.
+
+This file runs past 400 lines: the two end-to-end runs (a built-in dataset with its test
+split, and a workspace) share their steps here; multi-label runs are in
+``multilabel_report.py``.
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,9 @@ whatever the pool size, so the graph costs O(n)), and its recall@10 against exac
 measured on a sample of rows (the ``graph_recall`` attribute of the returned matrix). The
 faiss neighbour index of :mod:`fewlabels.encode.index` (HNSW) serves when it is passed, or
 above :data:`ANN_ABOVE` rows when that is set.
+
+This file runs just past 400 lines: the exact search, the graph's symmetric normalisation and
+the choice of exact or inverted-file search by size; the inverted file is in ``ivf_graph.py``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ label of an item is its latest history row (the SQL view ``current_labels``).
 (``schema.py``), the shared connections (``_base.py``), forgetting, exclusions, reviews,
 batches and rounds; this module holds opening a store, items and the label history. The
 names of those modules are re-exported here, where callers have always imported them.
+
+This file runs just past 400 lines: opening a store (creating, checking and upgrading the
+file) and the label history, the core the mixins share; every other concern is its own module.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ page's grid, search and browse views call only this module::
     hits = browser.neighbours("t3", n=24)        # more like this
     hits = browser.search("refund", how="lexical")
     hits = browser.confident("law", n=50)        # "accept all that are right"
+
+This file runs just past 400 lines: the pure ranking functions and :class:`PoolBrowser`, which
+holds the one fitted view of the pool that they share.
 """
 
 from __future__ import annotations
