@@ -189,6 +189,22 @@ def test_a_second_page_server_on_the_same_workspace_shares_the_store(text_ws: Wo
     assert "2 / 3 labelled" in first.get("/").text
 
 
+def test_a_page_is_never_shown_the_item_another_page_holds(text_ws: Workspace) -> None:
+    # found by the two-page browser test: with one item left, both pages showed it and it was
+    # labelled twice
+    text_ws.store.add_labels([("t0", "good"), ("t1", "bad")])
+    first = TestClient(create_app(text_ws, settings=AppSettings(token="a")))
+    second = TestClient(create_app(Workspace.open(text_ws.root), settings=AppSettings(token="b")))
+    assert _item(first.get("/").text) == "t2"
+    waiting = second.get("/").text
+    assert 'id="held-elsewhere"' in waiting and "1 item(s) of this round" in waiting
+    assert "Round 1 done" not in waiting
+    first.post(
+        "/api/label", json={"item_id": "t2", "label": "good"}, headers={"X-Fewlabels-Token": "a"}
+    )
+    assert "Round 1 done" in second.get("/").text
+
+
 def test_image_files_are_read_from_the_registered_path(image_folder: Path, tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "ws", data=str(image_folder), encoder="pixels")
     ws.store.add_round("random", ["unlabeled/u0.jpg"])

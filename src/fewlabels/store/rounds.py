@@ -232,8 +232,11 @@ class RoundsMixin(ReviewsMixin):
         """The next unlabelled item of a round (the latest by default), or None when it is done.
 
         With ``client``, the item is leased to that client for ``lease_s`` seconds so that two
-        pages labelling the same round at once are shown different items. With ``annotator``,
-        a second-opinion item is never offered to the annotator who labelled it already.
+        pages labelling the same round at once are shown different items; when every item left
+        is leased to another page, None (nothing is taken from it: that page may be labelling
+        it; its lease lapses after ``lease_s`` if the page went away). Use :meth:`progress` to
+        tell that case from a round that is done. With ``annotator``, a second-opinion item is
+        never offered to the annotator who labelled it already.
         """
         with self._connect() as con, self._write(con):
             if round_id is None:
@@ -251,7 +254,9 @@ class RoundsMixin(ReviewsMixin):
             leased = dict(con.execute("SELECT item_id, client FROM leases").fetchall())
             mine = [i for i in pending if leased.get(i) == client]
             free = [i for i in pending if i not in leased]
-            choice = mine[0] if mine else (free[0] if free else pending[0])
+            if not mine and not free:
+                return None  # the rest is held by other pages: never show two pages one item
+            choice = mine[0] if mine else free[0]
             con.execute("DELETE FROM leases WHERE client=? AND item_id!=?", (client, choice))
             con.execute(
                 "INSERT OR REPLACE INTO leases VALUES (?, ?, ?)", (choice, client, now + lease_s)
