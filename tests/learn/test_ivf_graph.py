@@ -201,3 +201,38 @@ def test_label_spreading_and_self_training_record_the_graph_recall(
     assert np.mean(model.transduction_ == y_true) > 0.97
     st_model = SelfTraining(max_iter=1).fit(X, y)
     assert st_model.graph_recall_ is not None and st_model.graph_recall_ >= 0.8
+
+
+def test_above_the_two_level_threshold_lists_come_from_coarse_lists_split(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import fewlabels.learn.ivf_graph as ivf
+
+    X = manifold(n=8000, dim=16, n_clusters=8, seed=3)
+    first_level: list[int] = []
+    real_split = ivf._split_large
+
+    def spy(X, centroids, *args, **kwargs):  # type: ignore[no-untyped-def]
+        first_level.append(len(centroids))
+        return real_split(X, centroids, *args, **kwargs)
+
+    monkeypatch.setattr(ivf, "_split_large", spy)
+    # 8000 rows at 100 per list: 80 lists; above a threshold of 50 -> ceil(sqrt(80)) = 9
+    # coarse lists, each split by k-means to about 100 rows
+    monkeypatch.setattr(ivf, "TWO_LEVEL_ABOVE", 50)
+    two = cluster_rows(X, list_size=100)
+    assert first_level[-2] == 9  # two passes of splitting; the first sees the coarse lists
+    sizes = np.bincount(two.assign, minlength=two.n_lists)
+    assert 70 <= two.n_lists <= 100 and sizes.max() <= 2 * 100
+    assert graph_recall(X, two, nprobe=8, sample=300) >= 0.9
+    # the bound is exclusive: exactly at it the partition is one level of 80 lists
+    monkeypatch.setattr(ivf, "TWO_LEVEL_ABOVE", 80)
+    cluster_rows(X, list_size=100)
+    assert first_level[-2] == 80
+    monkeypatch.setattr(ivf, "TWO_LEVEL_ABOVE", 79)
+    cluster_rows(X, list_size=100)
+    assert first_level[-2] == 9
+    # an explicit n_lists is one level of that many lists
+    monkeypatch.setattr(ivf, "TWO_LEVEL_ABOVE", 1)
+    cluster_rows(X, n_lists=40, list_size=10_000)
+    assert first_level[-2] == 40

@@ -37,6 +37,13 @@ NPROBE = 8
 #: k-means training rows per list (a bounded sample; faiss needs 39 at least).
 _TRAIN_PER_LIST = 64
 
+#: Above this many lists the partition is built in two levels: k-means into
+#: ``ceil(sqrt(n_lists))`` coarse lists, then each coarse list split by k-means on its own rows
+#: (:func:`_split_large`). One level costs ``n x n_lists x d`` to assign and
+#: ``64 n_lists x n_lists x d`` to train, both quadratic in ``n`` when the lists keep their size;
+#: two levels cost about ``n x 2 sqrt(n_lists) x d``.
+TWO_LEVEL_ABOVE = 256
+
 _METRICS = ("ip", "l2")
 
 
@@ -138,7 +145,10 @@ def cluster_rows(
         In memory or a read-only memmap (read in blocks of ``block_rows``).
     n_lists : int, optional
         Default :func:`default_n_lists` (``ceil(n / list_size)``), so lists keep their
-        size as ``n`` grows.
+        size as ``n`` grows; above :data:`TWO_LEVEL_ABOVE` lists the default partition is
+        built in two levels (``ceil(sqrt(n_lists))`` coarse lists, each split to about
+        ``list_size`` rows). A given ``n_lists`` is one level of that many lists (before
+        the split of oversized lists).
     list_size : int, optional
         Rows per list aimed at; default :data:`LIST_SIZE` (read at call time). Lists of
         more than twice this are split by a second k-means on their own rows.
@@ -156,7 +166,11 @@ def cluster_rows(
     faiss = _faiss()
     n, d = X.shape
     list_size = int(LIST_SIZE if list_size is None else list_size)
+    asked = n_lists is not None
     n_lists = int(max(1, min(n_lists or default_n_lists(n, list_size=list_size), n)))
+    if not asked and n_lists > TWO_LEVEL_ABOVE:
+        # two levels: coarse lists here, each split into lists of about list_size below
+        n_lists = math.ceil(math.sqrt(n_lists))
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, min(n, _TRAIN_PER_LIST * n_lists), replace=False))
     sample = np.ascontiguousarray(X[rows], dtype=np.float32)
@@ -169,7 +183,8 @@ def cluster_rows(
         km.train(sample)
         centroids = np.ascontiguousarray(km.centroids, dtype=np.float32)
     assign = _assign(X, centroids, metric, block_rows)
-    centroids, assign = _split_large(X, centroids, assign, list_size, metric, seed)
+    for _ in range(2):  # a split can leave a sub-list oversized: split once more
+        centroids, assign = _split_large(X, centroids, assign, list_size, metric, seed)
     return Clusters(centroids=np.ascontiguousarray(centroids), assign=assign, metric=metric)
 
 
