@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -195,16 +196,7 @@ class RoundsMixin(CurationMixin):
             acc = cv_accuracy(np.asarray(emb.X), emb.dataset.labels, random_state=self.config.seed)
         prog = self.store.progress()
         rounds = self.store.rounds()
-        current = self.store.current_labels(sources=("human",))
-        right: dict[int, tuple[int, int]] = {}
-        for rnd in rounds:
-            pairs = [
-                (g, current[i])
-                for i, g in zip(rnd.item_ids, rnd.guesses, strict=True)
-                if g is not None and i in current
-            ]
-            if pairs:
-                right[rnd.id] = (sum(g == lab for g, lab in pairs), len(pairs))
+        right = _guesses_right(rounds, self.store.current_labels(sources=("human",)))
         return WorkspaceStatus(
             n_items=self.store.n_items(),
             labelled_per_class=counts,
@@ -242,16 +234,8 @@ class RoundsMixin(CurationMixin):
             prediction = self.predict_pool()
         prog = self.store.progress()
         rounds = self.store.rounds()
-        human = self.store.current_labels(sources=("human",))
-        right: dict[int, tuple[int, int]] = {}
-        for rnd in rounds:  # a guess is right when its whole set is
-            pairs = [
-                (g, human[i])
-                for i, g in zip(rnd.item_ids, rnd.guesses, strict=True)
-                if g is not None and i in human
-            ]
-            if pairs:
-                right[rnd.id] = (sum(g == lab for g, lab in pairs), len(pairs))
+        # a guess of a set is right when its whole set is (both are kept as canonical text)
+        right = _guesses_right(rounds, self.store.current_labels(sources=("human",)))
         return WorkspaceStatus(
             n_items=self.store.n_items(),
             labelled_per_class=counts,
@@ -282,3 +266,18 @@ def _refuse_multilabel_strategy(name: str) -> None:
             f"probabilities of label sets. Use one of {fits}, or a workspace with task = "
             '"multilabel".'
         )
+
+
+def _guesses_right(rounds: Sequence[Round], human: Mapping[str, str]) -> dict[int, tuple[int, int]]:
+    """Per round id: how many of its guesses the human label (as stored) matches, of those
+    guessed and labelled."""
+    right: dict[int, tuple[int, int]] = {}
+    for rnd in rounds:
+        pairs = [
+            (g, human[i])
+            for i, g in zip(rnd.item_ids, rnd.guesses, strict=True)
+            if g is not None and i in human
+        ]
+        if pairs:
+            right[rnd.id] = (sum(g == lab for g, lab in pairs), len(pairs))
+    return right
