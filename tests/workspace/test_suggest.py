@@ -93,3 +93,20 @@ def test_close_previous_round_and_its_message(tmp_path: Path) -> None:
         "round 4 closed with 2 item(s) unlabelled: they returned to the pool "
         "(the new round may pick them again)."
     )
+
+
+def test_a_round_writes_its_report_and_model_whole_and_skips_a_model_that_will_not_pickle(
+    tmp_path: Path,
+) -> None:
+    ws = Workspace.init(tmp_path / "ws", data="digits")
+    ws._write_round_files(7, "random", ["a", "b"], {"accuracy": 0.5}, {"fitted": True})
+    report = json.loads((ws.root / "reports" / "round-0007.json").read_text())
+    assert report == {"round": 7, "strategy": "random", "selected": ["a", "b"], "accuracy": 0.5}
+    import pickle
+
+    assert pickle.loads((ws.root / "models" / "round-0007.pkl").read_bytes()) == {"fitted": True}
+    ws._write_round_files(8, "random", [], {}, lambda x: x)  # a lambda does not pickle
+    assert (ws.root / "reports" / "round-0008.json").exists()
+    assert not (ws.root / "models" / "round-0008.pkl").exists()
+    leftovers = [p.name for p in (ws.root / "models").iterdir() if p.name.startswith(".")]
+    assert leftovers == []  # no temporary file left behind

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from fewlabels._atomic import atomic_write_bytes, atomic_write_text
 from fewlabels._validation import check_count
 from fewlabels.errors import FewlabelsError
 from fewlabels.store.label_store import Round, encode_label_set
@@ -102,19 +103,7 @@ class RoundsMixin(CurationMixin):
             confidences=[None] * len(second) + list(plan.confidences),
             second_opinion=second,
         )
-        (self.root / "reports").mkdir(exist_ok=True)
-        (self.root / "reports" / f"round-{round_id:04d}.json").write_text(
-            json.dumps(
-                {"round": round_id, "strategy": plan.strategy, "selected": ids, **metrics}, indent=2
-            )
-        )
-        if plan.model is not None:
-            try:
-                (self.root / "models").mkdir(exist_ok=True)
-                with open(self.root / "models" / f"round-{round_id:04d}.pkl", "wb") as fh:
-                    pickle.dump(plan.model, fh)
-            except (pickle.PicklingError, TypeError, AttributeError):
-                pass  # a learner that cannot be pickled still gives its round
+        self._write_round_files(round_id, plan.strategy, ids, metrics, plan.model)
         latest = self.store.latest_round()
         assert latest is not None
         return latest
@@ -162,19 +151,7 @@ class RoundsMixin(CurationMixin):
         round_id = self.store.add_round(
             plan.strategy, ids, metrics=metrics, guesses=guesses, second_opinion=second
         )
-        (self.root / "reports").mkdir(exist_ok=True)
-        (self.root / "reports" / f"round-{round_id:04d}.json").write_text(
-            json.dumps(
-                {"round": round_id, "strategy": plan.strategy, "selected": ids, **metrics}, indent=2
-            )
-        )
-        if plan.model is not None:
-            try:
-                (self.root / "models").mkdir(exist_ok=True)
-                with open(self.root / "models" / f"round-{round_id:04d}.pkl", "wb") as fh:
-                    pickle.dump(plan.model, fh)
-            except (pickle.PicklingError, TypeError, AttributeError):
-                pass
+        self._write_round_files(round_id, plan.strategy, ids, metrics, plan.model)
         latest = self.store.latest_round()
         assert latest is not None
         return latest
@@ -253,6 +230,27 @@ class RoundsMixin(CurationMixin):
             n_empty=sum(1 for v in current.values() if not v),
             label_scores=scores,
         )
+
+    def _write_round_files(
+        self, round_id: int, strategy: str, ids: list[str], metrics: dict[str, Any], model: Any
+    ) -> None:
+        """Write the round's report (``reports/round-NNNN.json``) and, when it pickles, its model
+        (``models/round-NNNN.pkl``), each atomically: a crash leaves the file whole or absent."""
+        (self.root / "reports").mkdir(exist_ok=True)
+        atomic_write_text(
+            self.root / "reports" / f"round-{round_id:04d}.json",
+            json.dumps(
+                {"round": round_id, "strategy": strategy, "selected": ids, **metrics}, indent=2
+            ),
+        )
+        if model is None:
+            return
+        try:
+            data = pickle.dumps(model)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return  # a learner that cannot be pickled still gives its round
+        (self.root / "models").mkdir(exist_ok=True)
+        atomic_write_bytes(self.root / "models" / f"round-{round_id:04d}.pkl", data)
 
 
 def _refuse_multilabel_strategy(name: str) -> None:
