@@ -7,12 +7,21 @@ whose size stays near :data:`LIST_SIZE` as the pool grows (``n_lists = n / LIST_
 the members of each list are then compared, as one dense block (``members @ candidates.T``
 with faiss's BLAS search), against the members of the ``nprobe`` lists whose centroids are
 nearest to their own. The work per row is ``nprobe * LIST_SIZE * d`` whatever ``n``, so the
-graph costs O(n) and memory holds only the ``(n, k)`` scores and indices (plus one block).
+graph costs O(n) and memory holds the ``(n, k)`` scores and indices, one list-ordered copy of
+the rows (below) and one block.
 
 The k-means centroids are trained on a bounded sample (at most 64 rows per list) and rows
 are assigned to them block by block (:func:`fewlabels.encode.blocks.iter_row_blocks`), so a
 memory-mapped cache view is never read whole. Recall@10 against exact search is measured on
 a sample of rows (:func:`graph_recall`). Everything is deterministic under ``seed``.
+
+Memory locality: the lists are numbered so that lists near each other in space are near each
+other in number (the sub-lists of one coarse list are adjacent, and coarse lists follow a
+nearest-neighbour chain of their centroids, :func:`_number_lists`), and the self-join works
+on one list-ordered copy of the rows, so that a list's members and its candidates are
+contiguous slices of that copy rather than rows gathered at random from the whole pool
+(:func:`ivf_self_knn`). The same order (:meth:`Clusters.lists`) serves label spreading's
+solve (:func:`fewlabels.learn.label_spreading.spread_labels`).
 """
 
 from __future__ import annotations
@@ -183,9 +192,59 @@ def cluster_rows(
         km.train(sample)
         centroids = np.ascontiguousarray(km.centroids, dtype=np.float32)
     assign = _assign(X, centroids, metric, block_rows)
+    parent = np.arange(len(centroids))
     for _ in range(2):  # a split can leave a sub-list oversized: split once more
-        centroids, assign = _split_large(X, centroids, assign, list_size, metric, seed)
+        centroids, assign, parent = _split_large(
+            X, centroids, assign, parent, list_size, metric, seed
+        )
+    centroids, assign = _number_lists(centroids, assign, parent, metric)
     return Clusters(centroids=np.ascontiguousarray(centroids), assign=assign, metric=metric)
+
+
+def _chain(points: np.ndarray, metric: str) -> np.ndarray:
+    """A greedy nearest-neighbour path through ``points`` from the first: an order in which
+    consecutive points are near each other. ``O(m^2 d)``, for a few hundred points."""
+    m = len(points)
+    if m <= 2:
+        return np.arange(m)
+    P = np.asarray(points, dtype=np.float64)
+    near = P @ P.T if metric == "ip" else -((P[:, None, :] - P[None, :, :]) ** 2).sum(axis=2)
+    seen = np.zeros(m, dtype=bool)
+    path = np.empty(m, dtype=np.int64)
+    cur = 0
+    for step in range(m):
+        path[step], seen[cur] = cur, True
+        if step + 1 < m:
+            cur = int(np.argmax(np.where(seen, -np.inf, near[cur])))
+    return path
+
+
+def _number_lists(
+    centroids: np.ndarray, assign: np.ndarray, parent: np.ndarray, metric: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber the lists so that near lists get near numbers (for memory locality).
+
+    Lists that come from one first-level list (``parent``, by :func:`_split_large`) become
+    adjacent; the first-level lists follow a nearest-neighbour chain of their mean
+    centroids, and so do the sub-lists within each. The partition is the same (a
+    relabelling of the lists); only the order of :meth:`Clusters.lists` changes, which
+    :func:`ivf_self_knn` and label spreading's solve read as contiguous memory.
+    """
+    n_lists = len(centroids)
+    if n_lists <= 1:
+        return centroids, assign
+    roots = np.unique(parent)
+    pos = np.zeros((len(roots), centroids.shape[1]))
+    root_of = np.searchsorted(roots, parent)
+    np.add.at(pos, root_of, centroids)
+    sequence: list[np.ndarray] = []
+    for r in _chain(pos, metric):
+        kids = np.flatnonzero(root_of == r)
+        sequence.append(kids[_chain(centroids[kids], metric)])
+    old_ids = np.concatenate(sequence)
+    new_of_old = np.empty(n_lists, dtype=np.int64)
+    new_of_old[old_ids] = np.arange(n_lists)
+    return np.ascontiguousarray(centroids[old_ids]), new_of_old[assign]
 
 
 def _assign(X: np.ndarray, centroids: np.ndarray, metric: str, block_rows: int) -> np.ndarray:
@@ -204,15 +263,18 @@ def _split_large(
     X: np.ndarray,
     centroids: np.ndarray,
     assign: np.ndarray,
+    parent: np.ndarray,
     list_size: int,
     metric: str,
     seed: int,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split every list of more than ``2 list_size`` rows by k-means on its own rows.
 
     k-means on clustered data leaves some lists several times too large, and a list's
     cost grows with its size times its candidates'; splitting keeps each near
     ``list_size`` (a second level of the partition, Jegou et al. 2011's coarse quantiser).
+    Returns the centroids, the assignment and each list's first-level list (``parent``,
+    extended to the new sub-lists).
     """
     faiss = _faiss()
     sizes = np.bincount(assign, minlength=len(centroids))
@@ -236,10 +298,11 @@ def _split_large(
         assign[rows] = ids[a[:, 0]]
         centroids[c] = sub[0]
         extra.append(sub[1:])
+        parent = np.r_[parent, np.full(n_sub - 1, parent[c])]
         next_id += n_sub - 1
     if extra:
         centroids = np.vstack([centroids, *extra])
-    return centroids, assign
+    return centroids, assign, parent
 
 
 def _empty(n: int, k: int, metric: str) -> tuple[np.ndarray, np.ndarray]:
@@ -278,7 +341,9 @@ def ivf_self_knn(
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
-        In memory or a memmap (only one list's block is copied at a time).
+        In memory or a memmap; copied once into list order (:func:`list_ordered`,
+        ``n x n_features`` float32), so that each list's members and candidates are
+        contiguous slices of the copy.
     k : int
         Neighbours per row (the row itself is normally the first); clipped to ``n``.
     clusters : Clusters, optional
@@ -296,20 +361,75 @@ def ivf_self_knn(
         Row indices; ``-1`` where none was found.
     """
     _check_metric(metric)
+    faiss = _faiss()
     n = X.shape[0]
     k = int(min(k, n))
     clusters = clusters if clusters is not None else cluster_rows(X, metric=metric, seed=seed)
-    scores, idx = _empty(n, k, clusters.metric)
     order, starts = clusters.lists()
     probes = clusters.probes(nprobe)
+    Xs = list_ordered(X, order)
+    fmetric = faiss.METRIC_INNER_PRODUCT if clusters.metric == "ip" else faiss.METRIC_L2
+    # Answers in list order first (row ``order[p]`` at position ``p``), scattered at the end.
+    s_at, p_at = _empty(n, k, clusters.metric)
     for c in range(clusters.n_lists):
-        members = order[starts[c] : starts[c + 1]]
-        if members.size == 0:
+        a, b = int(starts[c]), int(starts[c + 1])
+        if a == b:
             continue
-        cand = np.sort(np.concatenate([order[starts[p] : starts[p + 1]] for p in probes[c]]))
-        s, i, kk = _block_knn(X, members, cand, k, clusters.metric)
-        scores[members, :kk], idx[members, :kk] = s, i
+        runs = _runs(starts, probes[c])
+        C = Xs[runs[0][0] : runs[0][1]] if len(runs) == 1 else _stack(Xs, runs)
+        kk = int(min(k, len(C)))
+        s, i = faiss.knn(Xs[a:b], C, kk, metric=fmetric)
+        s_at[a:b, :kk] = s
+        p_at[a:b, :kk] = _positions(runs)[i] if len(runs) > 1 else i + runs[0][0]
+    del Xs
+    scores, idx = _empty(n, k, clusters.metric)
+    scores[order] = s_at
+    idx[order] = np.where(p_at >= 0, order[np.maximum(p_at, 0)], -1)
     return scores, idx
+
+
+def list_ordered(X: np.ndarray, order: np.ndarray, *, block_rows: int = 65_536) -> np.ndarray:
+    """``X[order]`` as a C-contiguous float32 copy, gathered block by block.
+
+    ``X`` itself (no copy) when ``order`` is the identity and ``X`` is already a
+    contiguous float32 array. The copy costs ``n x n_features x 4`` bytes: the one extra
+    matrix of :func:`ivf_self_knn`, in exchange for contiguous reads of every list.
+    """
+    n = X.shape[0]
+    if (
+        isinstance(X, np.ndarray)
+        and not isinstance(X, np.memmap)
+        and X.dtype == np.float32
+        and X.flags.c_contiguous
+        and bool(np.all(order == np.arange(n)))
+    ):
+        return X
+    out = np.empty((n, X.shape[1]), dtype=np.float32)
+    for a in range(0, n, block_rows):
+        out[a : a + block_rows] = X[order[a : a + block_rows]]
+    return out
+
+
+def _runs(starts: np.ndarray, lists: np.ndarray) -> list[tuple[int, int]]:
+    """The position ranges of ``lists`` in list order, adjacent lists merged."""
+    runs: list[tuple[int, int]] = []
+    for p in np.sort(lists):
+        a, b = int(starts[p]), int(starts[p + 1])
+        if a == b:
+            continue
+        if runs and runs[-1][1] == a:
+            runs[-1] = (runs[-1][0], b)
+        else:
+            runs.append((a, b))
+    return runs
+
+
+def _stack(Xs: np.ndarray, runs: list[tuple[int, int]]) -> np.ndarray:
+    return np.concatenate([Xs[a:b] for a, b in runs])
+
+
+def _positions(runs: list[tuple[int, int]]) -> np.ndarray:
+    return np.concatenate([np.arange(a, b) for a, b in runs])
 
 
 def graph_recall(

@@ -270,12 +270,39 @@ def self_knn(
         Recall@10 against exact search (the index's, or :func:`graph_recall`); None on the
         exact path or when ``recall_sample`` is 0.
     """
+    sims, idx, recall, _ = _self_knn(
+        X,
+        k,
+        exact_up_to=exact_up_to,
+        nprobe=nprobe,
+        clusters=clusters,
+        index=index,
+        ann_threshold=ann_threshold,
+        recall_sample=recall_sample,
+        seed=seed,
+    )
+    return sims, idx, recall
+
+
+def _self_knn(
+    X: np.ndarray,
+    k: int,
+    *,
+    exact_up_to: int | None,
+    nprobe: int,
+    clusters: Clusters | None,
+    index: NeighbourIndex | None,
+    ann_threshold: int | None,
+    recall_sample: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, float | None, Clusters | None]:
+    """:func:`self_knn`, plus the inverted file it searched (None off that path)."""
     n = X.shape[0]
     if index is None and clusters is None and uses_index(n, ann_threshold):
         index = build_index(X, settings=IndexSettings(recall_sample=recall_sample, seed=seed))
     if index is not None:
         sims, idx = index.search(X, k)
-        return sims, idx, index.recall
+        return sims, idx, index.recall, None
     if clusters is not None or uses_ivf(n, exact_up_to):
         Z = np.ascontiguousarray(X, dtype=np.float32)
         clusters = clusters if clusters is not None else cluster_rows(Z, seed=seed)
@@ -285,9 +312,9 @@ def self_knn(
             if recall_sample > 0
             else None
         )
-        return sims, idx, recall
+        return sims, idx, recall, clusters
     sims, idx = knn_search(X, X, k, exact_up_to=n, ann_threshold=ann_threshold)
-    return sims, idx, None
+    return sims, idx, None, None
 
 
 def knn_affinity(
@@ -326,15 +353,19 @@ def knn_affinity(
     -------
     scipy.sparse.csr_matrix of shape (n_samples, n_samples), float64
         Symmetric, non-negative, zero diagonal, at most ``2 n n_neighbors`` entries, with a
-        ``graph_recall`` attribute: the recall@10 of its approximate search (None if exact).
+        ``graph_recall`` attribute: the recall@10 of its approximate search (None if exact),
+        and a ``node_order`` attribute: on the inverted-file path the rows in list order
+        (:meth:`Clusters.lists`), an order in which graph neighbours are near each other
+        (label spreading solves in it), else None.
     """
     n = X.shape[0]
     k = int(min(n_neighbors, n - 1))
     if k < 1:
         empty = sp.csr_matrix((n, n), dtype=np.float64)
         empty.graph_recall = None
+        empty.node_order = None
         return empty
-    sims, idx, recall = self_knn(
+    sims, idx, recall, used = _self_knn(
         X,
         k + 1,
         exact_up_to=exact_up_to,
@@ -343,6 +374,7 @@ def knn_affinity(
         index=index,
         ann_threshold=ann_threshold,
         recall_sample=recall_sample,
+        seed=0,
     )
     rows = np.arange(n)[:, None]
     drop = idx == rows
@@ -359,6 +391,7 @@ def knn_affinity(
     W.setdiag(0.0)
     W.eliminate_zeros()
     W.graph_recall = recall
+    W.node_order = None if used is None else used.lists()[0]
     return W
 
 
@@ -405,7 +438,8 @@ def knn_graph(
     Returns
     -------
     scipy.sparse.csr_matrix of shape (n_samples, n_samples)
-        ``normalize_graph(knn_affinity(X, ...))``, with its ``graph_recall`` attribute.
+        ``normalize_graph(knn_affinity(X, ...))``, with its ``graph_recall`` and
+        ``node_order`` attributes.
     """
     W = knn_affinity(
         X,
@@ -420,4 +454,5 @@ def knn_graph(
     )
     S = normalize_graph(W)
     S.graph_recall = W.graph_recall
+    S.node_order = W.node_order
     return S

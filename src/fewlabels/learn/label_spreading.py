@@ -19,9 +19,9 @@ from fewlabels.encode.index import NeighbourIndex, cache_source, neighbour_index
 from fewlabels.errors import FewlabelsError
 from fewlabels.learn.base import EmbeddingClassifier
 from fewlabels.learn.features import center_normalize, pool_mean
+from fewlabels.learn.ivf_store import ivf_partition
 from fewlabels.learn.knn_graph import (
     EXACT_UP_TO,
-    cluster_rows,
     knn_graph,
     knn_search,
     uses_index,
@@ -62,6 +62,7 @@ def spread_labels(
     alpha: float = 0.99,
     tol: float = 1e-6,
     max_iter: int = 200,
+    order: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Solve ``(I - alpha S) F = Y`` by conjugate gradient, all classes at once.
 
@@ -70,6 +71,12 @@ def spread_labels(
     cost is that of one solve. Assumes a symmetric ``S`` with eigenvalues in ``[-1, 1]``
     (:func:`normalize_graph`), so ``I - alpha S`` is positive definite for
     ``0 <= alpha < 1``.
+
+    With ``order`` the system is solved on the rows in that order (``S`` and ``Y``
+    permuted once, ``F`` un-permuted at the end): the same answer up to rounding, and
+    when graph neighbours are near each other in ``order`` (the inverted file's list
+    order, ``S.node_order`` of :func:`fewlabels.learn.knn_graph.knn_graph`) each sparse
+    product reads nearby rows of ``P`` instead of rows scattered over the whole pool.
 
     Parameters
     ----------
@@ -81,14 +88,29 @@ def spread_labels(
         Relative residual ``|Y - (I - alpha S) F| / |Y|`` at which a column stops.
     max_iter : int, default 200
         Iterations at most.
+    order : ndarray of shape (n_samples,), optional
+        A permutation of the rows to solve in (row ``order[i]`` at position ``i``).
 
     Returns
     -------
     F : ndarray of shape (n_samples, n_classes)
-        Unnormalised scores; ``F = (I - alpha S)^-1 Y`` up to ``tol``.
+        Unnormalised scores; ``F = (I - alpha S)^-1 Y`` up to ``tol``, in the rows' own
+        order whatever ``order``.
     n_iter : int
         Iterations run.
     """
+    if order is not None:
+        perm = _check_order(order, S.shape[0])
+        F_perm, n_iter = spread_labels(
+            permute_graph(S, perm),
+            np.asarray(Y, dtype=np.float64)[perm],
+            alpha=alpha,
+            tol=tol,
+            max_iter=max_iter,
+        )
+        F_out = np.empty_like(F_perm)
+        F_out[perm] = F_perm
+        return F_out, n_iter
     S = sp.csr_matrix(S, dtype=np.float64)
     B = np.asarray(Y, dtype=np.float64)
 
@@ -116,6 +138,41 @@ def spread_labels(
         P = R + beta * P
         rs = np.where(active, rs_new, rs)
     return F, n_iter
+
+
+def _check_order(order: np.ndarray, n: int) -> np.ndarray:
+    perm = np.asarray(order)
+    ok = perm.shape == (n,) and perm.dtype.kind in "iu"
+    if ok and n:
+        ok = bool(np.bincount(perm, minlength=n).max() == 1) and int(perm.max()) < n
+    if not ok:
+        raise FewlabelsError(
+            f"spread_labels expected order to be a permutation of the {n} rows (each of "
+            f"0..{n - 1} once), but got an array of shape {perm.shape} and dtype {perm.dtype} "
+            "that is not one. Pass S.node_order of a knn_graph, or None."
+        )
+    return perm.astype(np.int64, copy=False)
+
+
+def permute_graph(S: sp.spmatrix, order: np.ndarray) -> sp.csr_matrix:
+    """``S`` on the rows in ``order``: ``S[order][:, order]``, in one pass over the entries.
+
+    Assumes ``order`` is a permutation of ``range(n)``.
+
+    Parameters
+    ----------
+    S : sparse matrix of shape (n, n)
+    order : ndarray of shape (n,), int
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix of shape (n, n), float64
+        Entry ``(i, j)`` is ``S[order[i], order[j]]``.
+    """
+    coo = sp.coo_matrix(S, dtype=np.float64)
+    inv = np.empty(len(order), dtype=np.int64)
+    inv[order] = np.arange(len(order))
+    return sp.csr_matrix((coo.data, (inv[coo.row], inv[coo.col])), shape=S.shape)
 
 
 def normalize_scores(F: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
@@ -225,7 +282,10 @@ class LabelSpreading(EmbeddingClassifier):
         The inverted file of ``X_fit_`` (:mod:`fewlabels.learn.ivf_graph`, lists of about
         1,000 rows; pools of more than ``EXACT_UP_TO`` rows fitted without a precomputed
         graph or a neighbour index): the graph is searched on it, and it is reused to
-        predict new rows.
+        predict new rows. When ``X`` is the memory-mapped embedding cache it is saved
+        beside the cache and read back by the next fit of the same pool
+        (:mod:`fewlabels.learn.ivf_store`). The system is solved in its list order
+        (:func:`spread_labels` with ``order``), which keeps the sparse products local.
     index_ : NeighbourIndex or None
         The faiss neighbour index of ``X_fit_`` (pools of more than
         :data:`fewlabels.learn.knn_graph.ANN_ABOVE` rows fitted without a precomputed
@@ -287,9 +347,18 @@ class LabelSpreading(EmbeddingClassifier):
         mean = self._pool_mean(X)
         Z = center_normalize(X, mean)
         index: NeighbourIndex | None = None
+        clusters = None
         if uses_index(len(Z)):
             index = neighbour_index(Z, source=cache_source(X), transform=transform_key(mean))
-        S = knn_graph(Z, n_neighbors=int(self.n_neighbors), power=float(self.power), index=index)
+        elif len(Z) > EXACT_UP_TO:
+            clusters = ivf_partition(Z, source=cache_source(X), transform=transform_key(mean))
+        S = knn_graph(
+            Z,
+            n_neighbors=int(self.n_neighbors),
+            power=float(self.power),
+            index=index,
+            clusters=clusters,
+        )
         # The recall travels with the graph, so a fit on it (SelfTraining) can record it.
         S.index_recall = None if index is None else index.recall
         return S
@@ -328,7 +397,7 @@ class LabelSpreading(EmbeddingClassifier):
         if graph is None and uses_index(len(Z)):
             self.index_ = neighbour_index(Z, source=source, transform=transform_key(self.mean_))
         elif graph is None and len(Z) > EXACT_UP_TO:
-            self.clusters_ = cluster_rows(Z)
+            self.clusters_ = ivf_partition(Z, source=source, transform=transform_key(self.mean_))
         self.index_recall_ = (
             self.index_.recall if self.index_ is not None else getattr(graph, "index_recall", None)
         )
@@ -341,8 +410,10 @@ class LabelSpreading(EmbeddingClassifier):
                 index=self.index_,
             )
             self.graph_recall_ = getattr(S, "graph_recall", None)
+            order = getattr(S, "node_order", None)
         else:
             self.graph_recall_ = getattr(graph, "graph_recall", None)
+            order = getattr(graph, "node_order", None)
             if graph.shape != (len(Z), len(Z)):
                 raise FewlabelsError(
                     f"LabelSpreading expected a graph of shape {(len(Z), len(Z))} for "
@@ -357,8 +428,14 @@ class LabelSpreading(EmbeddingClassifier):
         weighted = not np.all(cw == 1.0)
         if weighted and not self.class_mass and not isinstance(self.class_weight, str):
             Y *= cw[None, :]  # a dict scales the (already class-balanced) seed columns
+        # In the inverted file's list order the sparse products read nearby rows.
         F, self.n_iter_ = spread_labels(
-            S, Y, alpha=float(self.alpha), tol=float(self.tol), max_iter=int(self.max_iter)
+            S,
+            Y,
+            alpha=float(self.alpha),
+            tol=float(self.tol),
+            max_iter=int(self.max_iter),
+            order=order,
         )
         lab = ya != UNLABELED
         prior = np.bincount(ya[lab], minlength=K) / lab.sum()
