@@ -40,7 +40,7 @@ REPORT = HERE / "results" / "learning_core_report.md"
 #: Auto's candidates by modality (learn/auto.py: TEXT_CANDIDATES, DEFAULT_CANDIDATES, the
 #: fallback, TABLE_CANDIDATES).
 CANDIDATES = {
-    "text": ["zero-shot", "label-spreading", "linear", "knn", "ncm"],
+    "text": ["zero-shot", "label-spreading", "linear", "knn", "ncm", "self-training"],
     "image": ["label-spreading", "linear", "knn", "ncm", "self-training"],
     "tabular": ["label-spreading", "linear", "knn", "ncm", "self-training", "trees"],
 }

@@ -19,7 +19,7 @@ def test_scores_every_candidate_and_refits_the_best(data):
     y = hide(y_true, 4)
     auto = Auto(n_repeats=3).fit(X, y)
     assert auto.reason_ == "cross-validation"
-    assert list(auto.scores_) == ["label-spreading", "linear", "knn", "ncm"]
+    assert list(auto.scores_) == ["label-spreading", "linear", "knn", "ncm", "self-training"]
     assert all(len(v) == 3 for v in auto.cv_results_.values())
     # The best score wins; ties go to the earlier candidate.
     best = max(auto.scores_.values())
@@ -51,9 +51,11 @@ def test_a_clearly_better_candidate_beats_the_preferred_one(data):
     # A scikit-learn classifier gets the labelled rows only (it does not take -1 rows)
     # and answers the most frequent class: right on a third of 3 balanced classes.
     blind = DummyClassifier(strategy="most_frequent")
-    auto = Auto(candidates=[("blind", blind), ("ncm", NearestClassMean())], fallback="blind").fit(
-        X, hide(y_true, 4)
-    )
+    auto = Auto(
+        candidates=[("blind", blind), ("ncm", NearestClassMean())],
+        fallback="blind",
+        weight_to_pool=False,
+    ).fit(X, hide(y_true, 4))
     assert auto.scores_["blind"] == pytest.approx(1 / 3) and auto.scores_["ncm"] > 0.8
     assert auto.chosen_ == "ncm"
 
@@ -267,3 +269,61 @@ def test_a_collapsed_fallback_is_replaced_by_the_linear_probe(data):
     assert auto.chosen_ == "linear"
     assert "'const' collapsed to one class" in auto.reason_
     assert len(np.unique(auto.predict(X))) > 1
+
+
+class _TableEncoder:
+    """Stands for the tabular encoder: only its modality matters to Auto."""
+
+    modality = "tabular"
+
+
+def test_a_prior_order_keeps_its_first_candidate_within_the_margin(data):
+    X, y_true = data
+    y = hide(y_true, 4)
+    cands = [("ncm", NearestClassMean()), ("blind", DummyClassifier(strategy="most_frequent"))]
+    # Beyond any margin the clearly better candidate wins, whatever the order.
+    plain = Auto(candidates=cands, fallback="ncm", prior_order=["blind"]).fit(X, y)
+    assert plain.order_ == ["blind", "ncm"]
+    assert plain.chosen_ == "ncm"
+    # A margin wide enough keeps the preferred one.
+    wide = Auto(candidates=cands, fallback="ncm", prior_order=["blind"], tie_tol=1.0).fit(X, y)
+    assert wide.chosen_ == "blind"
+    # None keeps the candidates' own order.
+    assert Auto(candidates=cands, fallback="ncm", prior_order=None).fit(X, y).order_ == [
+        "ncm",
+        "blind",
+    ]
+
+
+def test_tables_use_the_measured_order_and_one_standard_error(data):
+    from fewlabels.learn.auto import PRIOR_ORDERS
+    from fewlabels.learn.selection_rule import pick_by_margin
+
+    X, y_true = data
+    auto = Auto(encoder=_TableEncoder(), n_repeats=2).fit(X, hide(y_true, 4))
+    assert auto.order_ == list(PRIOR_ORDERS["tabular"])
+    assert list(auto.scores_) == auto.order_  # scored in order of preference
+    expected = pick_by_margin(
+        auto.scores_, auto.standard_errors_, auto.order_, margins=dict.fromkeys(auto.order_, 1.0)
+    )
+    assert auto.chosen_ == expected
+
+
+def test_one_label_per_class_on_a_table_gives_the_measured_default(data):
+    X, y_true = data
+    auto = Auto(encoder=_TableEncoder()).fit(X, hide(y_true, 1))
+    assert auto.chosen_ == "self-training"
+    assert auto.reason_.startswith("fallback") and auto.order_ == []
+
+
+def test_pool_weighting_moves_the_priors_towards_the_pool():
+    X, y_true = blobs(60, 2, 8, spread=0.3)
+    keep = np.concatenate([np.arange(60), np.arange(60, 72)])  # 60 of class 0, 12 of class 1
+    X, y_true = X[keep], y_true[keep]
+    y = hide(y_true, 6)
+    cands = [("ncm", NearestClassMean())]
+    plain = Auto(candidates=cands, fallback="ncm").fit(X, y)
+    np.testing.assert_allclose(plain.pool_priors_, [0.5, 0.5])
+    weighted = Auto(candidates=cands, fallback="ncm", weight_to_pool=True).fit(X, y)
+    assert weighted.pool_priors_[0] > 0.7  # the pool is 83 % class 0
+    assert weighted.chosen_ == "ncm"
