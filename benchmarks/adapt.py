@@ -13,18 +13,23 @@ No test row reaches an adaptation: it sees the training split only (its rows dig
 checked against the training rows below), and the test rows are only transformed.
 
 ``--body`` measures body adaptation instead (``benchmarks/results/adapt_body.json``):
-finefoods at 4 and 16 labels per class, the MiniLM body fine-tuned with ``setfit-body`` on
-the labelled training rows (optionally after ``simcse`` on the training pool), every learner
-on the adapted embeddings against the same learner on frozen MiniLM, and the SetFit peer
-(bench/peers.py) on the same labelled rows: accuracy, macro-F1, fit and predict time, with
-the majority-class rate of the test split.
+a text dataset (``--dataset``, finefoods by default; movielens-genre is the second) at 4 and
+16 labels per class, the MiniLM body fine-tuned with ``setfit-body`` on the labelled training
+rows (optionally after ``simcse`` on the training pool; ``--lora`` trains a LoRA adapter
+instead of the whole body), every learner on the adapted embeddings against the same learner
+on frozen MiniLM, and the SetFit peer (bench/peers.py) on the same labelled rows: accuracy,
+macro-F1, fit and predict time, peak RSS of each stage (sampled), with the majority-class
+rate of the test split.
 
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/adapt.py [--quick]
     flock /tmp/fewlabels-heavy.lock python benchmarks/adapt.py --body [--seeds 0] [--smoke]
+    flock /tmp/fewlabels-heavy.lock python benchmarks/adapt.py --body --dataset movielens-genre \
+        --out benchmarks/results/adapt_body_movielens.json
 
-Writes ``benchmarks/results/adapt.json`` (or ``adapt_body.json`` with ``--body``).
+Writes ``benchmarks/results/adapt.json`` (or ``adapt_body.json`` with ``--body`` on
+finefoods, ``adapt_body_<dataset>.json`` on another dataset, or ``--out``).
 """
 
 from __future__ import annotations
@@ -34,8 +39,11 @@ import json
 import os
 import platform
 import resource
+import threading
 import time
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +157,36 @@ def _summary(cells: list[dict[str, Any]]) -> dict[str, Any]:
 # --- body adaptation (--body) ------------------------------------------------------------
 
 
+@contextmanager
+def peak_rss(record: dict[str, Any], key: str) -> Iterator[None]:
+    """Sample this process's RSS every 50 ms while the block runs; store the peak in MiB.
+
+    Torch allocates outside Python's tracer, so RSS is the honest measure; it includes what
+    the process already held when the block started (recorded as ``<key>_start_mib``).
+    """
+    import psutil
+
+    proc = psutil.Process()
+    start = proc.memory_info().rss
+    peak = [start]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.05):
+            peak[0] = max(peak[0], proc.memory_info().rss)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        peak[0] = max(peak[0], proc.memory_info().rss)
+        record[f"{key}_start_mib"] = round(start / 2**20, 1)
+        record[f"{key}_peak_mib"] = round(peak[0] / 2**20, 1)
+
+
 def _timed_scores(
     X_pool: np.ndarray, labels: np.ndarray, X_test: np.ndarray, y_test: np.ndarray
 ) -> dict[str, Any]:
@@ -193,8 +231,11 @@ def _body_cell(
 
     base: Any = minilm
     t0 = time.perf_counter()
+    memory: dict[str, Any] = {}
+    cell["memory"] = memory
     if pretrain:
-        base = adapt(train, minilm, method="simcse", seed=seed, device="cpu", **simcse_settings)
+        with peak_rss(memory, "simcse"):
+            base = adapt(train, minilm, method="simcse", seed=seed, device="cpu", **simcse_settings)
         assert base.meta.rows["digest"] == combine(fingerprints(train))
         cell["simcse"] = {
             "seconds": round(time.perf_counter() - t0, 1),
@@ -202,9 +243,10 @@ def _body_cell(
             "held_out": base.meta.training["held_out"],
         }
     t1 = time.perf_counter()
-    adapted = adapt(
-        train, base, method="setfit-body", labels=labels, seed=seed, device="cpu", **settings
-    )
+    with peak_rss(memory, "setfit_body"):
+        adapted = adapt(
+            train, base, method="setfit-body", labels=labels, seed=seed, device="cpu", **settings
+        )
     assert adapted.meta.rows["digest"] == combine(fingerprints(train))  # training rows only
     adapt_s = time.perf_counter() - t0
     cell["adapt_seconds"] = round(adapt_s, 1)
@@ -220,7 +262,8 @@ def _body_cell(
     if with_setfit:
         peer = SetFitPeer(random_state=seed)
         t0 = time.perf_counter()
-        peer.fit(list(train.inputs), labels)
+        with peak_rss(memory, "setfit_peer"):
+            peer.fit(list(train.inputs), labels)
         fit_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         pred = peer.predict(list(test.inputs))
@@ -298,19 +341,76 @@ def body_main(args: argparse.Namespace) -> None:
 
     load_before = os.getloadavg()
     t_start = time.perf_counter()
-    bundle = load_builtin("finefoods")
+    bundle = load_builtin(args.dataset)
     train, test = bundle.train, bundle.test
     settings: dict[str, Any] = {}
+    if args.iterations is not None:
+        settings["iterations"] = args.iterations
+    if args.lora:
+        settings.update(lora=True, lora_rank=args.lora_rank, lora_alpha=args.lora_alpha)
+        if args.lr is None:
+            args.lr = 1e-4  # LoRA's usual rate: the adapter starts at zero and is small
+    if args.lr is not None:
+        settings["lr"] = args.lr
     simcse_settings: dict[str, Any] = {}
     if args.smoke:  # a tiny end-to-end pass of the script, not a measurement
-        train = train.subset(np.arange(200))
-        test = test.subset(np.arange(40))
-        settings = {"iterations": 1}
+        pick = np.random.default_rng(0)  # a random subset: every class shows up
+        train = train.subset(np.sort(pick.permutation(len(train))[:300]))
+        test = test.subset(np.sort(pick.permutation(len(test))[:60]))
+        settings = {**settings, "iterations": 1}
         simcse_settings = {"rows_per_epoch": 64, "batch_size": 16}
     minilm = get_encoder("minilm", device="cpu")
     y = np.asarray(test.labels)
     majority = float(np.bincount(y).max() / y.size)
     out: dict[str, Any] = {"text": {}}
+
+    def write() -> Path:
+        """Write what is measured so far (after each budget: a killed run keeps it)."""
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        from fewlabels.adapt import SetFitBodyConfig, SimCSEConfig
+
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "src", "benchmarks/adapt.py"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        out["settings"] = {
+            "dataset": args.dataset,
+            "method": "simcse+setfit-body" if args.pretrain else "setfit-body",
+            "setfit_body": {**SetFitBodyConfig().settings(), **settings},
+            "simcse": {**SimCSEConfig().settings(), **simcse_settings} if args.pretrain else None,
+            "setfit_peer": "SetFitPeer defaults (batch 16, 1 epoch, SetFit's pair sampling)",
+            "seeds": list(args.seeds),
+            "smoke": bool(args.smoke),
+            "n_train": len(train),
+            "n_test": len(test),
+        }
+        out["machine"] = {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+            "load_average_before": [round(v, 2) for v in load_before],
+            "load_average_after": [round(v, 2) for v in os.getloadavg()],
+            "process_max_rss_mib": round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+            ),
+            "total_seconds": round(time.perf_counter() - t_start, 1),
+            "commit": commit,
+            "uncommitted_changes": bool(dirty),
+        }
+        default_target = (
+            BODY_RESULTS
+            if args.dataset == "finefoods"
+            else BODY_RESULTS.with_name(f"adapt_body_{args.dataset.replace('-', '_')}.json")
+        )
+        target = Path(args.out) if args.out else default_target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(out, indent=1))
+        return target
+
     for per_class in args.per_class:
         cells = [
             _body_cell(
@@ -326,37 +426,11 @@ def body_main(args: argparse.Namespace) -> None:
             )
             for s in args.seeds
         ]
-        key = f"finefoods/{per_class}"
+        key = f"{args.dataset}/{per_class}"
         out["text"][key] = {"summary": _body_summary(cells, majority), "cells": cells}
         print(f"{key}:", json.dumps(out["text"][key]["summary"]), flush=True)
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    from fewlabels.adapt import SetFitBodyConfig, SimCSEConfig
-
-    out["settings"] = {
-        "method": "simcse+setfit-body" if args.pretrain else "setfit-body",
-        "setfit_body": {**SetFitBodyConfig().settings(), **settings},
-        "simcse": {**SimCSEConfig().settings(), **simcse_settings} if args.pretrain else None,
-        "setfit_peer": "SetFitPeer defaults (batch 16, 1 epoch, SetFit's pair sampling)",
-        "seeds": list(args.seeds),
-        "smoke": bool(args.smoke),
-        "n_train": len(train),
-        "n_test": len(test),
-    }
-    out["machine"] = {
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-        "load_average_before": [round(v, 2) for v in load_before],
-        "load_average_after": [round(v, 2) for v in os.getloadavg()],
-        "process_max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "total_seconds": round(time.perf_counter() - t_start, 1),
-        "commit": commit,
-    }
-    target = Path(args.out) if args.out else BODY_RESULTS
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(out, indent=1))
+        write()
+    write()
     print(_body_table(out))
     print(json.dumps(out["machine"]))
 
@@ -364,19 +438,24 @@ def body_main(args: argparse.Namespace) -> None:
 def _body_table(out: dict[str, Any]) -> str:
     rows = [
         "| budget | majority | frozen acc / F1 | body-adapted acc / F1 | SetFit acc / F1 | "
-        "adapted fit s | SetFit fit s | adapted predict s | SetFit predict s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "adapted fit s | SetFit fit s | adapted predict s | SetFit predict s | "
+        "peak RSS MiB (adapt / SetFit) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key, block in out["text"].items():
         s = block["summary"]
         sf = s.get("setfit", {})
+        mem = [c.get("memory", {}) for c in block["cells"]]
+        adapt_mib = max(m.get("setfit_body_peak_mib", 0) for m in mem)
+        peer_mib = max(m.get("setfit_peer_peak_mib", 0) for m in mem) or "n/a"
         rows.append(
             f"| {key} ({s['best_learner_on_adapted']}) | {s['majority_rate']} | "
             f"{s['frozen_same_learner']['accuracy']} / {s['frozen_same_learner']['macro_f1']} | "
             f"{s['adapted']['accuracy']} / {s['adapted']['macro_f1']} | "
             f"{sf.get('accuracy', 'n/a')} / {sf.get('macro_f1', 'n/a')} | "
             f"{s['adapted_fit_seconds']} | {sf.get('fit_seconds', 'n/a')} | "
-            f"{s['adapted_predict_seconds']} | {sf.get('predict_seconds', 'n/a')} |"
+            f"{s['adapted_predict_seconds']} | {sf.get('predict_seconds', 'n/a')} | "
+            f"{adapt_mib} / {peer_mib} |"
         )
     return "\n".join(rows)
 
@@ -391,6 +470,12 @@ def main() -> None:
     parser.add_argument("--no-setfit", action="store_true", help="--body: skip the SetFit peer")
     parser.add_argument("--smoke", action="store_true", help="--body: tiny end-to-end pass")
     parser.add_argument("--out", default=None, help="--body: results file")
+    parser.add_argument("--dataset", default="finefoods", help="--body: a built-in text dataset")
+    parser.add_argument("--iterations", type=int, default=None, help="--body: setfit-body pairs")
+    parser.add_argument("--lr", type=float, default=None, help="--body: setfit-body lr")
+    parser.add_argument("--lora", action="store_true", help="--body: LoRA instead of the body")
+    parser.add_argument("--lora-rank", type=int, default=8, help="--body --lora")
+    parser.add_argument("--lora-alpha", type=float, default=16.0, help="--body --lora")
     args = parser.parse_args()
     if args.body:
         body_main(args)

@@ -29,6 +29,7 @@ from fewlabels.adapt.image_body import (
     check_image_base,
     fit_simclr_image,
 )
+from fewlabels.adapt.lora import require_peft
 from fewlabels.adapt.scarf import ScarfConfig, fit_scarf
 from fewlabels.adapt.setfit_body import SetFitBodyConfig, check_pair_labels, fit_setfit_body
 from fewlabels.adapt.simcse import SimCSEConfig, fit_simcse
@@ -300,6 +301,8 @@ def adapt(
         )
     if method in BODY_METHODS:
         check_body_base(encoder, method=method)
+        if isinstance(config, (SetFitBodyConfig, SimCSEConfig)) and config.lora:
+            require_peft()  # before any model is loaded: name the extra at once
         texts, dataset, rows = _texts(dataset_or_embeddings, method=method)
         X, modality = None, dataset.modality
         n_rows = len(texts)

@@ -21,6 +21,7 @@ import numpy as np
 
 from fewlabels._validation import check_count, check_param
 from fewlabels.adapt.body import body_tensors, load_body, training_length
+from fewlabels.adapt.lora import attach_lora, check_lora_settings, merge_lora
 from fewlabels.adapt.training import TrainResult, train
 from fewlabels.errors import FewlabelsError
 
@@ -63,6 +64,14 @@ class SetFitBodyConfig:
         At most this many pseudo-labelled texts per class join the pairs (drawn at random
         among the confident ones).
     seed : int, default 0
+    lora : bool, default False
+        Train LoRA adapters on the attention projections (through peft, the ``lora`` extra)
+        instead of the whole body; they are merged into the weights when training ends
+        (:mod:`fewlabels.adapt.lora`). Use a larger ``lr`` (1e-4 to 1e-3) than for the body.
+    lora_rank : int, default 8
+        The adapters' rank ``r``; only with ``lora=True``.
+    lora_alpha : float, default 16.0
+        Updates are scaled by ``lora_alpha / lora_rank``; only with ``lora=True``.
     """
 
     iterations: int = 20
@@ -76,6 +85,9 @@ class SetFitBodyConfig:
     pseudo_threshold: float = 1.0
     pseudo_per_class: int = 8
     seed: int = 0
+    lora: bool = False
+    lora_rank: int = 8
+    lora_alpha: float = 16.0
 
     def __post_init__(self) -> None:
         owner = "SetFitBodyConfig"
@@ -94,10 +106,19 @@ class SetFitBodyConfig:
         check_param("weight_decay", self.weight_decay, low=0, high=10, learner=owner)
         check_param("holdout", self.holdout, low=0, high=0.5, learner=owner)
         check_param("pseudo_threshold", self.pseudo_threshold, low=0, high=1, learner=owner)
+        check_lora_settings(lora=self.lora, rank=self.lora_rank, alpha=self.lora_alpha, owner=owner)
 
     def settings(self) -> dict[str, Any]:
-        """The settings as a JSON-able dict."""
-        return asdict(self)
+        """The settings as a JSON-able dict (without the LoRA fields when ``lora`` is off).
+
+        Leaving them out keeps the identity of a whole-body adaptation what it was before LoRA
+        existed; with ``lora=True`` all three enter it.
+        """
+        out = asdict(self)
+        if not self.lora:
+            for name in ("lora", "lora_rank", "lora_alpha"):
+                out.pop(name)
+        return out
 
     def min_rows(self) -> int:
         """The fewest pool rows: two labelled texts of each of two classes."""
@@ -256,6 +277,9 @@ def fit_setfit_body(
             n_pseudo += int(take.size)
     torch.manual_seed(config.seed)
     model = load_body(base, device=device)
+    lora = (
+        attach_lora(model, rank=config.lora_rank, alpha=config.lora_alpha) if config.lora else None
+    )
     loss_fn = CosineSimilarityLoss(model)
     n_pairs = len(contrastive_pairs(train_codes, iterations=config.iterations, rng=rng)[0])
     steps = -(-n_pairs // config.batch_size)
@@ -304,4 +328,6 @@ def fit_setfit_body(
             steps_per_epoch=steps,
             items_per_step=2 * config.batch_size,
         )
+    if lora is not None:
+        merge_lora(lora)
     return body_tensors(model), result, n_pseudo

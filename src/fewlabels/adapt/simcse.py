@@ -19,6 +19,7 @@ import numpy as np
 
 from fewlabels._validation import check_count, check_param
 from fewlabels.adapt.body import body_tensors, load_body, training_length
+from fewlabels.adapt.lora import attach_lora, check_lora_settings, merge_lora
 from fewlabels.adapt.training import TrainResult, train, weighted_mean
 
 __all__ = ["SimCSEConfig", "fit_simcse"]
@@ -49,6 +50,14 @@ class SimCSEConfig:
     max_holdout : int, default 128
     patience : int, default 1
     seed : int, default 0
+    lora : bool, default False
+        Train LoRA adapters on the attention projections (through peft, the ``lora`` extra)
+        instead of the whole body; they are merged into the weights when training ends
+        (:mod:`fewlabels.adapt.lora`). Use a larger ``lr`` (1e-4 to 1e-3) than for the body.
+    lora_rank : int, default 8
+        The adapters' rank ``r``; only with ``lora=True``.
+    lora_alpha : float, default 16.0
+        Updates are scaled by ``lora_alpha / lora_rank``; only with ``lora=True``.
     """
 
     epochs: int = 1
@@ -62,6 +71,9 @@ class SimCSEConfig:
     max_holdout: int = 128
     patience: int = 1
     seed: int = 0
+    lora: bool = False
+    lora_rank: int = 8
+    lora_alpha: float = 16.0
 
     def __post_init__(self) -> None:
         owner = "SimCSEConfig"
@@ -81,10 +93,19 @@ class SimCSEConfig:
         check_param("weight_decay", self.weight_decay, low=0, high=10, learner=owner)
         check_param("scale", self.scale, low=0, high=1000, learner=owner, low_open=True)
         check_param("holdout", self.holdout, low=0, high=0.5, learner=owner)
+        check_lora_settings(lora=self.lora, rank=self.lora_rank, alpha=self.lora_alpha, owner=owner)
 
     def settings(self) -> dict[str, Any]:
-        """The settings as a JSON-able dict."""
-        return asdict(self)
+        """The settings as a JSON-able dict (without the LoRA fields when ``lora`` is off).
+
+        Leaving them out keeps the identity of a whole-body adaptation what it was before LoRA
+        existed; with ``lora=True`` all three enter it.
+        """
+        out = asdict(self)
+        if not self.lora:
+            for name in ("lora", "lora_rank", "lora_alpha"):
+                out.pop(name)
+        return out
 
     def min_rows(self) -> int:
         """The fewest pool texts: two batches' worth of in-batch negatives, at least 16."""
@@ -138,6 +159,9 @@ def fit_simcse(
     held, rows = order[:n_held], order[n_held:]
     torch.manual_seed(config.seed)
     model = load_body(base, device=device)
+    lora = (
+        attach_lora(model, rank=config.lora_rank, alpha=config.lora_alpha) if config.lora else None
+    )
     loss_fn = MultipleNegativesRankingLoss(model, scale=config.scale)
     per_epoch = (
         rows.size if config.rows_per_epoch is None else min(config.rows_per_epoch, rows.size)
@@ -187,4 +211,6 @@ def fit_simcse(
             steps_per_epoch=-(-per_epoch // batch),
             items_per_step=batch,
         )
+    if lora is not None:
+        merge_lora(lora)
     return body_tensors(model), result
