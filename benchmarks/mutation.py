@@ -89,8 +89,23 @@ TARGETS.update(
 TARGETS.update(
     {
         f"active_{m}": ([f"src/fewlabels/active/{m}.py"], [f"tests/active/test_{m}.py"])
-        for m in ("loop", "curves")
+        for m in ("loop", "curves", "oracle")
     }
+)
+# Strategies that wrap another one (class-balanced, dedup) or that only exist through the
+# registry (random) are also reached by the strategy-wide tests.
+TARGETS.update(
+    {
+        f"active_{m}": (
+            [f"src/fewlabels/active/{m}.py"],
+            [f"tests/active/test_{m}.py", "tests/active/test_strategies.py"],
+        )
+        for m in ("class_balanced", "dedup", "multilabel_uncertainty")
+    }
+)
+TARGETS["active_random"] = (
+    ["src/fewlabels/active/random.py"],
+    ["tests/active/test_strategies.py", "tests/active/test_base.py"],
 )
 TARGETS["active_base"] = (
     ["src/fewlabels/active/base.py"],

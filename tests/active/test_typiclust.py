@@ -266,3 +266,74 @@ def test_typicality_above_the_threshold_uses_the_inverted_file(
     approx = typicality(X, k=5)
     assert np.all(approx <= exact * (1 + 1e-4))
     assert np.corrcoef(approx, exact)[0, 1] > 0.9
+
+
+def test_typicality_above_ann_above_uses_the_l2_neighbour_index(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    kg = importlib.import_module("fewlabels.learn.knn_graph")
+    module = importlib.import_module("fewlabels.active.typiclust")
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(400, 6)) * [1, 1, 1, 3, 3, 3]).astype(np.float32)
+    exact = typicality(X, k=5)
+    metrics: list[str] = []
+    real = module.build_index
+
+    def spy(Xb: np.ndarray, *, settings: object) -> object:
+        metrics.append(settings.metric)  # type: ignore[attr-defined]
+        assert Xb.shape == X.shape and Xb.dtype == np.float32
+        return real(Xb, settings=settings)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "build_index", spy)
+    monkeypatch.setattr(kg, "ANN_ABOVE", 400)  # n == ANN_ABOVE: not the index
+    np.testing.assert_array_equal(typicality(X, k=5), exact)
+    assert metrics == []
+    monkeypatch.setattr(kg, "ANN_ABOVE", 399)  # above: the HNSW index, squared L2
+    approx = typicality(X, k=5)
+    assert metrics == ["l2"]
+    assert approx.shape == (400,) and approx.dtype == np.float64
+    assert np.all(approx <= exact * (1 + 1e-4))  # approximate neighbours are never nearer
+    np.testing.assert_allclose(np.median(approx / exact), 1.0, rtol=1e-3)
+
+
+@pytest.mark.parametrize("path", ["ANN_ABOVE", "EXACT_UP_TO"])
+def test_many_exact_copies_through_an_index_are_very_typical_not_negative(
+    monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """Eight copies of one point and k = 3: an index returns 4 rows at distance 0, and for
+    most copies the row itself is not among them; each row still drops one neighbour."""
+    import importlib
+
+    kg = importlib.import_module("fewlabels.learn.knn_graph")
+    monkeypatch.setattr(kg, path, 0 if path == "ANN_ABOVE" else 1)
+    rng = np.random.default_rng(0)
+    X = np.concatenate([np.ones((8, 3)), rng.normal(5.0, 1.0, (12, 3))]).astype(np.float32)
+    t = typicality(X, k=3)
+    assert t.shape == (20,) and np.isfinite(t).all() and (t > 0).all()
+    np.testing.assert_allclose(t[:8], 1e8, rtol=1e-6)  # 1 / (0 + 1e-8): the copies
+    assert t[8:].max() < 10.0
+
+
+def test_the_dedup_threshold_is_kept_and_checked() -> None:
+    s = TypiClust(dedup_threshold=0.5)
+    assert s.get_params() == {"k": 20, "max_clusters": 500, "dedup_threshold": 0.5}
+    X = np.zeros((4, 2), dtype=np.float32)
+    with pytest.raises(ValueError, match="dedup_threshold"):
+        TypiClust(dedup_threshold=2.0).select(X, n=1, labeled_mask=np.zeros(4, bool))
+
+
+def test_kmeans_with_as_many_clusters_as_rows_runs_quietly(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """faiss warns on stderr below 39 points per centroid unless told 1 is enough, and talks
+    on stdout when verbose: neither may reach a user's terminal."""
+    from fewlabels.active.typiclust import kmeans_labels
+
+    X = np.random.default_rng(0).normal(size=(10, 2)).astype(np.float32)
+    assign = kmeans_labels(X, 10, random_state=0)
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    assert assign.shape == (10,) and assign.dtype == np.int64
+    assert sorted(assign.tolist()) == list(range(10))  # one row per cluster

@@ -85,3 +85,24 @@ def test_lock_errors_are_sqlite_operational_errors_naming_a_lock() -> None:
     assert not is_locked_error(sqlite3.OperationalError("no such table: labels"))
     assert not is_locked_error(sqlite3.DatabaseError("database is locked"))  # not operational
     assert not is_locked_error(RuntimeError("locked"))
+
+
+def test_a_quick_check_with_many_findings_shows_the_first_three(tmp_path: Path) -> None:
+    # A row of NULLs where the schema (rewritten afterwards) says NOT NULL: quick_check
+    # reports one finding per column (t.b, t.c, t.d, t.e, t.f), each its own result row.
+    path = tmp_path / "labels.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (a INTEGER PRIMARY KEY, b, c, d, e, f)")
+    con.execute("INSERT INTO t (a) VALUES (0)")
+    con.commit()
+    con.execute("PRAGMA writable_schema=ON")
+    strict = "CREATE TABLE t (a INTEGER PRIMARY KEY, " + ", ".join(f"{c} NOT NULL" for c in "bcdef")
+    con.execute("UPDATE sqlite_master SET sql=? WHERE name='t'", (strict + ")",))
+    con.commit()
+    con.close()
+    result = [r[0] for r in sqlite3.connect(path).execute("PRAGMA quick_check").fetchall()]
+    assert len(result) >= 4  # the file this test needs: more findings than are shown
+    with pytest.raises(CorruptStoreError) as caught:
+        check_store_file(path)
+    shown = "NULL value in t.b; NULL value in t.c; NULL value in t.d"
+    assert f"but it reports: {shown}. fewlabels never overwrites it." in str(caught.value)
