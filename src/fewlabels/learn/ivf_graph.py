@@ -22,6 +22,10 @@ on one list-ordered copy of the rows, so that a list's members and its candidate
 contiguous slices of that copy rather than rows gathered at random from the whole pool
 (:func:`ivf_self_knn`). The same order (:meth:`Clusters.lists`) serves label spreading's
 solve (:func:`fewlabels.learn.label_spreading.spread_labels`).
+
+This file runs past 400 lines because it is one algorithm whose steps share the
+:class:`Clusters` layout: the partition (k-means, splits, list numbering), the list-ordered
+self-join and its recall check; the saved partition is in ``ivf_store.py``.
 """
 
 from __future__ import annotations
