@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from fewlabels.adapt.setfit_body import holdout_rows
 from fewlabels.adapt.training import train
 from fewlabels.data import Dataset
 from fewlabels.encode import embed, get_encoder
-from fewlabels.errors import FewlabelsError, InputTypeError
+from fewlabels.errors import FewlabelsError, InputTypeError, MissingExtraError
 
 FILL = (
     "house tree water light music paper stone cloud river horse table chair window garden "
@@ -111,6 +112,7 @@ def test_reload_gives_identical_embeddings_and_goes_through_the_cache(
     np.testing.assert_array_equal(again.encode(ds.inputs[:8]), adapted.encode(ds.inputs[:8]))
     first = embed(ds, again, progress=False)
     cached = embed(ds, load_adapted(folder, device="cpu"), progress=False)
+    assert cached.n_encoded == 0  # the reloaded encoder hits the cache under the same identity
     np.testing.assert_array_equal(first.X, cached.X)
     np.testing.assert_allclose(np.linalg.norm(first.X, axis=1), 1.0, atol=1e-5)
     with pytest.raises(FewlabelsError, match=r"no transform of base embeddings.*encode\(texts\)"):
@@ -302,3 +304,15 @@ def test_confident_pseudo_labels_join_the_pairs_up_to_a_cap_per_class(
     )
     assert enc.meta.labels["n_pseudo"] == 6  # every unlabelled row is confident at 0.0: 3 per class
     assert enc.meta.labels["n_labeled"] == 16
+
+
+def test_a_body_adaptation_whose_base_is_not_installed_names_the_extra(
+    adapted: BodyAdaptedEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = adapted.save(tmp_path / "body")
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import now fails
+    monkeypatch.setitem(sys.modules, "fewlabels.encode.sentence_transformer", None)
+    with pytest.raises(
+        MissingExtraError, match=r"built on the encoder 'st:.*not installed.*fewlabels\[text\]"
+    ):
+        load_adapted(folder, device="cpu")

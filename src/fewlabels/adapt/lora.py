@@ -45,6 +45,11 @@ ATTENTION_TARGETS: tuple[tuple[str, ...], ...] = (
 #: Defaults of the LoRA fields of a body config (``lora_rank``, ``lora_alpha``).
 LORA_DEFAULTS = {"lora_rank": 8, "lora_alpha": 16.0}
 
+#: The learning rate the CLI uses with ``--lora`` when ``--lr`` is not given (the adapters
+#: start at zero and are small; the whole-body default of 2e-5 barely moves them). The LoRA
+#: measurement of docs/benchmarks.md ran at this rate.
+LORA_LR = 1e-4
+
 
 def check_lora_settings(*, lora: Any, rank: Any, alpha: Any, owner: str) -> None:
     """Refuse LoRA settings that cannot work, or that would be silently ignored.
