@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -107,7 +108,8 @@ def run_child(name: str, path: Path) -> dict[str, object]:
 
         Z = np.ascontiguousarray(X)
         clusters = cluster_rows(Z)
-        rec["graph_recall"] = graph_recall(Z, clusters, nprobe=NPROBE, sample=2000)
+        rec["graph_recall"] = graph_recall(Z, clusters, sample=2000)
+        rec["graph_recall_nprobe"] = graph_recall(Z, clusters, nprobe=NPROBE, sample=2000)
         rec["n_lists"] = clusters.n_lists
         rec["largest_list"] = int(np.bincount(clusters.assign).max())
     else:
@@ -122,11 +124,37 @@ def run_child(name: str, path: Path) -> dict[str, object]:
         rec["majority_rate"] = float(np.bincount(y_true[unl]).max() / unl.sum())
         rec["macro_f1"] = _macro_f1(y_true[unl], np.asarray(model.transduction_)[unl])
         rec["graph_recall"] = getattr(model, "graph_recall_", None)
+        clusters = getattr(model, "clusters_", None)
+        if clusters is not None:
+            rec.update(_work_per_row(clusters))
         np.save(path.with_suffix(f".{name}.pred.npy"), np.asarray(model.transduction_))
     rec["seconds"] = round(time.perf_counter() - t0, 2)
     rec["peak_rss_gib"] = round(_peak_gib(), 3)
     rec["baseline_rss_gib"] = round(base_gib, 3)
     return rec
+
+
+def _work_per_row(clusters: Any) -> dict[str, object]:
+    """The partition's list sizes and the candidate rows per row, under the search's rule
+    (a budget of ``CANDIDATES`` rows) and under the old one (``NPROBE`` lists), for comparison."""
+    from fewlabels.learn.ivf_graph import NPROBE
+
+    sizes = np.bincount(np.asarray(clusters.assign), minlength=clusters.n_lists)
+    out: dict[str, object] = {
+        "n_lists": int(clusters.n_lists),
+        "mean_list": round(float(sizes.mean()), 1),
+        "largest_list": int(sizes.max()),
+    }
+    for label, probes in (
+        ("budget", clusters.probe_lists()),
+        (f"nprobe{NPROBE}", clusters.probe_lists(nprobe=NPROBE)),
+    ):
+        per_list = np.where(probes >= 0, sizes[np.maximum(probes, 0)], 0).sum(axis=1)
+        out[f"candidates_per_row_{label}"] = {
+            "mean": round(float((per_list * sizes).sum() / sizes.sum()), 1),
+            "max": int(per_list.max()),
+        }
+    return out
 
 
 def _child(name: str, path: Path, timeout: float) -> dict[str, object]:
@@ -263,6 +291,9 @@ def main() -> None:
             "ann_above": kg.ANN_ABOVE,
             "list_size": ivf.LIST_SIZE,
             "nprobe": ivf.NPROBE,
+            "candidates": ivf.CANDIDATES,
+            "max_probe": ivf.MAX_PROBE,
+            "probing": "budget of candidate rows per list (fixed work per row)",
             "label_spreading": "LabelSpreading() defaults (n_neighbors=5)",
             "self_training": "SelfTraining() defaults (label spreading base)",
             "typiclust": "TypiClust().select(n=20), cold start",

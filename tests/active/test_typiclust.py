@@ -337,3 +337,48 @@ def test_kmeans_with_as_many_clusters_as_rows_runs_quietly(
     assert (out, err) == ("", "")
     assert assign.shape == (10,) and assign.dtype == np.int64
     assert sorted(assign.tolist()) == list(range(10))  # one row per cluster
+
+
+def test_typicality_on_the_cache_saves_its_partition_and_reads_it_back(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    from fakes import FakeTextEncoder
+    from fewlabels.data import Dataset
+    from fewlabels.encode import embed
+    from fewlabels.encode.index import cache_source
+    from fewlabels.learn import ivf_graph
+
+    kg = importlib.import_module("fewlabels.learn.knn_graph")
+    n = 600
+    data = Dataset(
+        ids=[f"d{i}" for i in range(n)],
+        inputs=[f"w{i % 5} text {i}" for i in range(n)],
+        labels=np.full(n, -1),
+        classes=("x", "y"),
+        modality="text",
+        name="texts",
+    )
+    X = embed(data, FakeTextEncoder(), cache_dir=tmp_path, progress=False).X
+    monkeypatch.setattr(kg, "EXACT_UP_TO", 100)  # the inverted file on 600 rows
+    monkeypatch.setattr(ivf_graph, "LIST_SIZE", 40)
+    built: list[int] = []
+    real = ivf_graph.cluster_rows
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("fewlabels.learn.ivf_store.cluster_rows", spy)
+    first = typicality(X, k=5)
+    folder = cache_source(X).entry / "indexes"
+    records = sorted(folder.glob("*-ivf-*.json"))
+    assert len(records) == 1 and '"metric": "l2"' in records[0].read_text()
+    assert built == [1]
+    again = typicality(X, k=5)  # read back: no second k-means
+    assert built == [1]
+    np.testing.assert_allclose(again, first)
+    # an in-memory copy has no cache: built in memory, the same partition and answer
+    np.testing.assert_allclose(typicality(np.array(X), k=5), first)
+    assert built == [1, 1] and len(sorted(folder.glob("*-ivf-*.json"))) == 1

@@ -17,8 +17,9 @@ from fewlabels._validation import check_batch_size
 from fewlabels.active._faiss import threads_for
 from fewlabels.active.base import Strategy
 from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD
-from fewlabels.encode.index import IndexSettings, build_index
+from fewlabels.encode.index import IndexSettings, build_index, cache_source
 from fewlabels.learn.ivf_graph import ivf_self_knn
+from fewlabels.learn.ivf_store import ivf_partition
 from fewlabels.learn.knn_graph import uses_index, uses_ivf
 from fewlabels.typing import BoolArray, FloatArray, IntArray, SeedLike
 
@@ -45,8 +46,12 @@ def typicality(X: FloatArray, *, k: int = DEFAULT_K) -> FloatArray:
     Above :data:`fewlabels.learn.knn_graph.EXACT_UP_TO` rows the neighbours come from the
     inverted-file self-join of :mod:`fewlabels.learn.ivf_graph` (squared Euclidean, O(n));
     above :data:`fewlabels.learn.knn_graph.ANN_ABOVE` rows, when that is set, from a faiss
-    HNSW index; else from exact search.
+    HNSW index; else from exact search. When ``X`` is the embedding cache's memmap, the
+    inverted file's partition (squared Euclidean, raw rows) is saved beside the cache and
+    read back by the next call (:func:`fewlabels.learn.ivf_store.ivf_partition`), as label
+    spreading does with its own (centred, inner-product) partition.
     """
+    source = cache_source(X)  # before the copy below, which loses the memmap
     Xf = np.ascontiguousarray(X, dtype=np.float32)
     n = Xf.shape[0]
     k_eff = min(int(k), n - 1)
@@ -57,7 +62,8 @@ def typicality(X: FloatArray, *, k: int = DEFAULT_K) -> FloatArray:
             index = build_index(Xf, settings=IndexSettings(metric="l2"))
             d2_all, idx = index.search(Xf, k_eff + 1)
         else:
-            d2_all, idx = ivf_self_knn(Xf, k_eff + 1, metric="l2")
+            clusters = ivf_partition(Xf, source=source, transform="raw", metric="l2")
+            d2_all, idx = ivf_self_knn(Xf, k_eff + 1, clusters=clusters, metric="l2")
         # Drop each row itself; a row the index did not return first loses its farthest.
         drop = idx == np.arange(n)[:, None]
         drop[~drop.any(axis=1), -1] = True

@@ -3,12 +3,15 @@
 A kNN graph is a self-join: every row's nearest rows among all rows. Exact search costs
 O(n^2 d). Here the rows are partitioned into lists by k-means (an inverted file, Jegou,
 Douze and Schmid, 2011, "Product Quantization for Nearest Neighbor Search", section 4)
-whose size stays near :data:`LIST_SIZE` as the pool grows (``n_lists = n / LIST_SIZE``);
-the members of each list are then compared, as one dense block (``members @ candidates.T``
-with faiss's BLAS search), against the members of the ``nprobe`` lists whose centroids are
-nearest to their own. The work per row is ``nprobe * LIST_SIZE * d`` whatever ``n``, so the
-graph costs O(n) and memory holds the ``(n, k)`` scores and indices, one list-ordered copy of
-the rows (below) and one block.
+whose size stays near :data:`LIST_SIZE` as the pool grows (``n_lists = n / LIST_SIZE``; no
+list keeps more than ``2 LIST_SIZE`` rows, oversized ones are split); the members of each
+list are then compared, as one dense block (``members @ candidates.T`` with faiss's BLAS
+search), against the members of the lists whose centroids are nearest to their own, nearest
+first, as many as fit in :data:`CANDIDATES` rows (:meth:`Clusters.probe_lists`). The work
+per row is at most ``CANDIDATES * d`` whatever ``n`` (a fixed count of lists would follow the
+average list size, which k-means leaves larger at 10^6 than at 10^5), so the graph costs
+O(n) and memory holds the ``(n, k)`` scores and indices, one list-ordered copy of the rows
+(below) and one block.
 
 The k-means centroids are trained on a bounded sample (at most 64 rows per list) and rows
 are assigned to them block by block (:func:`fewlabels.encode.blocks.iter_row_blocks`), so a
@@ -44,8 +47,24 @@ from fewlabels.errors import FewlabelsError, MissingExtraError
 #: is ``nprobe * LIST_SIZE`` inner products at any pool size.
 LIST_SIZE = 1_000
 
-#: Lists searched per list (its own and the nearest others).
+#: Lists searched per list (its own and the nearest others) when a count of lists is asked
+#: for (``nprobe=``); the default search probes by :data:`CANDIDATES` instead.
 NPROBE = 8
+
+#: Candidate rows per list searched by default (fixed work per row): a list is compared
+#: against its own members and those of the lists nearest its centroid, nearest first, while
+#: the total stays within this many rows (its own list always; at most :data:`MAX_PROBE`
+#: lists). With lists of at most ``2 LIST_SIZE`` rows, every row meets at most this many
+#: candidates whatever ``n``: the work per row does not grow with the pool (with a count of
+#: lists it grows with the average list size, 370 rows at 10^5 against 556 at 10^6).
+CANDIDATES = 6_000
+
+#: The most lists one list probes under the :data:`CANDIDATES` budget.
+MAX_PROBE = 32
+
+#: Rounds of :func:`_split_large` (each splits every list over ``2 list_size`` rows by
+#: k-means); a list still oversized after them is cut into equal slices (:func:`_cut`).
+_SPLIT_ROUNDS = 3
 
 #: k-means training rows per list (a bounded sample; faiss needs 39 at least).
 _TRAIN_PER_LIST = 64
@@ -111,6 +130,41 @@ class Clusters:
         missing = ~(probes == own[:, None]).any(axis=1)
         probes[missing, -1] = own[missing]
         return probes.astype(np.int64)
+
+    def probe_lists(
+        self, *, nprobe: int | None = None, candidates: int | None = None
+    ) -> np.ndarray:
+        """The lists each list searches: a count of lists, or a budget of candidate rows.
+
+        Parameters
+        ----------
+        nprobe : int, optional
+            Alone: the ``nprobe`` nearest lists (:meth:`probes`). With ``candidates``: the
+            most lists probed (default :data:`MAX_PROBE`).
+        candidates : int, optional
+            The nearest lists, own first, while their rows sum to at most ``candidates``
+            (the own list always counts, whatever its size). Default when ``nprobe`` is
+            None too: :data:`CANDIDATES` (read at call time).
+
+        Returns
+        -------
+        ndarray of shape (n_lists, m), int64
+            List numbers, nearest first, own first; ``-1`` pads rows that probe fewer.
+        """
+        if nprobe is not None and candidates is None:
+            return self.probes(int(nprobe))
+        budget = int(CANDIDATES if candidates is None else candidates)
+        probes = self.probes(int(MAX_PROBE if nprobe is None else nprobe))
+        if probes.shape[1] > 1:  # own list first (probes() holds it once, maybe last)
+            own = np.arange(self.n_lists)[:, None]
+            others = probes[probes != own].reshape(self.n_lists, -1)
+            probes = np.hstack([own, others])
+        sizes = np.bincount(np.asarray(self.assign), minlength=self.n_lists)
+        total = np.cumsum(sizes[probes], axis=1)
+        ok = total <= budget
+        ok[:, 0] = True
+        ok = np.logical_and.accumulate(ok, axis=1)  # nearest first: stop at the first miss
+        return np.where(ok, probes, -1)
 
 
 def _flat(centroids: np.ndarray, metric: str) -> Any:
@@ -197,10 +251,14 @@ def cluster_rows(
         centroids = np.ascontiguousarray(km.centroids, dtype=np.float32)
     assign = _assign(X, centroids, metric, block_rows)
     parent = np.arange(len(centroids))
-    for _ in range(2):  # a split can leave a sub-list oversized: split once more
+    for _ in range(_SPLIT_ROUNDS):  # a split can leave a sub-list oversized: split again
+        before = len(centroids)
         centroids, assign, parent = _split_large(
             X, centroids, assign, parent, list_size, metric, seed
         )
+        if len(centroids) == before:
+            break
+    centroids, assign, parent = _cut(X, centroids, assign, parent, list_size, metric)
     centroids, assign = _number_lists(centroids, assign, parent, metric)
     return Clusters(centroids=np.ascontiguousarray(centroids), assign=assign, metric=metric)
 
@@ -309,6 +367,49 @@ def _split_large(
     return centroids, assign, parent
 
 
+def _cut(
+    X: np.ndarray,
+    centroids: np.ndarray,
+    assign: np.ndarray,
+    parent: np.ndarray,
+    list_size: int,
+    metric: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut every list still over ``2 list_size`` rows into slices of about ``list_size``.
+
+    The last resort after :func:`_split_large` (k-means cannot split duplicated rows): the
+    list's rows are sorted along the direction from its centroid to its farthest row and cut
+    into ``ceil(size / list_size)`` equal slices, each with its mean as centroid. Afterwards
+    no list holds more than ``2 list_size`` rows, which bounds the work of any one row.
+    """
+    sizes = np.bincount(assign, minlength=len(centroids))
+    extra: list[np.ndarray] = []
+    next_id = len(centroids)
+    for c in np.flatnonzero(sizes > 2 * list_size):
+        rows = np.flatnonzero(assign == c)
+        R = np.asarray(X[rows], dtype=np.float64)
+        off = R - R.mean(axis=0)
+        far = off[int(np.argmax((off**2).sum(axis=1)))]
+        slices = np.array_split(
+            rows[np.argsort(off @ far, kind="stable")], -(-rows.size // list_size)
+        )
+        ids = np.r_[c, np.arange(next_id, next_id + len(slices) - 1)]
+        subs = np.empty((len(slices), X.shape[1]), dtype=np.float32)
+        for j, (i, part) in enumerate(zip(ids, slices, strict=True)):
+            assign[part] = i
+            mean = np.asarray(X[np.sort(part)], dtype=np.float64).mean(axis=0)
+            if metric == "ip":
+                mean /= max(float(np.linalg.norm(mean)), 1e-12)
+            subs[j] = mean
+        centroids[c] = subs[0]
+        extra.append(subs[1:])
+        parent = np.r_[parent, np.full(len(slices) - 1, parent[c])]
+        next_id += len(slices) - 1
+    if extra:
+        centroids = np.vstack([centroids, *extra])
+    return centroids, assign, parent
+
+
 def _empty(n: int, k: int, metric: str) -> tuple[np.ndarray, np.ndarray]:
     fill = -np.inf if metric == "ip" else np.inf
     return np.full((n, k), fill, dtype=np.float32), np.full((n, k), -1, dtype=np.int64)
@@ -332,15 +433,18 @@ def ivf_self_knn(
     k: int,
     *,
     clusters: Clusters | None = None,
-    nprobe: int = NPROBE,
+    nprobe: int | None = None,
+    candidates: int | None = None,
     metric: str = "ip",
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Approximate ``k`` nearest rows of every row of ``X`` (itself included), in O(n).
 
-    Each list's members are searched exactly against the members of the ``nprobe`` lists
-    nearest to the list's centroid (:meth:`Clusters.probes`); with ``nprobe >= n_lists``
-    the answer is exact. Assumes finite rows (unit norm for ``metric="ip"``).
+    Each list's members are searched exactly against the members of the lists nearest to
+    the list's centroid (:meth:`Clusters.probe_lists`): by default as many as fit in
+    :data:`CANDIDATES` rows, so the work per row is bounded whatever ``n``; with ``nprobe``
+    alone, that many lists (``nprobe >= n_lists`` is exact). Assumes finite rows (unit norm
+    for ``metric="ip"``).
 
     Parameters
     ----------
@@ -352,7 +456,10 @@ def ivf_self_knn(
         Neighbours per row (the row itself is normally the first); clipped to ``n``.
     clusters : Clusters, optional
         A :func:`cluster_rows` of ``X`` (built with ``metric`` and ``seed`` otherwise).
-    nprobe : int, default :data:`NPROBE`
+    nprobe : int, optional
+        Lists probed per list (see :meth:`Clusters.probe_lists`); None: the budget rule.
+    candidates : int, optional
+        Candidate rows per list; default :data:`CANDIDATES` when ``nprobe`` is None.
     metric : {"ip", "l2"}, default "ip"
     seed : int, default 0
 
@@ -370,7 +477,7 @@ def ivf_self_knn(
     k = int(min(k, n))
     clusters = clusters if clusters is not None else cluster_rows(X, metric=metric, seed=seed)
     order, starts = clusters.lists()
-    probes = clusters.probes(nprobe)
+    probes = clusters.probe_lists(nprobe=nprobe, candidates=candidates)
     Xs = list_ordered(X, order)
     fmetric = faiss.METRIC_INNER_PRODUCT if clusters.metric == "ip" else faiss.METRIC_L2
     # Answers in list order first (row ``order[p]`` at position ``p``), scattered at the end.
@@ -417,7 +524,7 @@ def list_ordered(X: np.ndarray, order: np.ndarray, *, block_rows: int = 65_536) 
 def _runs(starts: np.ndarray, lists: np.ndarray) -> list[tuple[int, int]]:
     """The position ranges of ``lists`` in list order, adjacent lists merged."""
     runs: list[tuple[int, int]] = []
-    for p in np.sort(lists):
+    for p in np.sort(lists[lists >= 0]):
         a, b = int(starts[p]), int(starts[p + 1])
         if a == b:
             continue
@@ -440,15 +547,16 @@ def graph_recall(
     X: np.ndarray,
     clusters: Clusters,
     *,
-    nprobe: int = NPROBE,
+    nprobe: int | None = None,
+    candidates: int | None = None,
     k: int = 10,
     sample: int = 500,
     seed: int = 0,
 ) -> float:
     """Recall@k of :func:`ivf_self_knn` against exact search, on ``sample`` rows of ``X``.
 
-    The sampled rows are searched as the graph searches them (their list's ``nprobe``
-    lists) and exactly (every row, block by block); a returned neighbour counts as found
+    The sampled rows are searched as the graph searches them (their list's probed lists,
+    :meth:`Clusters.probe_lists` with ``nprobe`` and ``candidates``) and exactly (every row, block by block); a returned neighbour counts as found
     when its score reaches the exact ``k``-th score (ties are not held against the
     search). The row itself counts as one of the ``k``, as in
     :func:`fewlabels.encode.index.recall_at_k`.
@@ -458,7 +566,8 @@ def graph_recall(
     X : ndarray of shape (n_samples, n_features)
     clusters : Clusters
         The partition the graph was searched with.
-    nprobe : int, default :data:`NPROBE`
+    nprobe, candidates : int, optional
+        As :func:`ivf_self_knn`.
     k : int, default 10
     sample : int, default 500
     seed : int, default 0
@@ -472,12 +581,14 @@ def graph_recall(
     k = int(min(k, n))
     rows = np.sort(np.random.default_rng(seed + 1).choice(n, min(n, int(sample)), replace=False))
     order, starts = clusters.lists()
-    probes = clusters.probes(nprobe)
+    probes = clusters.probe_lists(nprobe=nprobe, candidates=candidates)
     approx, _ = _empty(len(rows), k, clusters.metric)
     lists = clusters.assign[rows]
     for c in np.unique(lists):
         at = np.flatnonzero(lists == c)
-        cand = np.sort(np.concatenate([order[starts[p] : starts[p + 1]] for p in probes[c]]))
+        cand = np.sort(
+            np.concatenate([order[starts[p] : starts[p + 1]] for p in probes[c] if p >= 0])
+        )
         s, _, kk = _block_knn(X, rows[at], cand, k, clusters.metric)
         approx[at, :kk] = s
     Q = np.ascontiguousarray(X[rows], dtype=np.float32)

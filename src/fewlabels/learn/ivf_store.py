@@ -37,9 +37,10 @@ from fewlabels.learn.ivf_graph import Clusters, cluster_rows
 
 __all__ = ["IVF_FORMAT", "ivf_partition", "partition_paths", "partition_settings"]
 
-#: Version of the saved partition (and of the algorithm that numbers its lists); a record of
-#: another version is rebuilt.
-IVF_FORMAT = 1
+#: Version of the saved partition (and of the algorithm that splits and numbers its lists); a
+#: record of another version is rebuilt. 2: lists are split until none holds more than
+#: ``2 list_size`` rows (k-means rounds, then equal slices).
+IVF_FORMAT = 2
 
 
 def partition_settings(
@@ -53,6 +54,8 @@ def partition_settings(
         "seed": int(seed),
         "two_level_above": int(ivf_graph.TWO_LEVEL_ABOVE),
         "train_per_list": int(ivf_graph._TRAIN_PER_LIST),
+        "split_rounds": int(ivf_graph._SPLIT_ROUNDS),
+        "max_list": 2 * int(ivf_graph.LIST_SIZE if list_size is None else list_size),
     }
 
 

@@ -229,7 +229,7 @@ def self_knn(
     k: int,
     *,
     exact_up_to: int | None = None,
-    nprobe: int = NPROBE,
+    nprobe: int | None = None,
     clusters: Clusters | None = None,
     index: NeighbourIndex | None = None,
     ann_threshold: int | None = None,
@@ -249,8 +249,10 @@ def self_knn(
         Clipped to ``n_samples``.
     exact_up_to : int, optional
         Default :data:`EXACT_UP_TO`, read at call time; ``n == exact_up_to`` is exact.
-    nprobe : int, default :data:`fewlabels.learn.ivf_graph.NPROBE`
-        Lists searched per list by the inverted file.
+    nprobe : int, optional
+        Lists searched per list by the inverted file; None (the default): as many of the
+        nearest lists as fit in :data:`fewlabels.learn.ivf_graph.CANDIDATES` rows, a fixed
+        work per row whatever ``n`` (:meth:`Clusters.probe_lists`).
     clusters : Clusters, optional
         A :func:`cluster_rows` of ``X`` to reuse.
     index : NeighbourIndex, optional
@@ -289,7 +291,7 @@ def _self_knn(
     k: int,
     *,
     exact_up_to: int | None,
-    nprobe: int,
+    nprobe: int | None,
     clusters: Clusters | None,
     index: NeighbourIndex | None,
     ann_threshold: int | None,
@@ -326,7 +328,7 @@ def knn_affinity(
     clusters: Clusters | None = None,
     index: NeighbourIndex | None = None,
     ann_threshold: int | None = None,
-    nprobe: int = NPROBE,
+    nprobe: int | None = None,
     recall_sample: int = 500,
 ) -> sp.csr_matrix:
     """Symmetric sparse affinity ``W = A + A^T`` of the kNN graph of ``X`` (self excluded).
@@ -424,7 +426,7 @@ def knn_graph(
     clusters: Clusters | None = None,
     index: NeighbourIndex | None = None,
     ann_threshold: int | None = None,
-    nprobe: int = NPROBE,
+    nprobe: int | None = None,
     recall_sample: int = 500,
 ) -> sp.csr_matrix:
     """The normalised kNN graph ``S`` used by label spreading.
