@@ -111,6 +111,45 @@ TARGETS["active_base"] = (
     ["src/fewlabels/active/base.py"],
     ["tests/active/test_base.py", "tests/active/test_strategies.py"],
 )
+# The learn/ estimators and their helpers, one module at a time, each with the test files that
+# reach it (fast tests only; never the contract test, whose scikit-learn checks make every
+# mutant run minutes). A module without a test file of its own is run with the files of the
+# modules that use it. tabpfn*/ has no target: its real tests load a checkpoint (slow).
+_LEARN_MIRRORS: dict[str, list[str]] = {
+    "selection_rule": ["test_selection_rule.py", "test_selection_rule_rules.py"],
+    "model_selection": ["test_model_selection.py"],
+    "crossfit": ["test_crossfit.py", "test_reject.py", "../audit/test_crossfit.py"],
+    "class_means": ["test_class_means.py"],
+    "nearest_class_mean": ["test_nearest_class_mean.py"],
+    "knn": ["test_knn.py"],
+    "linear_probe": ["test_linear_probe.py"],
+    "reject": ["test_reject.py"],
+    "multilabel": ["test_multilabel.py"],
+    "multilabel_metrics": ["test_multilabel_metrics.py", "test_multilabel.py"],
+    "multilabel_targets": ["test_multilabel_targets.py", "test_multilabel.py"],
+    "multilabel_thresholds": ["test_multilabel_thresholds.py", "test_multilabel.py"],
+    "features": ["test_features.py"],
+    "ivf_store": ["test_ivf_store.py"],
+    "knn_graph": ["test_knn_graph.py", "test_knn_graph_index.py"],
+    "ivf_graph": ["test_ivf_graph.py"],
+    "label_spreading": ["test_label_spreading.py", "test_solve_order.py"],
+    "self_training": ["test_self_training.py"],
+    "trees": ["test_trees.py"],
+    "consistency": ["test_consistency.py"],
+    "auto": ["test_auto.py"],
+    "base": ["test_base_rules.py", "test_common.py"],
+    "registry": ["test_registry.py"],
+    "threads": ["test_linear_probe.py", "test_consistency.py"],
+}
+TARGETS.update(
+    {
+        f"learn_{m}": (
+            [f"src/fewlabels/learn/{m}.py"],
+            [os.path.normpath(f"tests/learn/{t}") for t in tests],
+        )
+        for m, tests in _LEARN_MIRRORS.items()
+    }
+)
 # One store/ module at a time. The store's tests go through ``LabelStore`` (each file pins a
 # behaviour, not a module), so each module is measured with all of ``tests/store``: SQLite in
 # a temporary folder, 85 tests in seconds, and mutmut only runs those that reach the mutant.

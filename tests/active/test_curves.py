@@ -181,3 +181,30 @@ def test_compare_with_one_random_label_and_a_clean_index() -> None:
     out = compare_to_random(pd.DataFrame(rows))
     assert list(out.index) == [0, 1] and "index" not in out.columns
     assert out.set_index("strategy").loc["margin", "ratio"] == 1.0
+
+
+def test_labels_sustained_is_reported_beside_labels_needed() -> None:
+    rows = [_row("random", 0, n, a) for n, a in [(10, 0.5), (20, 0.6), (30, 0.7), (40, 0.8)]]
+    # touches the target (0.8) at 20, falls back, stays from 40
+    rows += [_row("spiky", 0, n, a) for n, a in [(10, 0.5), (20, 0.8), (30, 0.6), (40, 0.9)]]
+    out = compare_to_random(pd.DataFrame(rows)).set_index("strategy")
+    assert out.loc["spiky", "labels_needed"] == 20
+    assert out.loc["spiky", "labels_sustained"] == pytest.approx(30 + 10 * 0.2 / 0.3)
+    assert out.loc["spiky", "ratio_sustained"] == pytest.approx((30 + 10 * 0.2 / 0.3) / 40)
+    assert out.loc["random", "labels_sustained"] == 40
+
+
+def test_one_random_label_gives_a_sustained_ratio_too() -> None:
+    rows = [_row("random", 0, 1, 0.5), _row("margin", 0, 1, 0.6)]
+    out = compare_to_random(pd.DataFrame(rows)).set_index("strategy")
+    assert out.loc["margin", "ratio_sustained"] == 1.0
+    assert out.loc["random", "ratio_sustained"] == 1.0
+
+
+def test_strategies_with_the_same_ratio_are_listed_by_name() -> None:
+    rows = []
+    for name in ("zeta", "random", "alpha", "mid"):  # not in name order
+        rows += [_row(name, 0, n, a) for n, a in [(10, 0.5), (20, 0.7)]]
+    out = compare_to_random(pd.DataFrame(rows))
+    assert out["ratio"].tolist() == [1.0] * 4
+    assert out["strategy"].tolist() == ["alpha", "mid", "random", "zeta"]

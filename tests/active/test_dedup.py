@@ -51,3 +51,31 @@ def test_similarity_exactly_at_the_threshold_counts_as_a_duplicate() -> None:
     # just above the similarity: kept
     assert suppress_near_duplicates(X, np.array([0, 1, 2]), 2, threshold=0.5).tolist() == [0, 2]
     assert suppress_near_duplicates(X, np.array([0, 2, 1]), 2, threshold=-0.5).tolist() == [0, 2]
+
+
+def test_an_exact_copy_is_a_duplicate_even_at_threshold_one() -> None:
+    # Normalising rounds: in float32 a third of random rows had a self-similarity just
+    # below 1, so threshold=1.0 ("only exact copies") let their copies through.
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        x = rng.normal(size=(1, 16)).astype(np.float32)
+        X = np.vstack([x, x, rng.normal(size=(1, 16)).astype(np.float32)])
+        assert suppress_near_duplicates(X, np.array([0, 1, 2]), 2, threshold=1.0).tolist() == [
+            0,
+            2,
+        ]
+
+
+def test_a_near_copy_below_threshold_one_is_kept() -> None:
+    X = np.array([[1.0, 0.0], [1.0, 1e-3], [0.0, 1.0]], dtype=np.float32)
+    assert suppress_near_duplicates(X, np.array([0, 1, 2]), 2, threshold=1.0).tolist() == [0, 1]
+
+
+def test_positions_come_back_as_int64_whatever_the_order_dtype() -> None:
+    X = np.eye(3, dtype=np.float32)
+    for threshold in (None, 0.99):
+        for n in (1, 3):
+            out = suppress_near_duplicates(
+                X, np.array([2, 0, 1], dtype=np.int32), n, threshold=threshold
+            )
+            assert out.dtype == np.int64 and out.tolist() == [2, 0, 1][:n]

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -44,3 +45,14 @@ def test_zero_weight_rows_and_unlabelled_rows_are_ignored():
     y = np.array([0, 0, -1, 0])
     w = np.array([1.0, 1.0, 1.0, 0.0])
     np.testing.assert_allclose(class_means(X, y, 1, sample_weight=w, normalize=False), [[0.5, 0.5]])
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_a_class_without_labelled_rows_gets_an_exact_zero_row_in_float32(normalize):
+    X = np.array([[3.0, 4.0], [1.0, 1.0], [9.0, 9.0]])
+    y = np.array([0, 0, -1])
+    means = class_means(X, y, 3, normalize=normalize)
+    assert means.dtype == np.float32
+    np.testing.assert_array_equal(means[1:], np.zeros((2, 2), dtype=np.float32))
+    expected = np.array([2.0, 2.5]) / (np.hypot(2.0, 2.5) if normalize else 1.0)
+    np.testing.assert_allclose(means[0], expected, rtol=1e-6)

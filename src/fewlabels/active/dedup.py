@@ -14,6 +14,10 @@ from fewlabels.typing import FloatArray, IntArray
 #: Default cosine similarity at or above which two items count as near-duplicates.
 DEFAULT_DEDUP_THRESHOLD: float = 0.99
 
+#: Rounding slack of a similarity: normalising a vector rounds, so an exact copy's cosine
+#: similarity can come out a few ulps below 1 (float32: about a third of random rows).
+_SIMILARITY_TOL: float = 1e-9
+
 
 def suppress_near_duplicates(
     X: FloatArray, order: IntArray, n: int, *, threshold: float | None = DEFAULT_DEDUP_THRESHOLD
@@ -21,9 +25,10 @@ def suppress_near_duplicates(
     """Take ``n`` items from ``order``, skipping near-duplicates of items already taken.
 
     Walks ``order`` (best candidate first) and keeps a candidate unless its cosine
-    similarity to an already kept item is ``>= threshold``. When fewer than ``n``
-    candidates survive, the skipped ones fill the batch in their original order, so the
-    result has ``min(n, len(order))`` items. Assumes valid input.
+    similarity to an already kept item is ``>= threshold`` (computed in float64, with
+    ``_SIMILARITY_TOL`` of rounding slack, so that an exact copy reaches ``threshold=1.0``).
+    When fewer than ``n`` candidates survive, the skipped ones fill the batch in their
+    original order, so the result has ``min(n, len(order))`` items. Assumes valid input.
 
     Parameters
     ----------
@@ -46,12 +51,12 @@ def suppress_near_duplicates(
     if threshold is None or n <= 1:
         return order[:n].copy()
     kept: list[int] = []
-    kept_vecs = np.empty((n, X.shape[1]), dtype=np.float32)
+    kept_vecs = np.empty((n, X.shape[1]), dtype=np.float64)
     skipped: list[int] = []
     for pos in order:
-        v = np.asarray(X[pos], dtype=np.float32)
+        v = np.asarray(X[pos], dtype=np.float64)
         v = v / max(float(np.linalg.norm(v)), 1e-12)
-        if kept and float(np.max(kept_vecs[: len(kept)] @ v)) >= threshold:
+        if kept and float(np.max(kept_vecs[: len(kept)] @ v)) >= threshold - _SIMILARITY_TOL:
             skipped.append(int(pos))
             continue
         kept_vecs[len(kept)] = v

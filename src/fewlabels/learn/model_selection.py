@@ -56,7 +56,9 @@ def labelled_scorer(scoring: str | Callable[..., float] = "accuracy") -> Callabl
         keep = ~unlabeled_mask(y_arr)
         if not keep.any():
             return float("nan")
-        X_arr = X[keep] if hasattr(X, "__getitem__") else np.asarray(X)[keep]
+        # A list (or tuple) of rows has ``__getitem__`` but takes no boolean mask.
+        indexable = hasattr(X, "__getitem__") and not isinstance(X, (list, tuple))
+        X_arr = X[keep] if indexable else np.asarray(X)[keep]
         return float(inner(estimator, X_arr, y_arr[keep]))
 
     score.__name__ = f"labelled_{getattr(scoring, '__name__', scoring)}"
