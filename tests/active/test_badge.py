@@ -111,3 +111,18 @@ def test_certain_predictions_without_dedup_still_give_distinct_rows(
     mask[:50] = True
     sel = Badge(dedup_threshold=None).select(X, n=40, proba=P, labeled_mask=mask, random_state=0)
     assert sorted(sel.tolist()) == list(range(50, 90)) and sel.dtype == np.int64
+
+
+def test_an_exact_copy_of_a_centre_leaves_the_draw_at_threshold_one() -> None:
+    # Certain predictions: every distance is 0 and the draw is uniform over what is not a
+    # near-duplicate. Normalising in float32 put a third of random rows' self-similarity
+    # just below 1, so their copies stayed in the draw at dedup_threshold=1.0.
+    gen = np.random.default_rng(0)
+    P = np.tile([[1.0, 0.0]], (4, 1))
+    for s in range(100):
+        x = gen.normal(size=(1, 16)).astype(np.float32)
+        X = np.vstack([x, x, gen.normal(size=(2, 16)).astype(np.float32)])
+        sel = badge_select(
+            X, P, np.zeros(4, bool), 2, rng=np.random.default_rng(s), dedup_threshold=1.0
+        )
+        assert sel[0] == 0 and sel[1] != 1, (s, sel)

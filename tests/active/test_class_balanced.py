@@ -108,3 +108,25 @@ def test_within_a_class_the_base_score_ranks_not_typicality() -> None:
     for base in ("entropy", "margin", "least-confidence"):
         sel = ClassBalanced(base=base).select(X, n=1, proba=P, labeled_mask=mask, random_state=0)
         assert sel.tolist() == [0], base
+
+
+def test_an_exact_copy_is_skipped_at_threshold_one_whatever_the_rounding() -> None:
+    # Rows 0 and 1 are copies, the two best of class 1; float32 normalising rounded a third of
+    # random rows' self-similarity below 1, which let the copy in at dedup_threshold=1.0.
+    gen = np.random.default_rng(0)
+    scores = np.array([4.0, 3.0, 2.0, 1.0])
+    predicted = np.array([1, 1, 1, 1])
+    for _ in range(100):
+        x = gen.normal(size=(1, 16)).astype(np.float32)
+        X = np.vstack([x, x, gen.normal(size=(2, 16)).astype(np.float32)])
+        sel = class_balanced_select(
+            scores,
+            predicted,
+            np.zeros(4, bool),
+            2,
+            n_classes=2,
+            rng=np.random.default_rng(0),
+            X=X,
+            dedup_threshold=1.0,
+        )
+        assert sel.tolist() == [0, 2]

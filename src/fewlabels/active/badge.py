@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from fewlabels.active.base import Strategy
+from fewlabels.active.dedup import reaches, unit_rows
 from fewlabels.active.typiclust import TypiClust
-from fewlabels.encode.base import l2_normalize
 from fewlabels.typing import BoolArray, FloatArray, IntArray
 
 
@@ -68,8 +68,8 @@ def badge_select(
     Ash et al. (ICLR 2020), algorithm 1: the first centre is the row with the largest
     gradient norm; each next centre is drawn with probability proportional to its
     squared distance to the nearest centre (D² sampling). Rows whose cosine similarity
-    (in ``X``) to a chosen centre reaches ``dedup_threshold`` are dropped from the
-    draw while others remain. When every remaining distance is 0 (all predictions
+    (in ``X``, float64: :func:`~fewlabels.active.dedup.reaches`) to a chosen centre reaches
+    ``dedup_threshold`` are dropped from the draw while others remain. When every remaining distance is 0 (all predictions
     certain), the draw is uniform. Assumes valid input.
 
     Parameters
@@ -92,7 +92,7 @@ def badge_select(
     a2 = np.einsum("ij,ij->i", A, A)
     x2 = np.einsum("ij,ij->i", Xf, Xf)
     g2 = a2 * x2
-    U = l2_normalize(Xf) if dedup_threshold is not None else None
+    U = unit_rows(Xf) if dedup_threshold is not None else None
     available = np.ones(free.size, dtype=bool)
     near_dup = np.zeros(free.size, dtype=bool)
     dist2 = np.full(free.size, np.inf)
@@ -114,8 +114,8 @@ def badge_select(
         available[c] = False
         d2 = g2 + g2[c] - 2.0 * (A @ A[c]) * (Xf @ Xf[c])
         dist2 = np.minimum(dist2, np.maximum(d2, 0.0))
-        if U is not None:
-            near_dup |= (U @ U[c]) >= dedup_threshold
+        if U is not None and dedup_threshold is not None:
+            near_dup |= reaches(U @ U[c], dedup_threshold)
     return free[np.asarray(picked, dtype=np.int64)].astype(np.int64)
 
 

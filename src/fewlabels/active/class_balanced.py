@@ -16,10 +16,9 @@ import numpy as np
 
 from fewlabels._validation import _preview
 from fewlabels.active.base import Strategy
-from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD
+from fewlabels.active.dedup import DEFAULT_DEDUP_THRESHOLD, reaches, unit_rows
 from fewlabels.active.typiclust import TypiClust
 from fewlabels.active.uncertainty import entropy_scores, least_confidence_scores, margin_scores
-from fewlabels.encode.base import l2_normalize
 from fewlabels.errors import FewlabelsError
 from fewlabels.typing import BoolArray, FloatArray, IntArray
 
@@ -48,7 +47,8 @@ def class_balanced_select(
     broken at random) that still has unlabelled candidates, and picks its
     highest-scored unlabelled row predicted as that class. With ``X`` and
     ``dedup_threshold`` given, a candidate whose cosine similarity to a picked row
-    reaches the threshold is skipped (and only used if nothing else is left).
+    reaches the threshold (float64, :func:`~fewlabels.active.dedup.reaches`) is skipped
+    (and only used if nothing else is left).
     Assumes valid input.
 
     Parameters
@@ -75,7 +75,8 @@ def class_balanced_select(
     order = free[np.lexsort((rng.random(free.size), -scores[free]))]
     queues = {c: list(order[predicted[order] == c]) for c in range(n_classes)}
     heads = dict.fromkeys(range(n_classes), 0)
-    U = l2_normalize(X) if (X is not None and dedup_threshold is not None) else None
+    check = X is not None and dedup_threshold is not None
+    kept_units: list[np.ndarray] = []
     picked: list[int] = []
     skipped: list[int] = []
     class_tiebreak = rng.random(n_classes)
@@ -86,9 +87,12 @@ def class_balanced_select(
         c = min(live, key=lambda j: (counts[j], class_tiebreak[j]))
         pos = int(queues[c][heads[c]])
         heads[c] += 1
-        if U is not None and picked and float(np.max(U[picked] @ U[pos])) >= dedup_threshold:  # type: ignore[operator]
-            skipped.append(pos)
-            continue
+        if check:
+            u = unit_rows(X[pos])  # type: ignore[index]
+            if kept_units and reaches(float(np.max(np.asarray(kept_units) @ u)), dedup_threshold):  # type: ignore[arg-type]
+                skipped.append(pos)
+                continue
+            kept_units.append(u)
         picked.append(pos)
         counts[c] += 1
     if len(picked) < n:

@@ -15,8 +15,41 @@ from fewlabels.typing import FloatArray, IntArray
 DEFAULT_DEDUP_THRESHOLD: float = 0.99
 
 #: Rounding slack of a similarity: normalising a vector rounds, so an exact copy's cosine
-#: similarity can come out a few ulps below 1 (float32: about a third of random rows).
-_SIMILARITY_TOL: float = 1e-9
+#: similarity can come out a few ulps below 1 (float32: about a third of random rows). Every
+#: strategy that drops near-duplicates compares float64 similarities with this slack
+#: (:func:`unit_rows`, :func:`reaches`).
+SIMILARITY_TOL: float = 1e-9
+
+
+def unit_rows(X: FloatArray) -> np.ndarray:
+    """Rows of ``X`` scaled to unit L2 norm, in float64 (for near-duplicate tests).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d) or (d,)
+
+    Returns
+    -------
+    ndarray of the same shape, float64 (zero rows stay zero)
+    """
+    U = np.asarray(X, dtype=np.float64)
+    norms = np.linalg.norm(U, axis=-1, keepdims=True)
+    return U / np.maximum(norms, 1e-12)
+
+
+def reaches(similarity: np.ndarray | float, threshold: float) -> np.ndarray:
+    """Whether cosine ``similarity`` is at or above ``threshold``, with ``SIMILARITY_TOL`` of slack.
+
+    Parameters
+    ----------
+    similarity : float or ndarray, float64 similarities of unit rows (:func:`unit_rows`)
+    threshold : float
+
+    Returns
+    -------
+    bool or ndarray of bool, the shape of ``similarity``
+    """
+    return np.asarray(similarity) >= threshold - SIMILARITY_TOL
 
 
 def suppress_near_duplicates(
@@ -26,7 +59,7 @@ def suppress_near_duplicates(
 
     Walks ``order`` (best candidate first) and keeps a candidate unless its cosine
     similarity to an already kept item is ``>= threshold`` (computed in float64, with
-    ``_SIMILARITY_TOL`` of rounding slack, so that an exact copy reaches ``threshold=1.0``).
+    ``SIMILARITY_TOL`` of rounding slack, so that an exact copy reaches ``threshold=1.0``).
     When fewer than ``n`` candidates survive, the skipped ones fill the batch in their
     original order, so the result has ``min(n, len(order))`` items. Assumes valid input.
 
@@ -54,9 +87,8 @@ def suppress_near_duplicates(
     kept_vecs = np.empty((n, X.shape[1]), dtype=np.float64)
     skipped: list[int] = []
     for pos in order:
-        v = np.asarray(X[pos], dtype=np.float64)
-        v = v / max(float(np.linalg.norm(v)), 1e-12)
-        if kept and float(np.max(kept_vecs[: len(kept)] @ v)) >= threshold - _SIMILARITY_TOL:
+        v = unit_rows(X[pos])
+        if kept and reaches(float(np.max(kept_vecs[: len(kept)] @ v)), threshold):
             skipped.append(int(pos))
             continue
         kept_vecs[len(kept)] = v
