@@ -114,17 +114,18 @@ TARGETS["active_base"] = (
 # The learn/ estimators and their helpers, one module at a time, each with the test files that
 # reach it (fast tests only; never the contract test, whose scikit-learn checks make every
 # mutant run minutes). A module without a test file of its own is run with the files of the
-# modules that use it. tabpfn*/ has no target: its real tests load a checkpoint (slow).
+# modules that use it. tabpfn*/ has no target: its real tests load a checkpoint (slow). The
+# estimators also run test_documented_defaults.py (each default is the one documented).
 _LEARN_MIRRORS: dict[str, list[str]] = {
     "selection_rule": ["test_selection_rule.py", "test_selection_rule_rules.py"],
     "model_selection": ["test_model_selection.py"],
     "crossfit": ["test_crossfit.py", "test_reject.py", "../audit/test_crossfit.py"],
     "class_means": ["test_class_means.py"],
-    "nearest_class_mean": ["test_nearest_class_mean.py"],
-    "knn": ["test_knn.py"],
-    "linear_probe": ["test_linear_probe.py"],
-    "reject": ["test_reject.py"],
-    "multilabel": ["test_multilabel.py"],
+    "nearest_class_mean": ["test_nearest_class_mean.py", "test_documented_defaults.py"],
+    "knn": ["test_knn.py", "test_documented_defaults.py"],
+    "linear_probe": ["test_linear_probe.py", "test_documented_defaults.py"],
+    "reject": ["test_reject.py", "test_documented_defaults.py"],
+    "multilabel": ["test_multilabel.py", "test_documented_defaults.py"],
     "multilabel_metrics": ["test_multilabel_metrics.py", "test_multilabel.py"],
     "multilabel_targets": ["test_multilabel_targets.py", "test_multilabel.py"],
     "multilabel_thresholds": ["test_multilabel_thresholds.py", "test_multilabel.py"],
@@ -132,11 +133,15 @@ _LEARN_MIRRORS: dict[str, list[str]] = {
     "ivf_store": ["test_ivf_store.py"],
     "knn_graph": ["test_knn_graph.py", "test_knn_graph_index.py"],
     "ivf_graph": ["test_ivf_graph.py"],
-    "label_spreading": ["test_label_spreading.py", "test_solve_order.py"],
-    "self_training": ["test_self_training.py"],
-    "trees": ["test_trees.py"],
-    "consistency": ["test_consistency.py"],
-    "auto": ["test_auto.py"],
+    "label_spreading": [
+        "test_label_spreading.py",
+        "test_solve_order.py",
+        "test_documented_defaults.py",
+    ],
+    "self_training": ["test_self_training.py", "test_documented_defaults.py"],
+    "trees": ["test_trees.py", "test_documented_defaults.py"],
+    "consistency": ["test_consistency.py", "test_documented_defaults.py"],
+    "auto": ["test_auto.py", "test_documented_defaults.py"],
     "base": ["test_base_rules.py", "test_common.py"],
     "registry": ["test_registry.py"],
     "threads": ["test_linear_probe.py", "test_consistency.py"],

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from fewlabels.learn import KNN
 from fewlabels.learn.knn import knn_vote
@@ -50,3 +51,52 @@ def test_class_weight_multiplies_the_votes():
     # a vote share v for class 1 becomes 4v / (4v + 1 - v)
     v = plain.predict_proba(X)[:, 1]
     np.testing.assert_allclose(heavy.predict_proba(X)[:, 1], 4 * v / (3 * v + 1), rtol=1e-6)
+
+
+def test_a_very_cold_vote_stays_finite_and_goes_to_the_nearest():
+    # exp((sim - 1) / T) <= 1: at T = 1e-3 nothing overflows and the nearest still counts
+    sims = np.array([[1.0, 0.999, 0.5]])
+    labels = np.array([[0, 1, 1]])
+    proba = knn_vote(sims, labels, 2, temperature=1e-3)
+    assert np.all(np.isfinite(proba))
+    w = np.exp(np.array([0.0, -1.0, -500.0]))
+    np.testing.assert_allclose(proba, [[w[0] / w.sum(), (w[1] + w[2]) / w.sum()]], rtol=1e-9)
+
+
+def test_defaults():
+    assert KNN().get_params() == {
+        "n_neighbors": 10,
+        "temperature": 0.05,
+        "center": True,
+        "class_weight": "balanced",
+    }
+
+
+def test_fit_centres_on_the_pool_mean_by_default():
+    X, y_true = blobs(6, 2, 4, spread=0.3)
+    X = X + 3.0
+    model = KNN().fit(X, hide(y_true, 2))
+    unit = X / np.linalg.norm(X, axis=1, keepdims=True)
+    np.testing.assert_allclose(model.mean_, unit.mean(axis=0), rtol=1e-5)
+    assert KNN(center=False).fit(X, hide(y_true, 2)).mean_ is None
+
+
+def test_bad_settings_are_refused_in_full():
+    X, y_true = blobs(5, 2, 4)
+    y = hide(y_true, 1)
+    with pytest.raises(ValueError) as err:
+        KNN(n_neighbors=0).fit(X, y)
+    assert str(err.value) == "KNN expected n_neighbors in [1, inf], but got 0."
+    with pytest.raises(ValueError) as err:
+        KNN(temperature=0).fit(X, y)
+    assert str(err.value) == "KNN expected temperature in (0, inf], but got 0."
+
+
+def test_balanced_weights_count_only_rows_of_positive_weight():
+    # 4 rows of class 0 of which 2 weigh 0, and 2 of class 1: balanced over 2 : 2
+    X, _ = blobs(4, 2, 4, spread=0.3)
+    y = np.array([0, 0, 0, 0, 1, 1, -1, -1])
+    w = np.array([0, 0, 1, 1, 1, 1, 1, 1], dtype=np.float64)
+    model = KNN(class_weight="balanced").fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(model.class_weight_, [1.0, 1.0])
+    np.testing.assert_allclose(model.memory_weight_, [1.0, 1.0, 1.0, 1.0])

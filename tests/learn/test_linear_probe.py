@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from fewlabels.learn import LinearProbe
 from learn.learn_helpers import blobs, hide
@@ -47,3 +48,101 @@ def test_weights_of_zero_drop_a_row():
     a = LinearProbe(C=5.0, center=False).fit(X, y, sample_weight=w).predict_proba(X)
     b = LinearProbe(C=5.0, center=False).fit(X, y_without).predict_proba(X)
     np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def _reference(Z, y, C, w, max_iter):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, max_iter=max_iter).fit(Z, y, sample_weight=w)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_fixed_C_is_scikit_learns_logistic_regression_with_balanced_weights():
+    # 6 : 3 labelled rows, weights 2 on two rows: every row's loss is weighed by
+    # sample_weight x n / (K count_c) and the fit is LogisticRegression(C, max_iter)
+    X, y_true = blobs(12, 2, 5, spread=0.8, seed=3)
+    y = np.full_like(y_true, -1)
+    y[:6] = 0
+    y[12:15] = 1
+    sw = np.ones(len(y))
+    sw[[0, 12]] = 2.0
+    model = LinearProbe(C=0.7, max_iter=4).fit(X, y, sample_weight=sw)
+    Z = model._features(X)
+    keep = y >= 0
+    cw = np.array([9 / (2 * 6), 9 / (2 * 3)])  # labelled counts, not weighted sums
+    np.testing.assert_allclose(model.class_weight_, cw)
+    ref = _reference(Z[keep], y[keep], 0.7, sw[keep] * cw[y[keep]], 4)
+    np.testing.assert_allclose(model.coef_[1], ref.coef_[0], rtol=1e-6)
+    np.testing.assert_allclose(model.intercept_[1], ref.intercept_[0], rtol=1e-6)
+    np.testing.assert_array_equal(model.coef_[0], 0.0)
+    assert model.n_iter_ == int(np.max(ref.n_iter_))
+    assert model.C_ == 0.7
+
+
+def test_the_cross_validation_uses_the_weights_and_the_seed():
+    from fewlabels.learn.linear_probe import choose_C
+
+    X, y_true = blobs(15, 3, 6, spread=1.2, seed=1)
+    y = hide(y_true, 5, seed=2)
+    sw = np.linspace(0.2, 3.0, len(y))
+    model = LinearProbe(Cs=(0.01, 0.3, 10.0), random_state=5, class_weight=None)
+    model.fit(X, y, sample_weight=sw)
+    Z = model._features(X)
+    keep = y >= 0
+    C, scores = choose_C(
+        Z[keep], y[keep], (0.01, 0.3, 10.0), sample_weight=sw[keep], random_state=5, max_iter=200
+    )
+    assert model.cv_scores_ == scores
+    assert model.C_ == C
+
+
+def test_choose_C_scores_held_out_accuracy_over_three_seeded_folds():
+    from sklearn.model_selection import StratifiedKFold
+
+    from fewlabels.learn.linear_probe import choose_C
+
+    X, y_true = blobs(8, 3, 6, spread=1.5, seed=4)
+    Z = X / np.linalg.norm(X, axis=1, keepdims=True)
+    w = np.linspace(0.5, 2.0, len(y_true))
+    C, scores = choose_C(Z, y_true, (0.05, 1.0), sample_weight=w, random_state=0)
+    for c in (0.05, 1.0):
+        acc = []
+        for tr, te in StratifiedKFold(n_splits=3, shuffle=True, random_state=0).split(Z, y_true):
+            ref = _reference(Z[tr], y_true[tr], c, w[tr], 200)
+            acc.append(np.mean(ref.predict(Z[te]) == y_true[te]))
+        assert scores[c] == float(np.mean(acc))
+    assert C in (0.05, 1.0)
+
+
+def test_exactly_two_labels_per_class_is_enough_for_cross_validation():
+    X, y_true = blobs(10, 2, 4, spread=0.4)
+    two = LinearProbe().fit(X, hide(y_true, 2))
+    assert two.cv_scores_ is not None
+    y = hide(y_true, 2)
+    y[np.flatnonzero(y == 1)[0]] = -1  # one class now has a single label
+    one = LinearProbe(default_C=3.5).fit(X, y)
+    assert one.cv_scores_ is None
+    assert one.C_ == 3.5
+
+
+def test_C_must_be_positive_and_may_be_below_one():
+    X, y_true = blobs(5, 2, 4)
+    y = hide(y_true, 2)
+    with pytest.raises(ValueError) as err:
+        LinearProbe(C=0).fit(X, y)
+    assert str(err.value) == "LinearProbe expected C in (0, inf], but got 0."
+    assert LinearProbe(C=0.5).fit(X, y).C_ == 0.5
+
+
+def test_linear_probe_defaults_and_centring():
+    assert LinearProbe().get_params() == {
+        "C": None,
+        "Cs": (1, 3, 10, 30, 100),
+        "default_C": 10.0,
+        "center": True,
+        "max_iter": 500,
+        "random_state": 0,
+        "class_weight": "balanced",
+    }
+    X, y_true = blobs(5, 2, 4)
+    assert LinearProbe().fit(X + 2.0, hide(y_true, 2)).mean_ is not None

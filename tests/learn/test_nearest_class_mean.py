@@ -56,3 +56,60 @@ def test_class_weight_none_adds_the_log_labelled_shares():
     # a dict scales the labelled shares: {1: 3} undoes the 3:1 imbalance
     undone = NearestClassMean(class_weight={1: 3.0}).fit(X, y)
     np.testing.assert_array_equal(undone.log_prior_, [0.0, 0.0])
+
+
+def test_a_bad_temperature_names_the_learner():
+    X, y_true = blobs(5, 2, 4)
+    with pytest.raises(ValueError) as err:
+        NearestClassMean(temperature=-1.0).fit(X, hide(y_true, 1))
+    assert str(err.value) == "NearestClassMean expected temperature in (0, inf], but got -1.0."
+
+
+def _weighted_pool() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """6 labelled rows of class 0 (the first 3 of weight 0), 2 of class 1, 4 unlabelled."""
+    X, _ = blobs(6, 2, 4, spread=0.3)
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 1, -1, -1, -1, -1])
+    w = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1], dtype=np.float64)
+    return X, y, w
+
+
+def test_rows_of_weight_zero_do_not_count_in_the_prior():
+    # class_weight=None: the prior is the share of labelled rows of positive weight, 3 : 2
+    X, y, w = _weighted_pool()
+    model = NearestClassMean(class_weight=None).fit(X, y, sample_weight=w)
+    half = 0.5 * np.log(1.5)
+    np.testing.assert_allclose(model.log_prior_, [half, -half], rtol=1e-12)
+    # without weights all 6 rows of class 0 count: 6 : 2
+    plain = NearestClassMean(class_weight=None).fit(X, y)
+    np.testing.assert_allclose(plain.log_prior_, [0.5 * np.log(3), -0.5 * np.log(3)])
+
+
+def test_balanced_weights_count_only_rows_of_positive_weight():
+    # "balanced" weighs the 3 kept rows of class 0 against the 2 of class 1: equal priors
+    X, y, w = _weighted_pool()
+    model = NearestClassMean().fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(model.class_weight_, [5 / 6, 5 / 4])
+    np.testing.assert_array_equal(model.log_prior_, [0.0, 0.0])
+
+
+def test_a_class_whose_rows_all_weigh_zero_gets_the_floor_prior():
+    # no weighted row in class 1: its prior is 1e-300, not 1, and the class still exists
+    X, y, _ = _weighted_pool()
+    w = np.array([1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1], dtype=np.float64)
+    model = NearestClassMean(class_weight=None).fit(X, y, sample_weight=w)
+    gap = np.log(6.0) - np.log(1e-300)
+    np.testing.assert_allclose(model.log_prior_, [gap / 2, -gap / 2], rtol=1e-12)
+    assert model.log_prior_.shape == (2,)
+
+
+def test_equal_priors_up_to_rounding_are_exactly_zero():
+    # counts 1, 2, 7 under "balanced": count x weight differ in the last bit
+    X, _ = blobs(7, 3, 4, spread=0.3)
+    y = np.full(21, -1)
+    y[[0]] = 0
+    y[[7, 8]] = 1
+    y[14:21] = 2
+    model = NearestClassMean().fit(X, y)
+    counts = np.array([1.0, 2.0, 7.0])
+    assert np.ptp(np.log(counts * model.class_weight_)) > 0  # the rounding is there
+    np.testing.assert_array_equal(model.log_prior_, [0.0, 0.0, 0.0])
