@@ -153,3 +153,121 @@ def test_metrics_match_scikit_learn():
     np.testing.assert_allclose(per_label_f1([[0, 1]], [[0, 1]]), [1.0, 1.0])
     with pytest.raises(ValueError, match="Drop unlabelled rows"):
         multilabel_scores([[-1, 0]], [[0, 0]])
+
+
+def test_a_probability_exactly_at_the_threshold_has_the_label():
+    X, _, y = _data()
+    model = OneVsRest(base="ncm", threshold=0.5).fit(X, y)
+    proba = model.predict_proba(X[:20])
+    model.thresholds_ = proba[7].copy()  # row 7 sits exactly on every threshold
+    pred = model.predict(X[:20])
+    assert pred.dtype == np.int64
+    np.testing.assert_array_equal(pred[7], [1, 1, 1])
+    np.testing.assert_array_equal(pred, (proba >= proba[7]).astype(np.int64))
+    names = np.asarray(model.classes_, dtype=object)
+    assert model.predict_sets(X[:20]) == [tuple(names[row == 1].tolist()) for row in pred]
+
+
+def test_every_setting_is_checked_at_its_boundary_in_full():
+    X, _, y = _data(n=60, labelled=30)
+    for threshold in (0.0, 1.0, True):
+        with pytest.raises(ValueError) as err:
+            OneVsRest(threshold=threshold).fit(X, y)
+        assert str(err.value) == (
+            f"OneVsRest expected threshold 'auto' or a number in (0, 1), but got {threshold!r}. "
+            "Pass e.g. threshold=0.5."
+        )
+    with pytest.raises(ValueError) as err:
+        OneVsRest(threshold="high").fit(X, y)
+    assert str(err.value) == (
+        "OneVsRest expected threshold 'auto' or a number in (0, 1), but got 'high'."
+    )
+    for name, low in (("n_folds", 2), ("min_positives", 1)):
+        for bad in (low - 1, 2.0, True):
+            with pytest.raises(ValueError) as err:
+                OneVsRest(**{name: bad}).fit(X, y)
+            assert str(err.value) == (
+                f"OneVsRest expected {name} to be an integer >= {low}, but got {bad!r}."
+            )
+        OneVsRest(base="ncm", **{name: low}).fit(X, y)  # the boundary itself is accepted
+    with pytest.raises(ValueError) as err:
+        OneVsRest(base="svm").fit(X, y)
+    assert str(err.value) == (
+        "OneVsRest expected base in ['linear', 'ncm', 'knn', 'label-spreading'], but got "
+        "'svm'. Pick one of them, e.g. base='linear'."
+    )
+
+
+def test_bad_targets_are_explained_in_full():
+    X, _, y = _data(n=60, labelled=30)
+    with pytest.raises(ValueError) as err:
+        OneVsRest().fit(X, None)
+    assert str(err.value) == (
+        "OneVsRest requires y, but it is None. Pass a 0/1 label indicator matrix of shape "
+        "(n_samples, n_labels) with rows of -1 for unlabelled rows."
+    )
+    with pytest.raises(ValueError) as err:
+        OneVsRest().fit(X, y[:50])
+    assert str(err.value) == (
+        "Expected X and y of the same length, but X has 60 rows and y has 50. Pass one label "
+        "set per row (a row of -1 for unlabelled)."
+    )
+    with pytest.raises(ValueError) as err:
+        OneVsRest().fit(X, np.full_like(y, -1))
+    assert str(err.value) == (
+        "OneVsRest needs labelled rows and at least one label, but y has 0 labelled row(s) "
+        "and 3 label(s). Label a few rows."
+    )
+
+
+def test_one_label_column_is_enough_and_positives_are_counted_on_labelled_rows():
+    X, _, y = _data()
+    one = OneVsRest(base="ncm", threshold=0.5).fit(X, y[:, :1])
+    assert one.thresholds_.shape == (1,)
+    model = OneVsRest(base="ncm").fit(X, y)
+    assert model.n_positives_.dtype == np.int64
+    np.testing.assert_array_equal(model.n_positives_, (y[:60] == 1).sum(axis=0))
+    assert model.threshold_chosen_.dtype == bool
+    fixed = OneVsRest(base="ncm", threshold=0.4).fit(X, y)
+    assert fixed.threshold_chosen_.dtype == bool
+
+
+def test_held_out_probabilities_come_from_the_fold_left_out():
+    from fewlabels.learn.multilabel import row_folds
+
+    X, _, y = _data()
+    model = OneVsRest(base="ncm", n_folds=3, random_state=4).fit(X, y)
+    folds = row_folds(60, 3, random_state=4)
+    for f in range(3):
+        held = np.flatnonzero(folds == f)
+        hidden = y.copy()
+        hidden[held] = -1
+        ref = OneVsRest(base="ncm", threshold=0.5).fit(X, hidden)
+        np.testing.assert_allclose(model.heldout_proba_[held], ref.predict_proba(X[held]))
+    other = OneVsRest(base="ncm", n_folds=3, random_state=5).fit(X, y)
+    assert not np.allclose(other.heldout_proba_[:60], model.heldout_proba_[:60])
+
+
+def test_base_params_reach_every_label_and_the_tags_say_multilabel():
+    X, _, y = _data()
+    model = OneVsRest(base="knn", base_params={"n_neighbors": 1}, threshold=0.5).fit(X, y)
+    assert [m.n_neighbors for m in model.estimators_] == [1, 1, 1]
+    assert model.get_params()["base_params"] == {"n_neighbors": 1}
+    tags = model.__sklearn_tags__()
+    assert tags.classifier_tags.multi_label is True
+    assert tags.target_tags.multi_output is True
+
+
+def test_a_transductive_base_answers_held_out_rows_from_its_fit():
+    # label spreading is fitted on the whole pool: its held-out answers are fit_proba_ rows
+    X, _, y = _data(n=120, labelled=40)
+    model = OneVsRest(base="label-spreading", n_folds=2, random_state=0).fit(X, y)
+    from fewlabels.learn.multilabel import row_folds
+
+    folds = row_folds(40, 2, random_state=0)
+    held = np.flatnonzero(folds == 0)
+    hidden = y.copy()
+    hidden[held] = -1
+    ref = OneVsRest(base="label-spreading", threshold=0.5).fit(X, hidden)
+    expected = np.stack([m.fit_proba_[held, 1] for m in ref.estimators_], axis=1)
+    np.testing.assert_allclose(model.heldout_proba_[held], expected, rtol=1e-6)
