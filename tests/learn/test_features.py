@@ -75,3 +75,10 @@ def test_blocked_centring_rows_are_independent_of_their_block():
     whole = center_normalize(X, mean, block_rows=7)
     np.testing.assert_allclose(center_normalize(X[13:14], mean), whole[13:14], atol=1e-7)
     assert np.isnan(pool_mean(X[:0])).all()
+
+
+def test_the_pool_mean_is_float32_even_for_no_rows():
+    X = np.random.default_rng(2).standard_normal((20, 5)).astype(np.float64)
+    assert pool_mean(X).dtype == np.float32
+    empty = pool_mean(X[:0])
+    assert empty.dtype == np.float32 and empty.shape == (5,) and np.isnan(empty).all()

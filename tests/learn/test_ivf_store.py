@@ -206,3 +206,152 @@ def test_label_spreading_saves_the_partition_and_the_next_fit_reads_it(
     # self-training's graph (build_graph) finds the same saved partition
     graph = LabelSpreading().build_graph(X)
     np.testing.assert_array_equal(graph.node_order, again.clusters_.lists()[0])
+
+
+def test_the_settings_name_every_knob_of_the_partition() -> None:
+    got = partition_settings(n_lists=7, list_size=40, metric="l2", seed=3)
+    assert got == {
+        "n_lists": 7,
+        "list_size": 40,
+        "metric": "l2",
+        "seed": 3,
+        "two_level_above": ivf_graph.TWO_LEVEL_ABOVE,
+        "train_per_list": ivf_graph._TRAIN_PER_LIST,
+        "split_rounds": ivf_graph._SPLIT_ROUNDS,
+        "max_list": 80,
+    }
+    default = partition_settings(n_lists=None, list_size=None, metric="ip", seed=0)
+    assert default["n_lists"] is None
+    assert default["list_size"] == ivf_graph.LIST_SIZE
+    assert default["max_list"] == 2 * ivf_graph.LIST_SIZE
+
+
+def test_the_file_names_hash_the_transform_and_the_sorted_settings(tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    X = cached(tmp_path, FakeTextEncoder())
+    src = cache_source(X)
+    settings = partition_settings(n_lists=None, list_size=40, metric="ip", seed=0)
+    tkey = hashlib.blake2b(b"l2-center-l2:abc", digest_size=6).hexdigest()
+    skey = hashlib.blake2b(json.dumps(settings, sort_keys=True).encode(), digest_size=6).hexdigest()
+    stem = f"{src.view}-{tkey}-ivf-{skey}"
+    assert partition_paths(src, settings, "l2-center-l2:abc") == (
+        src.entry / "indexes" / f"{stem}.centroids.npy",
+        src.entry / "indexes" / f"{stem}.assign.npy",
+        src.entry / "indexes" / f"{stem}.json",
+    )
+
+
+def test_the_record_says_what_the_partition_was_built_from(tmp_path: Path) -> None:
+    import json
+
+    from fewlabels.learn.ivf_store import IVF_FORMAT
+
+    X = cached(tmp_path, FakeTextEncoder())
+    src = cache_source(X)
+    built = ivf_partition(X, source=src, list_size=40, transform="l2-center-l2:abc")
+    c_path, a_path, j_path = paths_of(X, transform="l2-center-l2:abc")
+    record = json.loads(j_path.read_text())
+    assert j_path.read_text() == json.dumps(record, indent=1)
+    assert record == {
+        "format": IVF_FORMAT,
+        **src.record(),
+        "transform": "l2-center-l2:abc",
+        "settings": partition_settings(n_lists=None, list_size=40, metric="ip", seed=0),
+        "rows": X.shape[0],
+        "dim": X.shape[1],
+        "n_lists": built.n_lists,
+        "centroids_crc32": file_crc32(c_path),
+        "assign_crc32": file_crc32(a_path),
+    }
+
+
+def test_the_partition_settings_reach_the_clustering_and_the_reload(tmp_path: Path) -> None:
+    X = cached(tmp_path, FakeTextEncoder())
+    src = cache_source(X)
+    built = ivf_partition(X, source=src, n_lists=3, list_size=40, metric="l2", seed=5)
+    ref = cluster_rows(np.asarray(X), n_lists=3, list_size=40, metric="l2", seed=5)
+    np.testing.assert_array_equal(built.assign, ref.assign)
+    np.testing.assert_array_equal(built.centroids, ref.centroids)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = ivf_partition(X, source=src, n_lists=3, list_size=40, metric="l2", seed=5)
+    assert isinstance(again.assign, np.memmap) and again.metric == "l2"
+    np.testing.assert_array_equal(again.assign, ref.assign)
+
+
+def test_a_partition_of_one_list_reads_back(tmp_path: Path) -> None:
+    X = cached(tmp_path, FakeTextEncoder(), n=50)
+    src = cache_source(X)
+    one = ivf_partition(X, source=src, n_lists=1, list_size=100)
+    assert one.n_lists == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = ivf_partition(X, source=src, n_lists=1, list_size=100)
+    assert isinstance(again.assign, np.memmap)
+
+
+def _rewrite(path: Path, array: np.ndarray, j_path: Path, key: str) -> None:
+    import json
+
+    np.save(path, array, allow_pickle=True)
+    record = json.loads(j_path.read_text())
+    record[key] = file_crc32(path)
+    j_path.write_text(json.dumps(record))
+
+
+def test_each_bad_array_is_refused_with_its_reason_at_the_callers_line(tmp_path: Path) -> None:
+    X = cached(tmp_path, FakeTextEncoder())
+    src = cache_source(X)
+    first = ivf_partition(X, source=src, list_size=40)
+    c_path, a_path, j_path = paths_of(X)
+    k, d = np.shape(first.centroids)
+    good_c, good_a = np.array(first.centroids), np.array(first.assign)
+    one_over = good_a.copy()
+    one_over[0] = k  # a single list number equal to the number of lists
+    cases = [
+        (c_path, good_c[:, :-1], "centroids_crc32", f"centroids of shape {(k, d - 1)} "),
+        (c_path, good_c[0], "centroids_crc32", f"centroids of shape {(d,)} "),
+        (c_path, good_c[:0], "centroids_crc32", f"centroids of shape {(0, d)} "),
+        (a_path, one_over, "assign_crc32", f"list numbers outside [0, {k})"),
+        (
+            a_path,
+            np.array([None] * len(good_a)),
+            "assign_crc32",
+            "an unreadable file (ValueError: ",
+        ),
+    ]
+    for path, bad, key, why in cases:
+        _rewrite(path, bad, j_path, key)
+        with pytest.warns(UserWarning) as caught:
+            again = ivf_partition(X, source=src, list_size=40)
+        message = str(caught[0].message)
+        assert why in message, message
+        assert caught[0].filename == __file__  # the warning points at the caller
+        assert message.endswith(
+            "it was built from other embeddings or settings (another encoder, dataset, cache "
+            "or centring), or it is damaged. Rebuilding it."
+        )
+        if "centroids of shape" in why:
+            assert f"(expected (n_lists, {d}))" in message
+        np.testing.assert_array_equal(again.assign, good_a)  # rebuilt and saved over
+
+
+def test_a_failed_save_warns_at_the_callers_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fewlabels.learn.ivf_store as store
+
+    X = cached(tmp_path, FakeTextEncoder())
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(store, "atomic_save_npy", refuse)
+    with pytest.warns(UserWarning) as caught:
+        ivf_partition(X, source=cache_source(X), list_size=40)
+    assert caught[0].filename == __file__
+    assert str(caught[0].message) == (
+        f"Could not save the inverted-file partition to {paths_of(X)[2]}: read-only file system"
+    )
