@@ -3,8 +3,17 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fewlabels.encode.index import IndexSettings, build_index
 from fewlabels.learn.features import l2_rows
-from fewlabels.learn.knn_graph import knn_affinity, knn_graph, knn_search, normalize_graph
+from fewlabels.learn.ivf_graph import cluster_rows, graph_recall, ivf_self_knn
+from fewlabels.learn.knn_graph import (
+    clustered_search,
+    knn_affinity,
+    knn_graph,
+    knn_search,
+    normalize_graph,
+    self_knn,
+)
 from learn.learn_helpers import blobs
 
 
@@ -73,3 +82,98 @@ def test_normalisation_is_d_half_w_d_half_and_keeps_isolated_rows_zero():
     W = sp.csr_matrix(np.array([[0, 2.0, 0], [2.0, 0, 0], [0, 0, 0]]))
     S = normalize_graph(W).toarray()
     np.testing.assert_allclose(S, [[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+
+
+# -- the inverted-file path of the graph, against its parts ------------------------------
+
+
+def _pool(n=300, seed=0):
+    X, _ = blobs(n // 5, 5, 12, spread=0.4, seed=seed)
+    return l2_rows(X)
+
+
+def test_above_exact_up_to_the_self_join_is_the_seeded_inverted_file(monkeypatch):
+    from fewlabels.learn import ivf_graph
+
+    monkeypatch.setattr(ivf_graph, "LIST_SIZE", 40)  # several lists on 300 rows
+    Z = _pool()
+    sims, idx, recall = self_knn(Z, 6, exact_up_to=299, nprobe=2, recall_sample=50, seed=3)
+    clusters = cluster_rows(Z, seed=3)
+    ref_s, ref_i = ivf_self_knn(Z, 6, clusters=clusters, nprobe=2)
+    np.testing.assert_array_equal(idx, ref_i)
+    np.testing.assert_array_equal(sims, ref_s)
+    assert recall == graph_recall(Z, clusters, nprobe=2, sample=50, seed=3)
+    other = cluster_rows(Z, seed=4)
+    assert not np.array_equal(other.assign, clusters.assign)  # the seed matters here
+    # exactly exact_up_to rows: exact search, no recall
+    _s, i, r = self_knn(Z, 6, exact_up_to=300)
+    assert r is None
+    ref = knn_search(Z, Z, 6)
+    np.testing.assert_array_equal(i, ref[1])
+
+
+def test_the_recall_is_measured_only_when_asked_and_on_one_row_too():
+    Z = _pool()
+    assert self_knn(Z, 4, exact_up_to=100, recall_sample=0)[2] is None
+    one = self_knn(Z, 4, exact_up_to=100, recall_sample=1)[2]
+    assert one is not None and 0.0 <= one <= 1.0
+
+
+def test_given_clusters_are_searched_whatever_the_size():
+    Z = _pool()
+    clusters = cluster_rows(Z, n_lists=4, seed=9)
+    _sims, idx, recall = self_knn(Z, 5, clusters=clusters, nprobe=1, recall_sample=30, seed=2)
+    _ref_s, ref_i = ivf_self_knn(Z, 5, clusters=clusters, nprobe=1)
+    np.testing.assert_array_equal(idx, ref_i)
+    assert recall == graph_recall(Z, clusters, nprobe=1, sample=30, seed=2)
+    W = knn_affinity(Z, n_neighbors=4, clusters=clusters)
+    np.testing.assert_array_equal(W.node_order, clusters.lists()[0])
+    S = knn_graph(Z, n_neighbors=4, clusters=clusters, recall_sample=30)
+    np.testing.assert_array_equal(S.node_order, clusters.lists()[0])
+    W30 = knn_affinity(Z, n_neighbors=4, clusters=clusters, recall_sample=30)
+    assert S.graph_recall == W30.graph_recall
+    exact = knn_graph(Z, n_neighbors=4)
+    assert exact.node_order is None and exact.graph_recall is None
+
+
+def test_above_the_ann_threshold_the_index_is_built_with_the_recall_sample_and_seed():
+    Z = _pool(200)
+    _sims, idx, recall = self_knn(Z, 5, ann_threshold=100, recall_sample=37, seed=2)
+    index = build_index(Z, settings=IndexSettings(recall_sample=37, seed=2))
+    _ref_s, ref_i = index.search(Z, 5)
+    np.testing.assert_array_equal(idx, ref_i)
+    assert recall == index.recall
+    # a given index is used as it is, and no partition is made
+    _s2, i2, r2 = self_knn(Z, 5, index=index, exact_up_to=10)
+    np.testing.assert_array_equal(i2, ref_i)
+    assert r2 == index.recall
+
+
+def test_clustered_search_probing_every_list_is_exact():
+    Z = _pool()
+    rng = np.random.default_rng(5)
+    queries = l2_rows(rng.normal(size=(40, 12)))
+    clusters = cluster_rows(Z, n_lists=8, seed=0)
+    sims, idx = clustered_search(Z, queries, 5, clusters, nprobe=8)
+    full = queries @ Z.T
+    np.testing.assert_allclose(sims, -np.sort(-full, axis=1)[:, :5], atol=1e-5)
+    np.testing.assert_allclose(np.take_along_axis(full, idx, axis=1), sims, atol=1e-5)
+    assert np.all(np.diff(sims, axis=1) <= 1e-7)  # best first
+
+
+def test_clustered_search_with_fewer_candidates_than_k_pads_the_tail():
+    Z = _pool(60)
+    clusters = cluster_rows(Z, n_lists=6, seed=0)
+    smallest = int(np.bincount(clusters.assign).min())
+    k = smallest + 3
+    # each query is a row of the smallest list, searched against that list alone
+    target = int(np.bincount(clusters.assign).argmin())
+    queries = Z[np.asarray(clusters.assign) == target]
+    sims, idx = clustered_search(Z, queries, k, clusters, nprobe=1)
+    found = np.isfinite(sims)
+    assert found.sum(axis=1).min() >= 1
+    assert (idx[~found] == -1).all() and (sims[~found] == -np.inf).all()
+    assert np.all(np.diff(np.where(found, sims, -9.0), axis=1) <= 1e-7)
+    # every found neighbour is a member of a probed list, and each row finds itself first
+    assert (np.asarray(clusters.assign)[idx[found]] >= 0).all()
+    np.testing.assert_array_equal(idx[:, 0], np.flatnonzero(np.asarray(clusters.assign) == target))
