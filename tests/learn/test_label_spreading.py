@@ -177,3 +177,211 @@ def test_without_class_mass_balanced_is_the_seed_rule_and_a_dict_scales_seeds():
     np.testing.assert_allclose(
         heavy.fit_proba_[unl], (F / F.sum(axis=1, keepdims=True))[unl], atol=1e-5
     )
+
+
+def _graph(n: int, seed: int) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    W = rng.random((n, n)) * (rng.random((n, n)) < 0.3)
+    W = np.triu(W, 1)
+    W = W + W.T
+    d = W.sum(axis=1)
+    inv = np.where(d > 0, 1 / np.sqrt(np.where(d > 0, d, 1)), 0)
+    return sp.csr_matrix(inv[:, None] * W * inv[None, :])
+
+
+def _residual(S, Y, F, alpha):
+    return np.linalg.norm(Y - (F - alpha * (S @ F)), axis=0)
+
+
+def test_the_solve_stops_at_the_first_iterate_within_tol_of_each_column():
+    S = _graph(40, 2)
+    y = np.full(40, -1)
+    y[[0, 1, 2, 3, 4, 5]] = [0, 0, 1, 1, 2, 2]
+    Y = seed_matrix(y, 3)
+    Y[:, 2] *= 1e-6  # a column of tiny seeds is solved as well, relative to its size
+    goal = np.linalg.norm(Y, axis=0)
+    for tol in (1e-3, 1e-6):
+        F, n_iter = spread_labels(S, Y, alpha=0.95, tol=tol, max_iter=500)
+        assert np.all(_residual(S, Y, F, 0.95) <= tol * goal * (1 + 1e-9))
+        early, _ = spread_labels(S, Y, alpha=0.95, tol=tol, max_iter=n_iter - 1)
+        assert np.any(_residual(S, Y, early, 0.95) > tol * goal)  # one step sooner is not
+    loose = spread_labels(S, Y, alpha=0.95, tol=1e-3, max_iter=500)[1]
+    tight = spread_labels(S, Y, alpha=0.95, tol=1e-6, max_iter=500)[1]
+    assert loose < tight
+
+
+def test_iterations_are_counted_capped_and_zero_for_no_seeds():
+    S = _graph(30, 3)
+    y = np.full(30, -1)
+    y[:2] = [0, 1]
+    Y = seed_matrix(y, 2)
+    assert spread_labels(S, Y, alpha=0.99, tol=1e-14, max_iter=3)[1] == 3
+    order = np.random.default_rng(0).permutation(30)
+    assert spread_labels(S, Y, alpha=0.99, tol=1e-14, max_iter=3, order=order)[1] == 3
+    F0, n0 = spread_labels(S, np.zeros_like(Y), alpha=0.99)
+    assert n0 == 0 and not F0.any()
+    # a column without seeds stays exactly zero beside one that is solved
+    Y[:, 1] = 0.0
+    F, _ = spread_labels(S, Y, alpha=0.99)
+    assert np.isfinite(F).all() and not F[:, 1].any() and F[:, 0].any()
+    # the defaults are the documented ones: alpha 0.99, tol 1e-6, max_iter 200
+    Y = seed_matrix(y, 2)
+    a, na = spread_labels(S, Y)
+    b, nb = spread_labels(S, Y, alpha=0.99, tol=1e-6, max_iter=200)
+    np.testing.assert_array_equal(a, b)
+    assert na == nb
+
+
+def test_a_bad_order_is_refused_in_full_and_a_good_one_becomes_int64():
+    from fewlabels.errors import FewlabelsError
+    from fewlabels.learn.label_spreading import _check_order, permute_graph
+
+    with pytest.raises(FewlabelsError) as err:
+        _check_order(np.arange(6), 7)
+    assert str(err.value) == (
+        "spread_labels expected order to be a permutation of the 7 rows (each of 0..6 once), "
+        "but got an array of shape (6,) and dtype int64 that is not one. Pass S.node_order "
+        "of a knn_graph, or None."
+    )
+    got = _check_order(np.array([2, 0, 1], dtype=np.int32), 3)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, [2, 0, 1])
+    assert _check_order(np.array([2, 0, 1], dtype=np.uint8), 3).dtype == np.int64
+    # a graph whose last row and column are empty keeps its shape when permuted
+    S = _graph(6, 1).tolil()
+    S[5, :] = 0
+    S[:, 5] = 0
+    S = sp.csr_matrix(S)
+    S.eliminate_zeros()
+    P = permute_graph(S, np.array([5, 0, 1, 2, 3, 4]))
+    assert P.shape == (6, 6) and P.dtype == np.float64
+    np.testing.assert_allclose(P.toarray(), S.toarray()[[5, 0, 1, 2, 3, 4]][:, [5, 0, 1, 2, 3, 4]])
+    P2 = permute_graph(S, np.arange(6))
+    assert P2.shape == (6, 6)
+
+
+def test_empty_rows_get_the_uniform_prior_by_default():
+    P = normalize_scores(np.array([[2.0, -1.0, 2.0], [-1.0, 0.0, -3.0]]))
+    np.testing.assert_allclose(P, [[0.5, 0.0, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    given = normalize_scores(np.array([[0.0, 0.0]]), np.array([0.25, 0.75]))
+    np.testing.assert_allclose(given, [[0.25, 0.75]])
+
+
+def test_class_mass_rescales_each_column_to_its_prior_and_leaves_empty_ones_at_zero():
+    P = np.array([[0.6, 0.0, 0.4], [0.4, 0.0, 0.6], [0.0, 0.0, 0.0]])  # masses 1, 0, 1
+    prior = np.array([0.5, 0.2, 0.3])
+    Q = class_mass_normalize(P, prior)
+    assert np.isfinite(Q).all()
+    scaled = P * np.array([0.5, 0.0, 0.3])
+    expected = scaled[:2] / scaled[:2].sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(Q[:2], expected)
+    np.testing.assert_allclose(Q[2], prior)  # an empty row takes the prior
+
+
+def test_new_rows_are_a_sharpened_vote_of_their_fitted_neighbours():
+    from fewlabels.learn.knn_graph import knn_search
+
+    X, y_true = blobs(15, 3, 6, spread=0.9, seed=2)
+    model = LabelSpreading(n_neighbors=4, power=2.0).fit(X, hide(y_true, 3))
+    rng = np.random.default_rng(1)
+    Q = X[:6] + 0.05 * rng.standard_normal((6, 6))  # near row 0 and its cluster
+    sims, idx = knn_search(model.X_fit_, model._features(Q), 4)
+    assert (idx == 0).any()
+    w = np.maximum(sims.astype(np.float64), 0.0) ** 2.0
+    P = np.einsum("qk,qkc->qc", w, model.fit_proba_[idx])
+    np.testing.assert_allclose(model.predict_proba(Q), normalize_scores(P), rtol=1e-9)
+
+
+def _isolated_graph(n: int) -> sp.csr_matrix:
+    """A ring over rows 0..n-2; row n-1 has no edge."""
+    W = np.zeros((n, n))
+    for i in range(n - 1):
+        j = (i + 1) % (n - 1)
+        W[i, j] = W[j, i] = 1.0
+    d = W.sum(axis=1)
+    inv = np.where(d > 0, 1 / np.sqrt(np.where(d > 0, d, 1)), 0)
+    return sp.csr_matrix(inv[:, None] * W * inv[None, :])
+
+
+def test_a_row_no_seed_reaches_gets_the_labelled_class_shares():
+    # 3 : 1 labelled rows: an unreachable row gets [0.75, 0.25], or the weighted target
+    X, _ = blobs(5, 2, 4, seed=0)
+    y = np.array([0, 0, 0, 1, -1, -1, -1, -1, -1, -1])
+    S = _isolated_graph(10)
+    model = LabelSpreading(class_mass=False).fit(X, y, graph=S)
+    np.testing.assert_allclose(model.label_distributions_[9], [0.75, 0.25])
+    weighted = LabelSpreading(class_mass=False, class_weight={1: 3.0}).fit(X, y, graph=S)
+    np.testing.assert_allclose(weighted.label_distributions_[9], [0.5, 0.5])
+
+
+def test_sample_weights_reach_the_seeds():
+    X, y_true = blobs(10, 2, 5, spread=0.8, seed=3)
+    y = hide(y_true, 3)
+    w = np.linspace(0.5, 2.0, len(y))
+    model = LabelSpreading(class_mass=False).fit(X, y, sample_weight=w)
+    S = model.build_graph(X)
+    Y = seed_matrix(y, 2, sample_weight=w)
+    F, n_iter = spread_labels(S, Y, alpha=0.99, tol=1e-6, max_iter=200)
+    lab = y != -1
+    prior = np.bincount(y[lab], minlength=2) / lab.sum()
+    np.testing.assert_allclose(model.label_distributions_, normalize_scores(F, prior), atol=1e-12)
+    assert model.n_iter_ == n_iter
+    unweighted = LabelSpreading(class_mass=False).fit(X, y)
+    assert not np.allclose(unweighted.label_distributions_, model.label_distributions_)
+
+
+def test_a_given_graph_brings_its_recalls_and_its_solve_order():
+    from fewlabels.errors import FewlabelsError
+
+    X, y_true = blobs(8, 2, 4, seed=1)
+    y = hide(y_true, 2)
+    S = LabelSpreading().build_graph(X)
+    assert S.index_recall is None
+    S.graph_recall, S.index_recall = 0.42, 0.9
+    model = LabelSpreading().fit(X, y, graph=S)
+    assert model.graph_recall_ == 0.42 and model.index_recall_ == 0.9
+    S.node_order = np.arange(len(X) - 1)  # not a permutation of the rows: refused
+    with pytest.raises(FewlabelsError, match="order to be a permutation of the 16 rows"):
+        LabelSpreading().fit(X, y, graph=S)
+    with pytest.raises(FewlabelsError) as err:
+        LabelSpreading().fit(X, y, graph=sp.csr_matrix((3, 3)))
+    assert str(err.value) == (
+        "LabelSpreading expected a graph of shape (16, 16) for 16 rows, but got (3, 3). "
+        "Build it with build_graph(X) on the same X."
+    )
+
+
+def test_the_built_graph_brings_its_recall_and_order(monkeypatch):
+    import fewlabels.learn.label_spreading as ls_module
+    from fewlabels.errors import FewlabelsError
+
+    real = ls_module.knn_graph
+
+    def tagged(*args, **kwargs):  # type: ignore[no-untyped-def]
+        S = real(*args, **kwargs)
+        S.graph_recall = 0.37
+        return S
+
+    monkeypatch.setattr(ls_module, "knn_graph", tagged)
+    X, y_true = blobs(8, 2, 4, seed=1)
+    model = LabelSpreading().fit(X, hide(y_true, 2))
+    assert model.graph_recall_ == 0.37
+
+    def bad_order(*args, **kwargs):  # type: ignore[no-untyped-def]
+        S = real(*args, **kwargs)
+        S.node_order = np.zeros(S.shape[0], dtype=np.int64)
+        return S
+
+    monkeypatch.setattr(ls_module, "knn_graph", bad_order)
+    with pytest.raises(FewlabelsError, match="order to be a permutation"):
+        LabelSpreading().fit(X, hide(y_true, 2))
+
+
+def test_bad_settings_name_the_learner():
+    X, y_true = blobs(5, 2, 4)
+    with pytest.raises(ValueError) as err:
+        LabelSpreading(alpha=1.0).fit(X, hide(y_true, 1))
+    assert str(err.value) == "LabelSpreading expected alpha in [0, 1), but got 1.0."
+    with pytest.raises(ValueError) as err:
+        LabelSpreading(n_neighbors=0).fit(X, hide(y_true, 1))
+    assert str(err.value) == "LabelSpreading expected n_neighbors in [1, inf], but got 0."
