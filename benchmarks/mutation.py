@@ -115,15 +115,17 @@ TARGETS["active_base"] = (
 # reach it (fast tests only; never the contract test, whose scikit-learn checks make every
 # mutant run minutes). A module without a test file of its own is run with the files of the
 # modules that use it. tabpfn*/ has no target: its real tests load a checkpoint (slow). The
-# estimators also run test_documented_defaults.py (each default is the one documented).
+# estimators also run the estimator-wide rules: each default is the documented one, and each
+# numeric setting is refused outside its range with the full message.
+_ESTIMATOR_RULES = ["test_documented_defaults.py", "test_setting_ranges.py"]
 _LEARN_MIRRORS: dict[str, list[str]] = {
     "selection_rule": ["test_selection_rule.py", "test_selection_rule_rules.py"],
     "model_selection": ["test_model_selection.py"],
     "crossfit": ["test_crossfit.py", "test_reject.py", "../audit/test_crossfit.py"],
     "class_means": ["test_class_means.py"],
-    "nearest_class_mean": ["test_nearest_class_mean.py", "test_documented_defaults.py"],
-    "knn": ["test_knn.py", "test_documented_defaults.py"],
-    "linear_probe": ["test_linear_probe.py", "test_documented_defaults.py"],
+    "nearest_class_mean": ["test_nearest_class_mean.py", *_ESTIMATOR_RULES],
+    "knn": ["test_knn.py", *_ESTIMATOR_RULES],
+    "linear_probe": ["test_linear_probe.py", *_ESTIMATOR_RULES],
     "reject": ["test_reject.py", "test_documented_defaults.py"],
     "multilabel": ["test_multilabel.py", "test_documented_defaults.py"],
     "multilabel_metrics": ["test_multilabel_metrics.py", "test_multilabel.py"],
@@ -133,15 +135,11 @@ _LEARN_MIRRORS: dict[str, list[str]] = {
     "ivf_store": ["test_ivf_store.py"],
     "knn_graph": ["test_knn_graph.py", "test_knn_graph_index.py"],
     "ivf_graph": ["test_ivf_graph.py"],
-    "label_spreading": [
-        "test_label_spreading.py",
-        "test_solve_order.py",
-        "test_documented_defaults.py",
-    ],
-    "self_training": ["test_self_training.py", "test_documented_defaults.py"],
-    "trees": ["test_trees.py", "test_documented_defaults.py"],
-    "consistency": ["test_consistency.py", "test_documented_defaults.py"],
-    "auto": ["test_auto.py", "test_documented_defaults.py"],
+    "label_spreading": ["test_label_spreading.py", "test_solve_order.py", *_ESTIMATOR_RULES],
+    "self_training": ["test_self_training.py", *_ESTIMATOR_RULES],
+    "trees": ["test_trees.py", *_ESTIMATOR_RULES],
+    "consistency": ["test_consistency.py", *_ESTIMATOR_RULES],
+    "auto": ["test_auto.py", *_ESTIMATOR_RULES],
     "base": ["test_base_rules.py", "test_common.py"],
     "registry": ["test_registry.py"],
     "threads": ["test_linear_probe.py", "test_consistency.py"],
