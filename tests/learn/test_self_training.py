@@ -146,3 +146,54 @@ def test_class_weight_goes_through_sample_weight_when_the_base_has_no_option():
     SelfTraining(NoOption(), max_iter=0, class_weight={1: 5.0}).fit(X, y)
     np.testing.assert_allclose(np.unique(seen["w"]), [1.0, 5.0])
     assert len(seen["w"]) == 6  # a base without the takes_unlabeled tag: labelled rows only
+
+
+def test_pseudo_label_weights_are_the_confidence_to_weight_power(data):
+    X, _, y = data
+    runs = {
+        p: SelfTraining(step=25.0, max_iter=1, weight_power=p).fit(X, y) for p in (None, 1.0, 2.0)
+    }
+    first = runs[1.0].labeled_iter_ == 1  # round 1 picks the same rows whatever the power
+    for st in runs.values():
+        np.testing.assert_array_equal(st.labeled_iter_ == 1, first)
+        assert st.labeled_iter_.dtype == np.int64
+        # unlabelled rows never chosen weigh 0; the labelled ones 1
+        np.testing.assert_array_equal(st.pseudo_weight_[st.labeled_iter_ == -1], 0.0)
+        np.testing.assert_array_equal(st.pseudo_weight_[y != -1], 1.0)
+    np.testing.assert_array_equal(runs[None].pseudo_weight_[first], 1.0)
+    w1 = runs[1.0].pseudo_weight_[first]
+    assert np.all(w1 < 1.0) and np.all(w1 > 0.0)
+    np.testing.assert_allclose(runs[2.0].pseudo_weight_[first], w1**2, rtol=1e-12)
+    assert set(runs[1.0].history_[0]) == {"round", "threshold", "n_new", "n_labeled"}
+    assert runs[1.0].history_[0]["n_new"] == int(first.sum())
+
+
+def test_labelled_rows_keep_their_label_and_the_rest_follow_the_final_model(data):
+    X, _, y = data
+    st = SelfTraining(step=10.0, max_iter=1).fit(X, y)
+    lab = y != -1
+    np.testing.assert_array_equal(st.transduction_[lab], st.classes_[y[lab]])
+    never = st.labeled_iter_ == -1
+    assert never.any()
+    np.testing.assert_array_equal(
+        st.transduction_[never], st.classes_[st.fit_proba_[never].argmax(axis=1)]
+    )
+
+
+def test_the_graph_built_once_reaches_every_round_with_its_recalls(data, monkeypatch):
+    X, _, y = data
+    real = LabelSpreading.build_graph
+    built = []
+
+    def tagged(self, X):  # type: ignore[no-untyped-def]
+        S = real(self, X)
+        S.graph_recall, S.index_recall = 0.33, 0.8
+        built.append(S)
+        return S
+
+    monkeypatch.setattr(LabelSpreading, "build_graph", tagged)
+    st = SelfTraining(step=25.0, max_iter=3).fit(X, y)
+    assert len(built) == 1  # once for all rounds
+    assert st.graph_recall_ == 0.33 and st.index_recall_ == 0.8
+    assert st.base_estimator_.graph_recall_ == 0.33  # the base was fitted on that graph
+    assert st.base_estimator_.class_mass is False  # the default base: no class-mass step
