@@ -181,3 +181,77 @@ def test_registry_entry_and_clone():
     assert type(est) is TreeSelfTraining and est.max_rounds == 2
     assert LEARNERS.entry("trees").modalities == ("tabular",)
     assert clone(est).get_params() == est.get_params()
+
+
+def test_every_frame_message_in_full():
+    frame, y_true = _table()
+    y = hide(y_true, 2)
+    bad = frame.copy()
+    bad.loc[[3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23], "x"] = -np.inf  # 11 rows
+    with pytest.raises(FewlabelsError) as err:
+        TreeSelfTraining().fit(bad, y)
+    assert str(err.value) == (
+        "Expected finite numbers or NaN (missing) in column 'x', but 11 row(s) hold infinity, "
+        "e.g. rows [3, 5, 7, 9, 11, 13, 15, 17, 19, 21]. Clip them, or set them to NaN to let "
+        "the trees treat them as missing."
+    )
+    arr = frame[["x", "z"]].to_numpy()
+    with pytest.raises(FewlabelsError) as err:
+        TreeSelfTraining().fit(np.where(np.arange(60)[:, None] == 4, np.inf, arr), y)
+    assert "in X, but 1 row(s) hold infinity, e.g. rows [4]." in str(err.value)
+    model = TreeSelfTraining(max_rounds=0).fit(frame, y)
+    with pytest.raises(InputTypeError) as err:
+        model.predict(frame.to_numpy())
+    assert str(err.value) == (
+        "TreeSelfTraining was fitted on a DataFrame with the category columns ['kind'], but "
+        "got ndarray. Pass a DataFrame with the columns ['x', 'kind', 'z']."
+    )
+    with pytest.raises(FewlabelsError) as err:
+        model.predict(frame.iloc[:0])
+    assert str(err.value) == "TreeSelfTraining: got a DataFrame with 0 rows. Pass at least one row."
+    dates = pd.DataFrame({"t": pd.date_range("2024-01-01", periods=4), "x": [0.0, 1, 2, 3]})
+    with pytest.raises(InputTypeError) as err:
+        TreeSelfTraining().fit(dates, [0, 1, -1, -1])
+    assert str(err.value) == (
+        "TreeSelfTraining expected numeric, boolean, string or category columns, but column "
+        f"'t' holds {dates['t'].dtype} values. Convert it to numbers (e.g. a timestamp) or to "
+        "strings."
+    )
+
+
+def test_a_numeric_only_frame_predicts_from_an_array_and_a_frame_alike():
+    frame, y_true = _table()
+    y = hide(y_true, 2)
+    numeric = frame[["x", "z"]].assign(flag=frame["x"] > 0)  # numbers and booleans
+    model = TreeSelfTraining(max_rounds=1).fit(numeric, y)
+    assert model.categorical_features_ == ()
+    as_array = numeric.to_numpy(dtype=np.float64)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        from_array = model.predict_proba(as_array)  # scikit-learn's warning, as it stands
+    np.testing.assert_array_equal(from_array, model.predict_proba(numeric))
+    # a frame keeps its own index: rows are matched by position, not by label
+    shuffled = numeric.iloc[::-1]
+    np.testing.assert_array_equal(model.predict(shuffled), model.predict(numeric)[::-1])
+
+
+def test_text_and_category_columns_are_categorical_and_missing_text_stays_missing():
+    frame, y_true = _table()
+    y = hide(y_true, 4)
+    frame = frame.assign(
+        colour=pd.Categorical(np.where(y_true == 1, "red", "blue")),
+        note=np.where(np.arange(60) % 7 == 0, None, frame["kind"]),
+    )
+    model = TreeSelfTraining(max_rounds=1).fit(frame, y)
+    assert model.categorical_features_ == ("kind", "colour", "note")
+    prepared = model._check_frame(frame, reset=False)
+    assert prepared["note"].isna().sum() == int((np.arange(60) % 7 == 0).sum())
+    assert list(prepared["kind"].cat.categories) == ["hi", "lo"]
+    assert prepared.index.equals(frame.index)
+    assert np.mean(model.predict(frame) == y_true) > 0.9
+
+
+def test_trees_accept_missing_values_by_their_tags_and_weigh_only_labelled_rows():
+    assert TreeSelfTraining().__sklearn_tags__().input_tags.allow_nan is True
+    w = training_weights(np.array([-1, 0, 1]), np.array([0.7, 0.5, 2.0]), np.array([1.0, 4.0]))
+    assert w.dtype == np.float64
+    np.testing.assert_array_equal(w, [0.0, 0.5, 8.0])
