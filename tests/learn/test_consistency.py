@@ -79,3 +79,30 @@ def test_bad_dropout_is_refused(data):
     X, _, y = data
     with pytest.raises(ValueError, match=r"dropout in \[0, 1\), but got 1.0"):
         ConsistencyTraining(dropout=1.0).fit(X, y)
+
+
+def test_flexmatch_thresholds_closed_form_with_the_warm_up():
+    # b_c = claimed_c / max(max claimed, n_unused, 1); tau b / (2 - b)
+    t = flexmatch_thresholds(np.array([30, 10, 0]), 60, threshold=0.9)
+    b = np.array([30, 10, 0]) / 60  # the unused rows dominate: warm-up
+    np.testing.assert_allclose(t, 0.9 * b / (2 - b), rtol=1e-12)
+    t2 = flexmatch_thresholds(np.array([30, 10]), 5, threshold=0.9)
+    b2 = np.array([30, 10]) / 30  # the best-learned class sets the scale
+    np.testing.assert_allclose(t2, 0.9 * b2 / (2 - b2), rtol=1e-12)
+    assert t2.dtype == np.float64
+    # one claimed row and nothing unused: the floor of 1 keeps b at most 1
+    np.testing.assert_allclose(flexmatch_thresholds(np.array([1, 0]), 0, threshold=0.5), [0.5, 0])
+    np.testing.assert_allclose(flexmatch_thresholds(np.array([0, 0]), 0, threshold=0.5), [0, 0])
+
+
+def test_hidden_zero_is_a_linear_head_and_one_is_an_mlp(data):
+    import torch.nn as nn
+
+    X, _, y = data
+    linear = ConsistencyTraining(hidden=0, n_steps=2).fit(X, y)
+    assert isinstance(linear.model_, nn.Linear)
+    assert linear.model_.in_features == X.shape[1]
+    assert linear.model_.out_features == 3
+    mlp = ConsistencyTraining(hidden=1, n_steps=2).fit(X, y)
+    layers = [type(m) for m in mlp.model_.modules()]
+    assert nn.ReLU in layers and layers.count(nn.Linear) == 2
