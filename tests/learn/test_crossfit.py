@@ -87,6 +87,9 @@ def test_each_fit_gets_the_labelled_rows_plus_a_fixed_sample_of_unlabelled_rows(
     _Recorder.fits.clear()
     kfold_proba(X, y, 2, _Recorder(), folds, cv_pool=10, random_state=0)
     assert tuple(_Recorder.fits[0][0][:, 0]) == first  # and the same for the same seed
+    _Recorder.fits.clear()
+    kfold_proba(X, y, 2, _Recorder(), folds, cv_pool=15, random_state=0)  # 9 of 10 rows
+    assert all(len(set(Xf[:, 0])) == 15 for Xf, _ in _Recorder.fits)  # drawn without repeats
 
 
 def test_a_pool_smaller_than_the_labels_keeps_only_labelled_rows():
