@@ -146,3 +146,16 @@ def test_linear_probe_defaults_and_centring():
     }
     X, y_true = blobs(5, 2, 4)
     assert LinearProbe().fit(X + 2.0, hide(y_true, 2)).mean_ is not None
+
+
+def test_equal_class_weights_other_than_one_still_scale_the_loss():
+    # {0: 2, 1: 2} doubles every row's loss, which weakens the regularisation: not a no-op
+    X, y_true = blobs(8, 2, 5, spread=0.8, seed=3)
+    y = hide(y_true, 3)
+    model = LinearProbe(C=0.5, class_weight={0: 2.0, 1: 2.0}).fit(X, y)
+    Z = model._features(X)
+    keep = y >= 0
+    ref = _reference(Z[keep], y[keep], 0.5, np.full(keep.sum(), 2.0), 500)
+    np.testing.assert_allclose(model.coef_[1], ref.coef_[0], rtol=1e-6)
+    plain = LinearProbe(C=0.5, class_weight=None).fit(X, y)
+    assert not np.allclose(plain.coef_, model.coef_)
