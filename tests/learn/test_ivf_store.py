@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -21,6 +22,9 @@ from fewlabels.learn.ivf_store import ivf_partition, partition_paths, partition_
 from fewlabels.learn.label_spreading import LabelSpreading
 
 KG = importlib.import_module("fewlabels.learn.knn_graph")
+# mutmut's trampolines put frames between a test and a warning's stacklevel, so the line a
+# warning points at is checked in the ordinary suite only (mutmut sets MUTANT_UNDER_TEST).
+UNDER_MUTMUT = "MUTANT_UNDER_TEST" in os.environ
 
 
 class OtherEncoder(FakeTextEncoder):
@@ -328,7 +332,7 @@ def test_each_bad_array_is_refused_with_its_reason_at_the_callers_line(tmp_path:
             again = ivf_partition(X, source=src, list_size=40)
         message = str(caught[0].message)
         assert why in message, message
-        assert caught[0].filename == __file__  # the warning points at the caller
+        assert UNDER_MUTMUT or caught[0].filename == __file__  # it points at the caller
         assert message.endswith(
             "it was built from other embeddings or settings (another encoder, dataset, cache "
             "or centring), or it is damaged. Rebuilding it."
@@ -351,7 +355,7 @@ def test_a_failed_save_warns_at_the_callers_line(
     monkeypatch.setattr(store, "atomic_save_npy", refuse)
     with pytest.warns(UserWarning) as caught:
         ivf_partition(X, source=cache_source(X), list_size=40)
-    assert caught[0].filename == __file__
+    assert UNDER_MUTMUT or caught[0].filename == __file__
     assert str(caught[0].message) == (
         f"Could not save the inverted-file partition to {paths_of(X)[2]}: read-only file system"
     )
