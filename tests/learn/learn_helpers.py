@@ -6,6 +6,7 @@ import hashlib
 import re
 
 import numpy as np
+import scipy.sparse as sp
 
 
 def blobs(
@@ -101,3 +102,14 @@ def every_learner() -> list:
         ConsistencyTraining(n_steps=60, hidden=16, lr=0.01),
         Auto(n_repeats=2),
     ]
+
+
+def random_graph(n: int = 7, seed: int = 0, *, density: float = 0.5) -> sp.csr_matrix:
+    """A random symmetric graph, normalised as ``D^-1/2 W D^-1/2`` (isolated rows stay zero)."""
+    rng = np.random.default_rng(seed)
+    W = rng.random((n, n)) * (rng.random((n, n)) < density)
+    W = np.triu(W, 1)
+    W = W + W.T
+    d = W.sum(axis=1)
+    inv = np.where(d > 0, 1 / np.sqrt(np.where(d > 0, d, 1)), 0)
+    return sp.csr_matrix(inv[:, None] * W * inv[None, :])

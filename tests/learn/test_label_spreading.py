@@ -12,7 +12,7 @@ from fewlabels.learn.label_spreading import (
     seed_matrix,
     spread_labels,
 )
-from learn.learn_helpers import blobs, hide
+from learn.learn_helpers import blobs, hide, random_graph
 
 FIVE = l2_rows(np.array([[1.0, 0.1], [0.9, 0.4], [0.6, 0.8], [0.3, 0.95], [0.05, 1.0]]))
 
@@ -180,13 +180,7 @@ def test_without_class_mass_balanced_is_the_seed_rule_and_a_dict_scales_seeds():
 
 
 def _graph(n: int, seed: int) -> sp.csr_matrix:
-    rng = np.random.default_rng(seed)
-    W = rng.random((n, n)) * (rng.random((n, n)) < 0.3)
-    W = np.triu(W, 1)
-    W = W + W.T
-    d = W.sum(axis=1)
-    inv = np.where(d > 0, 1 / np.sqrt(np.where(d > 0, d, 1)), 0)
-    return sp.csr_matrix(inv[:, None] * W * inv[None, :])
+    return random_graph(n, seed, density=0.3)
 
 
 def _residual(S, Y, F, alpha):

@@ -15,19 +15,13 @@ from fewlabels.learn.label_spreading import (
     seed_matrix,
     spread_labels,
 )
-from learn.learn_helpers import blobs, hide
+from learn.learn_helpers import blobs, hide, random_graph
 
 KG = importlib.import_module("fewlabels.learn.knn_graph")
 
 
 def small_graph(n: int = 7, seed: int = 0) -> sp.csr_matrix:
-    rng = np.random.default_rng(seed)
-    W = rng.random((n, n)) * (rng.random((n, n)) < 0.5)
-    W = np.triu(W, 1)
-    W = W + W.T
-    d = W.sum(axis=1)
-    inv = np.where(d > 0, 1 / np.sqrt(np.where(d > 0, d, 1)), 0)
-    return sp.csr_matrix(inv[:, None] * W * inv[None, :])
+    return random_graph(n, seed)
 
 
 def test_permute_graph_is_the_symmetric_permutation() -> None:
