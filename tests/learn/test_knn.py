@@ -63,15 +63,6 @@ def test_a_very_cold_vote_stays_finite_and_goes_to_the_nearest():
     np.testing.assert_allclose(proba, [[w[0] / w.sum(), (w[1] + w[2]) / w.sum()]], rtol=1e-9)
 
 
-def test_defaults():
-    assert KNN().get_params() == {
-        "n_neighbors": 10,
-        "temperature": 0.05,
-        "center": True,
-        "class_weight": "balanced",
-    }
-
-
 def test_fit_centres_on_the_pool_mean_by_default():
     X, y_true = blobs(6, 2, 4, spread=0.3)
     X = X + 3.0
