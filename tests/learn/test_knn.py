@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from fewlabels.learn import KNN
 from fewlabels.learn.knn import knn_vote
@@ -70,17 +69,6 @@ def test_fit_centres_on_the_pool_mean_by_default():
     unit = X / np.linalg.norm(X, axis=1, keepdims=True)
     np.testing.assert_allclose(model.mean_, unit.mean(axis=0), rtol=1e-5)
     assert KNN(center=False).fit(X, hide(y_true, 2)).mean_ is None
-
-
-def test_bad_settings_are_refused_in_full():
-    X, y_true = blobs(5, 2, 4)
-    y = hide(y_true, 1)
-    with pytest.raises(ValueError) as err:
-        KNN(n_neighbors=0).fit(X, y)
-    assert str(err.value) == "KNN expected n_neighbors in [1, inf], but got 0."
-    with pytest.raises(ValueError) as err:
-        KNN(temperature=0).fit(X, y)
-    assert str(err.value) == "KNN expected temperature in (0, inf], but got 0."
 
 
 def test_balanced_weights_count_only_rows_of_positive_weight():

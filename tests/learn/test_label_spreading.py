@@ -369,13 +369,3 @@ def test_the_built_graph_brings_its_recall_and_order(monkeypatch):
     monkeypatch.setattr(ls_module, "knn_graph", bad_order)
     with pytest.raises(FewlabelsError, match="order to be a permutation"):
         LabelSpreading().fit(X, hide(y_true, 2))
-
-
-def test_bad_settings_name_the_learner():
-    X, y_true = blobs(5, 2, 4)
-    with pytest.raises(ValueError) as err:
-        LabelSpreading(alpha=1.0).fit(X, hide(y_true, 1))
-    assert str(err.value) == "LabelSpreading expected alpha in [0, 1), but got 1.0."
-    with pytest.raises(ValueError) as err:
-        LabelSpreading(n_neighbors=0).fit(X, hide(y_true, 1))
-    assert str(err.value) == "LabelSpreading expected n_neighbors in [1, inf], but got 0."

@@ -58,13 +58,6 @@ def test_class_weight_none_adds_the_log_labelled_shares():
     np.testing.assert_array_equal(undone.log_prior_, [0.0, 0.0])
 
 
-def test_a_bad_temperature_names_the_learner():
-    X, y_true = blobs(5, 2, 4)
-    with pytest.raises(ValueError) as err:
-        NearestClassMean(temperature=-1.0).fit(X, hide(y_true, 1))
-    assert str(err.value) == "NearestClassMean expected temperature in (0, inf], but got -1.0."
-
-
 def _weighted_pool() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """6 labelled rows of class 0 (the first 3 of weight 0), 2 of class 1, 4 unlabelled."""
     X, _ = blobs(6, 2, 4, spread=0.3)
