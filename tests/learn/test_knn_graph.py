@@ -177,3 +177,79 @@ def test_clustered_search_with_fewer_candidates_than_k_pads_the_tail():
     # every found neighbour is a member of a probed list, and each row finds itself first
     assert (np.asarray(clusters.assign)[idx[found]] >= 0).all()
     np.testing.assert_array_equal(idx[:, 0], np.flatnonzero(np.asarray(clusters.assign) == target))
+
+
+def _reference_affinity(X, k, power):
+    """Brute force: each row's k most similar other rows, max(sim, 0) ** power, then A + A^T."""
+    n = len(X)
+    S = X @ X.T
+    np.fill_diagonal(S, -np.inf)
+    A = np.zeros((n, n))
+    for i in range(n):
+        nbrs = np.argsort(-S[i], kind="stable")[:k]
+        A[i, nbrs] = np.maximum(S[i, nbrs], 0.0) ** power
+    W = A + A.T
+    np.fill_diagonal(W, 0.0)
+    return W
+
+
+def test_the_affinity_is_the_brute_force_one_and_the_defaults_are_documented():
+    Z = _pool(60, seed=2)
+    W = knn_affinity(Z, n_neighbors=4, power=2.0)
+    np.testing.assert_allclose(W.toarray(), _reference_affinity(Z, 4, 2.0), atol=1e-6)
+    assert W.dtype == np.float64 and W.graph_recall is None and W.node_order is None
+    default = knn_affinity(Z)
+    np.testing.assert_allclose(default.toarray(), _reference_affinity(Z, 10, 3.0), atol=1e-6)
+    np.testing.assert_allclose(
+        knn_graph(Z).toarray(),
+        normalize_graph(knn_affinity(Z, n_neighbors=10, power=3.0)).toarray(),
+    )
+
+
+def test_a_row_among_more_copies_than_neighbours_keeps_exactly_k_edges():
+    # 5 copies of one row, k = 2: a copy may not find itself among its 3 nearest, and then
+    # its farthest candidate is dropped instead, so every copy keeps 2 out-edges of weight 1
+    rng = np.random.default_rng(0)
+    Z = l2_rows(np.vstack([np.tile([[1.0, 0.0, 0.0]], (5, 1)), rng.normal(size=(10, 3))]))
+    W = knn_affinity(Z, n_neighbors=2, power=1.0).toarray()
+    assert np.all(np.diag(W) == 0.0)
+    np.testing.assert_allclose(W[:5, :5].sum(), 2 * 2 * 5)  # A + A^T over the copies
+
+
+def test_one_row_gives_an_empty_graph_with_no_recall():
+    W = knn_affinity(l2_rows(np.ones((1, 3))))
+    assert W.shape == (1, 1) and W.nnz == 0 and W.dtype == np.float64
+    assert W.graph_recall is None and W.node_order is None
+
+
+def test_search_batches_and_the_inverted_file_path_give_the_same_neighbours():
+    Z = _pool(200, seed=3)
+    rng = np.random.default_rng(1)
+    queries = l2_rows(rng.normal(size=(10, 12)))
+    whole = knn_search(Z, queries, 4)
+    batched = knn_search(Z, queries, 4, batch_size=3)
+    np.testing.assert_array_equal(batched[1], whole[1])
+    np.testing.assert_array_equal(batched[0], whole[0])
+    assert whole[0].dtype == np.float32
+    clusters = cluster_rows(Z, n_lists=6, seed=0)
+    via = knn_search(Z, queries, 4, exact_up_to=10, nprobe=2)
+    ref = clustered_search(Z, queries, 4, cluster_rows(Z), nprobe=2)
+    np.testing.assert_array_equal(via[1], ref[1])
+    given = knn_search(Z, queries, 4, clusters=clusters, nprobe=1)
+    np.testing.assert_array_equal(given[1], clustered_search(Z, queries, 4, clusters, nprobe=1)[1])
+
+
+def test_the_ann_threshold_is_strictly_above():
+    from fewlabels.learn.knn_graph import uses_index, uses_ivf
+
+    assert not uses_index(100, 100) and uses_index(101, 100)
+    assert not uses_ivf(100, 100) and uses_ivf(101, 100)
+
+
+def test_normalisation_divides_by_the_square_root_of_each_degree_even_of_one():
+    W = sp.csr_matrix(np.array([[0, 1.0, 0, 0], [1.0, 0, 1.0, 0], [0, 1.0, 0, 0], [0, 0, 0, 0]]))
+    S = normalize_graph(W).toarray()
+    d = np.array([1.0, 2.0, 1.0, 0.0])
+    inv = np.where(d > 0, 1 / np.sqrt(np.where(d > 0, d, 1)), 0)
+    np.testing.assert_allclose(S, inv[:, None] * W.toarray() * inv[None, :])
+    assert not S[3].any()
