@@ -135,7 +135,14 @@ _LEARN_MIRRORS: dict[str, list[str]] = {
     "ivf_store": ["test_ivf_store.py"],
     "knn_graph": ["test_knn_graph.py", "test_knn_graph_index.py"],
     "ivf_graph": ["test_ivf_graph.py"],
-    "label_spreading": ["test_label_spreading.py", "test_solve_order.py", *_ESTIMATOR_RULES],
+    # label spreading on the cache: it saves and reads the partition and the index
+    "label_spreading": [
+        "test_label_spreading.py",
+        "test_solve_order.py",
+        "test_ivf_store.py",
+        "test_knn_graph_index.py",
+        *_ESTIMATOR_RULES,
+    ],
     "self_training": ["test_self_training.py", *_ESTIMATOR_RULES],
     "trees": ["test_trees.py", *_ESTIMATOR_RULES],
     "consistency": ["test_consistency.py", *_ESTIMATOR_RULES],

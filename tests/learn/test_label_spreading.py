@@ -369,3 +369,27 @@ def test_the_built_graph_brings_its_recall_and_order(monkeypatch):
     monkeypatch.setattr(ls_module, "knn_graph", bad_order)
     with pytest.raises(FewlabelsError, match="order to be a permutation"):
         LabelSpreading().fit(X, hide(y_true, 2))
+
+
+def test_build_graph_is_the_knn_graph_of_the_centred_rows_with_the_settings():
+    from fewlabels.learn.features import center_normalize, pool_mean
+    from fewlabels.learn.knn_graph import knn_graph
+
+    X, _ = blobs(10, 2, 5, spread=0.8, seed=4)
+    X = X + 1.5
+    S = LabelSpreading(n_neighbors=3, power=2.0).build_graph(X)
+    ref = knn_graph(center_normalize(X, pool_mean(X)), n_neighbors=3, power=2.0)
+    np.testing.assert_allclose(S.toarray(), ref.toarray())
+    assert S.index_recall is None
+    plain = LabelSpreading(n_neighbors=3, power=2.0, center=False).build_graph(X)
+    ref_plain = knn_graph(l2_rows(X), n_neighbors=3, power=2.0)
+    np.testing.assert_allclose(plain.toarray(), ref_plain.toarray())
+
+
+def test_tol_and_max_iter_reach_the_solver():
+    X, y_true = blobs(15, 2, 5, spread=0.8, seed=4)
+    y = hide(y_true, 2)
+    assert LabelSpreading(max_iter=1).fit(X, y).n_iter_ == 1
+    loose = LabelSpreading(tol=1e-2).fit(X, y).n_iter_
+    tight = LabelSpreading(tol=1e-10).fit(X, y).n_iter_
+    assert loose < LabelSpreading().fit(X, y).n_iter_ < tight
