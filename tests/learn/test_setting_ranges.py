@@ -2,7 +2,8 @@
 
 A value just outside the range is refused before any work, with the message
 ``"<Learner> expected <name> in <range>, but got <value>."``; an open bound is refused
-itself and a closed bound is accepted (a fit on tiny data runs).
+itself and a closed bound is accepted (a fit on tiny data runs; not for ``Auto``, whose fits
+are too slow for a table of them).
 """
 
 from __future__ import annotations
