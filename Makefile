@@ -33,6 +33,10 @@ mutation: $(TEST_STAMP)
 	$(BIN)/pip install -q mutmut==3.8.1
 	$(BIN)/python benchmarks/mutation.py
 
+setup-demo: $(DEMO_STAMP)
+
+setup-test: $(TEST_STAMP)
+
 bench-quick: $(TEST_STAMP)
 	$(BIN)/fewlabels bench --protocol quick
 	$(BIN)/fewlabels report

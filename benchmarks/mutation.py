@@ -36,6 +36,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import tokenize
 from pathlib import Path
@@ -203,13 +204,75 @@ def mutmut_section(only: list[str], tests: list[str]) -> str:
 def _tokens(lines: list[str]) -> list[tuple[int, str]]:
     """(type, text) of the tokens of a function body (its statements, from the first)."""
     body = "\n".join(lines) + "\n"
-    import textwrap
-
     out = []
     for tok in tokenize.generate_tokens(io.StringIO(textwrap.dedent(body)).readline):
         if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
             out.append((tok.type, tok.string))
     return out
+
+
+#: numpy constructors whose ``dtype`` defaults to float64 (``np.full`` does not: its default is
+#: the fill value's type, so it is not here).
+_FLOAT64_DEFAULT = {"zeros", "ones", "empty"}
+
+
+def _is_float64(node: ast.expr | None) -> bool:
+    """``np.float64`` or ``numpy.float64`` (or None, which numpy reads as float64 here)."""
+    if node is None or (isinstance(node, ast.Constant) and node.value is None):
+        return True
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "float64"
+        and isinstance(node.value, ast.Name)
+        and node.value.id in ("np", "numpy")
+    )
+
+
+class _DefaultDtype(ast.NodeTransformer):
+    """Rewrites every float64 that numpy would pick anyway to its default spelling:
+    ``np.zeros/ones/empty(..., dtype=np.float64 or None)`` loses the keyword and
+    ``x.astype(np.float64)`` becomes ``x.astype(None)`` (``np.dtype(None)`` is float64)."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _FLOAT64_DEFAULT
+            and isinstance(func.value, ast.Name)
+            and func.value.id in ("np", "numpy")
+        ):
+            node.keywords = [
+                k for k in node.keywords if not (k.arg == "dtype" and _is_float64(k.value))
+            ]
+        elif isinstance(func, ast.Attribute) and func.attr == "astype" and not node.keywords:
+            if len(node.args) == 1 and _is_float64(node.args[0]):
+                node.args = [ast.Constant(value=None)]
+        return node
+
+
+def float64_default_only(orig: list[str], mutant: list[str]) -> bool:
+    """Whether a mutant only respells a float64 that numpy picks by default (equivalent).
+
+    ``np.zeros(n, dtype=np.float64)`` against ``np.zeros(n, dtype=None)`` or ``np.zeros(n, )``,
+    and ``x.astype(np.float64)`` against ``x.astype(None)``: numpy documents float64 as the
+    default of ``zeros``, ``ones`` and ``empty``, and ``np.dtype(None)`` is float64. Other
+    dtype mutants (``np.asarray(x, dtype=None)`` keeps an integer input integer; float32) are
+    not equivalent in general and stay ``"code"``.
+
+    Parameters
+    ----------
+    orig, mutant : list of str
+        The source lines of the two function bodies (indented as in the file).
+    """
+    try:
+        trees = [ast.parse(textwrap.dedent("\n".join(lines) + "\n")) for lines in (orig, mutant)]
+    except SyntaxError:
+        return False
+    if ast.dump(trees[0]) == ast.dump(trees[1]):
+        return False  # not a change this rule explains (e.g. a string-only change)
+    a, b = (ast.dump(_DefaultDtype().visit(t)) for t in trees)
+    return a == b
 
 
 def classify(work: Path, survivors: list[str]) -> dict[str, str]:
@@ -218,7 +281,9 @@ def classify(work: Path, survivors: list[str]) -> dict[str, str]:
     ``"string case"``: only the letter case of string literals (SQL keywords and names are
     case-insensitive in SQLite, so those are equivalent; in messages it is cosmetic);
     ``"string text"``: only other string-literal text (messages, mostly); ``"code"``: any
-    other change (an operator, a constant, an argument): these are the ones a test should pin.
+    other change (an operator, a constant, an argument): these are the ones a test should pin;
+    ``"float64 default"``: a ``dtype=np.float64`` dropped or set to None where numpy's default
+    is float64 anyway (:func:`float64_default_only`), equivalent by numpy's documentation.
     """
     functions: dict[Path, dict[str, list[str]]] = {}
     kinds: dict[str, str] = {}
@@ -242,6 +307,9 @@ def classify(work: Path, survivors: list[str]) -> dict[str, str]:
             a, b = _tokens(orig), _tokens(mutant)
         except (SyntaxError, tokenize.TokenError):
             kinds[name] = "code"
+            continue
+        if float64_default_only(orig, mutant):
+            kinds[name] = "float64 default"
             continue
         if len(a) != len(b):
             kinds[name] = "code"
@@ -337,7 +405,7 @@ def run_target(
         "seconds": round(seconds, 1),
         "survivors_by_kind": {
             kind: sum(1 for k in kinds.values() if k == kind)
-            for kind in ("code", "string text", "string case")
+            for kind in ("code", "string text", "string case", "float64 default")
         },
         "survivors": {k: kinds[k] for k in sorted(kinds)},
         "stopped": run is None,

@@ -6,12 +6,40 @@ Each message says what was expected, what arrived and how to fix it.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from fewlabels.errors import FewlabelsError, InputTypeError
+
+#: The package's folder: frames whose file lies under it are fewlabels' own.
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` at which a warning points at the first caller outside fewlabels.
+
+    Call it as ``warnings.warn(msg, stacklevel=user_stacklevel())`` from the function that
+    warns: a fixed number would point at fewlabels' own code whenever the warning is reached
+    through a different number of internal calls (``fit`` -> ``_validate_fit`` -> ...).
+
+    Returns
+    -------
+    int
+        1 when the warning function itself lies outside the package (a test calling a
+        helper directly), else one more per enclosing fewlabels frame.
+    """
+    frame = sys._getframe(1)  # the function that warns
+    level = 1
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        _PACKAGE
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _preview(items: Iterable[Any], limit: int = 10) -> str:

@@ -79,3 +79,21 @@ def test_positions_come_back_as_int64_whatever_the_order_dtype() -> None:
                 X, np.array([2, 0, 1], dtype=np.int32), n, threshold=threshold
             )
             assert out.dtype == np.int64 and out.tolist() == [2, 0, 1][:n]
+
+
+def test_reaches_counts_the_rounding_slack_as_reached() -> None:
+    from fewlabels.active.dedup import SIMILARITY_TOL, reaches
+
+    edge = 0.99 - SIMILARITY_TOL
+    assert bool(reaches(edge, 0.99))  # exactly at threshold - slack: reached (>=)
+    assert not bool(reaches(np.nextafter(edge, 0.0), 0.99))
+    np.testing.assert_array_equal(reaches(np.array([0.5, edge, 1.0]), 0.99), [False, True, True])
+
+
+def test_unit_rows_scales_each_row_of_a_matrix_on_its_own() -> None:
+    from fewlabels.active.dedup import unit_rows
+
+    U = unit_rows(np.array([[3.0, 4.0], [0.0, 2.0], [0.0, 0.0]], dtype=np.float32))
+    assert U.dtype == np.float64
+    np.testing.assert_allclose(U, [[0.6, 0.8], [0.0, 1.0], [0.0, 0.0]])
+    np.testing.assert_allclose(unit_rows(np.array([3.0, 4.0])), [0.6, 0.8])

@@ -136,3 +136,45 @@ def test_a_candidate_without_a_margin_may_not_trail_by_its_standard_error():
     ses = {"a": 0.2, "b": 0.0}
     assert pick_by_margin(scores, ses, ["a", "b"], margins={}) == "b"
     assert pick_by_margin(scores, ses, ["a", "b"], margins={"a": 0.5}) == "a"
+
+
+def test_the_refusals_say_their_whole_message():
+    with pytest.raises(FewlabelsError) as err:
+        pool_class_weights(np.array([0, 1]), np.array([0.0, 0.0]))
+    assert str(err.value) == (
+        "pool_class_weights expected priors >= 0 and not all 0, but got [0.0, 0.0]. "
+        "Pass the pool's class shares, e.g. from estimate_priors."
+    )
+    with pytest.raises(FewlabelsError) as err:
+        pick_by_margin({}, {}, [], margins={})
+    assert str(err.value) == "pick_by_margin expected at least one scored candidate, got none."
+
+
+def test_a_candidate_at_the_margin_plus_rounding_slack_is_kept():
+    # kept while scores[c] >= best - margin - 1e-12: the slack absorbs the rounding of a
+    # score computed as best - margin; exactly at the slack's edge still counts
+    edge = 0.8 - 0.1 - 1e-12
+    pick = pick_by_margin(
+        {"a": edge, "b": 0.8}, {"a": 0.0, "b": 0.0}, ["a", "b"], margins={}, tie_tol=0.1
+    )
+    assert pick == "a"
+    below = np.nextafter(edge, 0.0)
+    assert (
+        pick_by_margin(
+            {"a": below, "b": 0.8}, {"a": 0.0, "b": 0.0}, ["a", "b"], margins={}, tie_tol=0.1
+        )
+        == "b"
+    )
+
+
+def test_pool_weights_are_computed_in_float64_whatever_the_priors_dtype():
+    priors = np.array([1.0, 3.0, 5.0], dtype=np.float32)  # ninths round in float32
+    labelled = np.array([0, 1, 1, 2])
+    q = priors.astype(np.float64)
+    share = np.array([0.25, 0.5, 0.25])
+    expected = (q / q.sum()) / share
+    expected /= (expected * share).sum()
+    w = pool_class_weights(labelled, priors)
+    assert w.dtype == np.float64
+    # float32 arithmetic would be off by about 1e-8
+    np.testing.assert_allclose(w, expected, rtol=1e-13)

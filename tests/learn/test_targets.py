@@ -1,5 +1,6 @@
 """Labels at the estimator edge: which values mark unlabelled rows, codes, classes, errors."""
 
+import sys
 import warnings
 
 import numpy as np
@@ -185,3 +186,28 @@ def test_align_proba_hands_back_aligned_float64_probabilities_without_a_copy() -
     assert align_proba(p, ["a", "b"], ["a", "b"]) is p
     # the same classes in another order are moved, not passed through
     assert align_proba(p, ["b", "a"], ["a", "b"]).tolist() == [[0.75, 0.25], [0.0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    "learner", ["NearestClassMean", "KNN", "LinearProbe", "LabelSpreading", "SelfTraining"]
+)
+def test_the_column_vector_warning_points_at_the_users_line(learner: str) -> None:
+    # A user found it pointing at fewlabels' own fit (a fixed stacklevel=3 counted one frame
+    # too few for fit -> _validate_fit -> encode_targets): it must name the caller's line.
+    import fewlabels.learn as learn
+
+    X = np.random.default_rng(0).normal(size=(6, 3)).astype(np.float32)
+    y = np.array([[0], [1], [0], [1], [-1], [-1]])
+    model = getattr(learn, learner)()
+    with pytest.warns(DataConversionWarning, match="column-vector") as record:
+        line = sys._getframe().f_lineno + 1
+        model.fit(X, y)
+    assert record[0].filename == __file__
+    assert record[0].lineno == line
+
+
+def test_a_direct_call_points_at_its_own_line() -> None:
+    with pytest.warns(DataConversionWarning) as record:
+        line = sys._getframe().f_lineno + 1
+        encode_targets(np.array([[1], [0]]))
+    assert (record[0].filename, record[0].lineno) == (__file__, line)

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import type_of_target
 
-from fewlabels._validation import _preview
+from fewlabels._validation import _preview, user_stacklevel
 from fewlabels.errors import FewlabelsError
 from fewlabels.typing import UNLABELED
 
@@ -81,7 +81,7 @@ def encode_targets(y: Any, *, learner: str = "This learner") -> tuple[np.ndarray
         warnings.warn(
             "A column-vector y was passed when a 1d array was expected: it is read as y.ravel().",
             DataConversionWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         arr = arr.ravel()
     if arr.ndim != 1:
@@ -118,17 +118,8 @@ def encode_targets(y: Any, *, learner: str = "This learner") -> tuple[np.ndarray
             f"for unlabelled rows), but {why}: {example}. Make every label one class value "
             "of one type, e.g. y.astype(str)."
         )
-    if labelled.dtype == object:
-        try:
-            classes = np.unique(labelled)
-        except TypeError:
-            types = sorted({type(v).__name__ for v in labelled})
-            raise FewlabelsError(
-                f"{learner} expected labels of one type, but they mix {types}. Make every "
-                "label the same type, e.g. y.astype(str) (None marks unlabelled rows)."
-            ) from None
-    else:
-        classes = np.unique(labelled)
+    # Values that do not compare (mixed types) were refused above: type_of_target sorts them.
+    classes = np.unique(labelled)
     codes[~missing] = np.searchsorted(classes, labelled)
     return codes, classes
 
@@ -148,7 +139,7 @@ def decode_targets(codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
         and ``None`` otherwise (an object array).
     """
     unl = codes == UNLABELED
-    if np.issubdtype(classes.dtype, np.number) and not np.issubdtype(classes.dtype, np.bool_):
+    if np.issubdtype(classes.dtype, np.number):  # bool is not a np.number
         out = np.full(codes.shape, UNLABELED, dtype=np.result_type(classes.dtype, np.int64))
     else:
         out = np.full(codes.shape, None, dtype=object)
