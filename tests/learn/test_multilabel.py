@@ -271,3 +271,76 @@ def test_a_transductive_base_answers_held_out_rows_from_its_fit():
     ref = OneVsRest(base="label-spreading", threshold=0.5).fit(X, hidden)
     expected = np.stack([m.fit_proba_[held, 1] for m in ref.estimators_], axis=1)
     np.testing.assert_allclose(model.heldout_proba_[held], expected, rtol=1e-6)
+
+
+def test_the_pool_graph_is_built_once_and_shared_by_every_label_and_fold(monkeypatch):
+    import fewlabels.learn.label_spreading as ls
+
+    calls = []
+    real = ls.knn_graph
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ls, "knn_graph", counting)
+    X, _, y = _data(n=120, labelled=40)
+    model = OneVsRest(base="label-spreading", n_folds=2, random_state=0).fit(X, y)
+    # 3 labels x (2 folds + the final fit) = 9 fits on one graph
+    assert len(calls) == 1
+    assert model.threshold_chosen_.shape == (3,)
+    calls.clear()
+    OneVsRest(base="label-spreading", threshold=0.5).fit(X, y)
+    assert len(calls) == 1
+
+
+def test_a_refit_takes_the_new_number_of_features():
+    X, _, y = _data()
+    model = OneVsRest(base="ncm", threshold=0.5).fit(X, y)
+    assert model.n_features_in_ == 8
+    model.fit(X[:, :5], y)
+    assert model.n_features_in_ == 5
+    assert model.predict(X[:3, :5]).shape == (3, 3)
+    with pytest.raises(ValueError, match="5 features"):
+        model.predict(X[:3])
+
+
+def test_min_positives_decides_which_thresholds_are_chosen():
+    X, _, y = _data()
+    y = y.copy()
+    y[:60, 1] = 0
+    y[[0, 1], 1] = 1  # two labelled positives of the second label
+    default = OneVsRest(base="ncm", n_folds=2).fit(X, y)
+    assert not default.threshold_chosen_[1] and default.thresholds_[1] == 0.5
+    two = OneVsRest(base="ncm", n_folds=2, min_positives=2).fit(X, y)
+    assert two.threshold_chosen_[1]
+
+
+@pytest.mark.parametrize("bad", [None, [0.5], "0.5", complex(0.5, 0)], ids=repr)
+def test_a_threshold_of_another_type_is_refused_in_full(bad):
+    X, _, y = _data()
+    with pytest.raises(ValueError) as err:
+        OneVsRest(threshold=bad).fit(X, y)
+    assert str(err.value).startswith(
+        f"OneVsRest expected threshold 'auto' or a number in (0, 1), but got {bad!r}."
+    )
+
+
+def test_a_label_constant_in_a_training_fold_is_held_out_as_that_constant():
+    X, _, y = _data()
+    y = y.copy()
+    y[:60, 0] = 1  # every labelled row has the first label
+    model = OneVsRest(base="ncm", n_folds=3).fit(X, y)
+    np.testing.assert_array_equal(model.heldout_proba_[:60, 0], np.ones(60))
+    assert np.isnan(model.heldout_proba_[60:]).all()
+    assert model.estimators_[0] == 1.0
+
+
+def test_one_labelled_row_leaves_every_fold_without_labels():
+    X, _, y = _data()
+    y = y.copy()
+    y[1:] = -1
+    model = OneVsRest(base="ncm", n_folds=2).fit(X, y)
+    # the one row's fold hides it, so each label falls back to the default 0.5 there
+    np.testing.assert_array_equal(model.heldout_proba_[0], [0.5, 0.5, 0.5])
+    assert not model.threshold_chosen_.any()

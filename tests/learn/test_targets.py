@@ -1,5 +1,6 @@
 """Labels at the estimator edge: which values mark unlabelled rows, codes, classes, errors."""
 
+import os
 import sys
 import warnings
 
@@ -10,6 +11,10 @@ from sklearn.exceptions import DataConversionWarning
 
 from fewlabels.errors import FewlabelsError
 from fewlabels.learn.targets import align_proba, decode_targets, encode_targets, unlabeled_mask
+
+# mutmut's trampolines put frames between a test and a warning's stacklevel, so the line a
+# warning points at is checked in the ordinary suite only (mutmut sets MUTANT_UNDER_TEST).
+UNDER_MUTMUT = "MUTANT_UNDER_TEST" in os.environ
 
 
 @pytest.mark.parametrize(
@@ -202,12 +207,11 @@ def test_the_column_vector_warning_points_at_the_users_line(learner: str) -> Non
     with pytest.warns(DataConversionWarning, match="column-vector") as record:
         line = sys._getframe().f_lineno + 1
         model.fit(X, y)
-    assert record[0].filename == __file__
-    assert record[0].lineno == line
+    assert UNDER_MUTMUT or (record[0].filename, record[0].lineno) == (__file__, line)
 
 
 def test_a_direct_call_points_at_its_own_line() -> None:
     with pytest.warns(DataConversionWarning) as record:
         line = sys._getframe().f_lineno + 1
         encode_targets(np.array([[1], [0]]))
-    assert (record[0].filename, record[0].lineno) == (__file__, line)
+    assert UNDER_MUTMUT or (record[0].filename, record[0].lineno) == (__file__, line)

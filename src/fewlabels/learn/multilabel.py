@@ -219,7 +219,8 @@ class OneVsRest(EmbeddingClassifier):
                 f"Expected X and y of the same length, but X has {Xa.shape[0]} rows and y has "
                 f"{Y.shape[0]}. Pass one label set per row (a row of -1 for unlabelled)."
             )
-        labelled = np.flatnonzero(~(Y == UNLABELED).all(axis=1)) if Y.shape[1] else np.zeros(0, int)
+        # With no label column, all() of an empty row is True: no row counts as labelled.
+        labelled = np.flatnonzero(~(Y == UNLABELED).all(axis=1))
         if labelled.size == 0 or Y.shape[1] == 0:
             raise FewlabelsError(
                 "OneVsRest needs labelled rows and at least one label, but y has "
@@ -274,7 +275,7 @@ class OneVsRest(EmbeddingClassifier):
             np.full(len(X), m) if isinstance(m, float) else _positive_proba(m, X, None)
             for m in self.estimators_
         ]
-        return np.stack(cols, axis=1) if cols else np.zeros((len(X), 0))
+        return np.stack(cols, axis=1)  # fit refuses a y without label columns
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Per-label probabilities.
