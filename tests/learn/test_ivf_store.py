@@ -344,3 +344,29 @@ def test_each_bad_array_is_refused_with_its_reason_at_the_callers_line(tmp_path:
         if "centroids of shape" in why:
             assert f"(expected (n_lists, {d}))" in message
         np.testing.assert_array_equal(again.assign, good_a)  # rebuilt and saved over
+
+
+def test_build_graph_saves_the_partition_that_a_later_fit_reads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # build_graph first (self-training, OneVsRest and Auto build the graph once): it must save
+    # the partition under the cache and the centring that fit looks for.
+    import fewlabels.learn.label_spreading as ls_module
+    from fewlabels.learn.features import pool_mean
+
+    monkeypatch.setattr(KG, "EXACT_UP_TO", 100)
+    monkeypatch.setattr(ls_module, "EXACT_UP_TO", 100)
+    monkeypatch.setattr(ivf_graph, "LIST_SIZE", 40)
+    X = cached(tmp_path, FakeTextEncoder())
+    settings = partition_settings(n_lists=None, list_size=None, metric="ip", seed=0)
+    paths = partition_paths(cache_source(X), settings, transform_key(pool_mean(X)))
+    assert not any(p.exists() for p in paths)
+    graph = LabelSpreading().build_graph(X)
+    assert all(p.exists() for p in paths)
+    y = np.full(len(X), -1)
+    y[:5], y[5:10] = 0, 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = LabelSpreading().fit(X, y)
+    assert isinstance(model.clusters_.assign, np.memmap)  # read back, not rebuilt
+    np.testing.assert_array_equal(graph.node_order, model.clusters_.lists()[0])

@@ -110,3 +110,27 @@ def test_label_spreading_on_the_cache_saves_its_index_and_reuses_it(
     # A copy in memory has no cache behind it: its index stays in memory.
     copy = LabelSpreading().fit(np.array(X), y)
     assert copy.index_ is not None and copy.index_.path is None
+
+
+def test_build_graph_saves_the_index_that_a_later_fit_reads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    words = ["apple", "river", "stone"]
+    ds = Dataset(
+        ids=[f"t{i}" for i in range(300)],
+        inputs=[f"{words[i % 3]} item {i}" for i in range(300)],
+        labels=np.full(300, -1),
+        classes=("x",),
+        modality="text",
+        name="t",
+    )
+    X = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, progress=False).X
+    monkeypatch.setattr(KG, "ANN_ABOVE", 0)
+    graph = LabelSpreading().build_graph(X)
+    assert graph.index_recall is not None
+    y = np.full(300, -1)
+    y[:6] = np.arange(6) % 3
+    model = LabelSpreading().fit(X, y)
+    # the same cache and the same centring: the index build_graph saved is read back
+    assert model.index_ is not None and model.index_.reused
+    assert model.index_.path is not None and tmp_path in model.index_.path.parents

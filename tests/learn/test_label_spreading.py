@@ -393,3 +393,39 @@ def test_tol_and_max_iter_reach_the_solver():
     loose = LabelSpreading(tol=1e-2).fit(X, y).n_iter_
     tight = LabelSpreading(tol=1e-10).fit(X, y).n_iter_
     assert loose < LabelSpreading().fit(X, y).n_iter_ < tight
+
+
+def test_a_pool_of_exactly_exact_up_to_rows_is_searched_exactly(monkeypatch):
+    import importlib
+
+    KG = importlib.import_module("fewlabels.learn.knn_graph")
+    ls_module = importlib.import_module("fewlabels.learn.label_spreading")
+    monkeypatch.setattr(KG, "EXACT_UP_TO", 60)
+    monkeypatch.setattr(ls_module, "EXACT_UP_TO", 60)
+    X, y_true = blobs(20, 3, 8)  # 60 rows
+    at = LabelSpreading().fit(X, hide(y_true, 2))
+    assert at.clusters_ is None  # n == EXACT_UP_TO: exact (the inverted file is for n >)
+    assert getattr(LabelSpreading().build_graph(X), "node_order", None) is None
+    X1, y1 = np.r_[X, X[:1] + 0.01], np.r_[y_true, y_true[:1]]  # 61 rows
+    above = LabelSpreading().fit(X1, hide(y1, 2))
+    assert above.clusters_ is not None
+    assert getattr(LabelSpreading().build_graph(X1), "node_order", None) is not None
+
+
+def test_a_row_of_weight_zero_does_not_count_towards_balanced_class_weights():
+    X, y_true = blobs(30, 2, 8)
+    y = np.full(60, -1)
+    zeros = np.flatnonzero(y_true == 0)[:3]
+    ones = np.flatnonzero(y_true == 1)[:1]
+    y[zeros], y[ones] = 0, 1
+    w = np.ones(60)
+    w[zeros[0]] = 0.0  # two labelled rows of class 0 count, one of class 1
+    model = LabelSpreading(class_weight="balanced").fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(model.class_weight_, [3 / 4, 3 / 2])
+
+
+def test_the_solver_stops_after_200_iterations_by_default():
+    import inspect
+
+    assert inspect.signature(spread_labels).parameters["max_iter"].default == 200
+    assert LabelSpreading().max_iter == 200
