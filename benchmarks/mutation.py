@@ -275,6 +275,46 @@ def float64_default_only(orig: list[str], mutant: list[str]) -> bool:
     return a == b
 
 
+#: Words an SQL statement or a clause built by concatenation starts with.
+_SQL_STARTS = {
+    "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "PRAGMA", "WITH",
+    "REPLACE", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "WHERE", "AND", "OR",
+    "ORDER", "GROUP", "FROM", "JOIN", "LEFT", "ON", "SET", "VALUES", "LIMIT", "HAVING",
+    "UNION", "EXCEPT", "INTERSECT", "AS", "NOT", "IN",
+}  # fmt: skip
+
+
+def _literal_body(token: str) -> str:
+    """A string token's text between its quotes (prefixes such as f or r dropped)."""
+    body = token.lstrip("rRbBuUfF")
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    return body[len(quote) : len(body) - len(quote)]
+
+
+def sql_case_only(orig: str, mutant: str) -> bool:
+    """Whether a string token's mutant only changes the case of SQL keywords and names.
+
+    SQLite reads keywords and table and column names case-insensitively, and fewlabels
+    reads rows by position, so such a mutant is equivalent. What stays case-sensitive must
+    be unchanged: quoted literals inside the SQL (``'pseudo'``, JSON paths) and the Python
+    inside an f-string's braces. The original must read as SQL: its first word an upper-case
+    statement or clause keyword (a message in sentence case is not SQL).
+
+    Parameters
+    ----------
+    orig, mutant : str
+        The two string tokens, quotes and prefixes included.
+    """
+    a, b = _literal_body(orig), _literal_body(mutant)
+    if a == b or a.lower() != b.lower():
+        return False
+    first = re.match(r"\s*([A-Za-z_]+)", a)
+    if first is None or first.group(1) not in _SQL_STARTS:
+        return False
+    kept = r"'[^']*'|\"[^\"]*\"|\{[^}]*\}"
+    return re.findall(kept, a) == re.findall(kept, b)
+
+
 def classify(work: Path, survivors: list[str]) -> dict[str, str]:
     """Sort surviving mutants by what they changed, from mutmut's mutated sources.
 
@@ -282,6 +322,8 @@ def classify(work: Path, survivors: list[str]) -> dict[str, str]:
     case-insensitive in SQLite, so those are equivalent; in messages it is cosmetic);
     ``"string text"``: only other string-literal text (messages, mostly); ``"code"``: any
     other change (an operator, a constant, an argument): these are the ones a test should pin;
+    ``"SQL case"``: only the case of SQL keywords and names, quoted literals and f-string
+    braces unchanged (:func:`sql_case_only`), equivalent in SQLite;
     ``"float64 default"``: a ``dtype=np.float64`` dropped or set to None where numpy's default
     is float64 anyway (:func:`float64_default_only`), equivalent by numpy's documentation.
     """
@@ -317,7 +359,10 @@ def classify(work: Path, survivors: list[str]) -> dict[str, str]:
         changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
         if changed and all(x[0] == y[0] == tokenize.STRING for x, y in changed):
             same_case = all(x[1].lower() == y[1].lower() for x, y in changed)
-            kinds[name] = "string case" if same_case else "string text"
+            if same_case and all(sql_case_only(x[1], y[1]) for x, y in changed):
+                kinds[name] = "SQL case"
+            else:
+                kinds[name] = "string case" if same_case else "string text"
         else:
             kinds[name] = "code"
     return kinds
@@ -405,7 +450,7 @@ def run_target(
         "seconds": round(seconds, 1),
         "survivors_by_kind": {
             kind: sum(1 for k in kinds.values() if k == kind)
-            for kind in ("code", "string text", "string case", "float64 default")
+            for kind in ("code", "string text", "string case", "SQL case", "float64 default")
         },
         "survivors": {k: kinds[k] for k in sorted(kinds)},
         "stopped": run is None,

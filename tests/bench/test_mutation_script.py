@@ -76,3 +76,53 @@ def test_a_multi_line_body_is_compared_whole(mutation: ModuleType) -> None:
     orig = ["    w = np.ones(n, dtype=np.float64)", "    return w / n"]
     assert mutation.float64_default_only(orig, ["    w = np.ones(n, )", "    return w / n"])
     assert not mutation.float64_default_only(orig, ["    w = np.ones(n, )", "    return w * n"])
+
+
+@pytest.mark.parametrize(
+    ("orig", "mutant"),
+    [
+        (
+            '"SELECT 1 FROM closed_rounds WHERE round_id=?"',
+            '"select 1 from closed_rounds where round_id=?"',
+        ),
+        ('"ORDER BY rank"', '"ORDER BY RANK"'),
+        (
+            "\"SELECT item_id FROM current_labels WHERE source != 'pseudo'\"",
+            "\"select item_id from current_labels where source != 'pseudo'\"",
+        ),
+        ('f"SELECT {col} FROM t"', 'f"select {col} from t"'),
+        ('"AND undoes IS NULL"', '"and undoes is null"'),
+    ],
+)
+def test_the_case_of_sql_keywords_and_names_is_equivalent(
+    mutation: ModuleType, orig: str, mutant: str
+) -> None:
+    assert mutation.sql_case_only(orig, mutant)
+
+
+@pytest.mark.parametrize(
+    ("orig", "mutant"),
+    [
+        # a quoted literal inside the SQL is compared case-sensitively
+        (
+            "\"SELECT item_id FROM current_labels WHERE source != 'pseudo'\"",
+            "\"SELECT ITEM_ID FROM CURRENT_LABELS WHERE SOURCE != 'PSEUDO'\"",
+        ),
+        (
+            "\"SELECT json_extract(m, '$.Key') FROM t\"",
+            "\"select json_extract(m, '$.key') from t\"",
+        ),
+        # the Python inside an f-string's braces
+        ('f"SELECT {col} FROM t"', 'f"SELECT {COL} FROM T"'),
+        # messages are not SQL, even when they begin with a keyword in sentence case
+        ('"Select a label first."', '"SELECT A LABEL FIRST."'),
+        ('"expected 3 rows"', '"EXPECTED 3 ROWS"'),
+        # not only a case change, or no change
+        ('"SELECT 1 FROM t"', '"SELECT 2 FROM t"'),
+        ('"SELECT 1 FROM t"', '"SELECT 1 FROM t"'),
+    ],
+)
+def test_other_string_changes_are_not_sql_case(
+    mutation: ModuleType, orig: str, mutant: str
+) -> None:
+    assert not mutation.sql_case_only(orig, mutant)
