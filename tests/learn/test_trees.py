@@ -255,3 +255,154 @@ def test_trees_accept_missing_values_by_their_tags_and_weigh_only_labelled_rows(
     w = training_weights(np.array([-1, 0, 1]), np.array([0.7, 0.5, 2.0]), np.array([1.0, 4.0]))
     assert w.dtype == np.float64
     np.testing.assert_array_equal(w, [0.0, 0.5, 8.0])
+
+
+def test_every_tree_setting_reaches_the_fitted_model(data):
+    X, _, y = data
+    model = TreeSelfTraining(
+        max_rounds=1,
+        max_iter=7,
+        learning_rate=0.3,
+        max_leaf_nodes=5,
+        min_samples_leaf=2,
+        l2_regularization=0.5,
+        early_stopping=False,
+        random_state=11,
+    ).fit(X, y)
+    got = model.base_estimator_.get_params()
+    expected = {
+        "max_iter": 7,
+        "learning_rate": 0.3,
+        "max_leaf_nodes": 5,
+        "min_samples_leaf": 2,
+        "l2_regularization": 0.5,
+        "early_stopping": False,
+        "random_state": 11,
+        "categorical_features": "from_dtype",
+    }
+    assert {k: got[k] for k in expected} == expected
+    assert model.n_iter_ == model.base_estimator_.n_iter_ == 7
+
+
+def test_early_stopping_auto_needs_enough_rows_and_enough_per_class():
+    from fewlabels.learn.trees import _MIN_PER_CLASS_TO_STOP, EARLY_STOPPING_ROWS
+
+    model = TreeSelfTraining()
+    model.classes_ = np.array([0, 1, 2])
+    per = _MIN_PER_CLASS_TO_STOP
+    big = EARLY_STOPPING_ROWS - 2 * per
+    at = np.r_[np.zeros(big, int), np.ones(per, int), np.full(per, 2)]
+    assert model._early_stopping(at)  # exactly the rows and exactly the per-class floor
+    assert not model._early_stopping(at[1:])  # one row short
+    short = np.r_[np.zeros(big + 1, int), np.ones(per - 1, int), np.full(per, 2)]
+    assert not model._early_stopping(short)  # one class one row short
+    # a class with no labelled row at all (the last one) also keeps early stopping off
+    missing = np.r_[np.zeros(EARLY_STOPPING_ROWS, int), np.ones(per, int), np.full(3, -1)]
+    assert not model._early_stopping(missing)
+    assert TreeSelfTraining(early_stopping=True)._early_stopping(np.array([0, 1]))
+
+
+def test_the_termination_condition_names_why_the_rounds_stopped(data):
+    X, _, y = data
+    done = TreeSelfTraining(max_rounds=50, step=100.0).fit(X, y)
+    assert done.termination_condition_ == "all_labeled"
+    assert (done.labeled_iter_ >= 0).all()
+    never = TreeSelfTraining(max_rounds=5, criterion="threshold", threshold=1.0).fit(X, y)
+    # nothing reaches probability 1 with a few trees: no round adds a row
+    assert isinstance(never, TreeSelfTraining)  # fit returns self after a "no change" stop
+    assert never.termination_condition_ == "no_change"
+    assert never.n_rounds_ == 0 and never.history_ == []
+    one = TreeSelfTraining(max_rounds=1, step=10.0).fit(X, y)
+    assert one.termination_condition_ == "max_rounds"
+    assert one.n_rounds_ == 1 and one.labeled_iter_.max() == 1
+    assert [h["round"] for h in one.history_] == [1]
+    assert set(one.history_[0]) == {"round", "threshold", "n_new", "n_new_per_class", "n_labeled"}
+    assert len(one.history_[0]["n_new_per_class"]) == 3
+
+
+def test_a_last_single_unlabelled_row_is_still_labelled(data):
+    X, y_true, _ = data
+    y = y_true.copy()
+    y[7] = -1  # one unlabelled row
+    model = TreeSelfTraining(max_rounds=3, step=100.0).fit(X, y)
+    assert model.labeled_iter_[7] == 1
+    assert model.termination_condition_ == "all_labeled" and model.n_rounds_ == 1
+    assert model.labeled_iter_.dtype == np.int64
+
+
+def test_transduction_keeps_given_labels_and_predicts_the_rest(data):
+    X, _, y = data
+    y = y.copy()
+    wrong = np.flatnonzero(y == 0)[0]
+    y[wrong] = 2  # a given label the trees disagree with
+    model = TreeSelfTraining(max_rounds=0).fit(X, y)
+    assert model.transduction_[wrong] == 2
+    unl = y == -1
+    np.testing.assert_array_equal(model.transduction_[unl], model.fit_proba_[unl].argmax(axis=1))
+    assert model.categorical_features_ == ()
+
+
+def test_weight_power_none_gives_pseudo_labels_weight_one(data):
+    X, _, y = data
+    flat = TreeSelfTraining(max_rounds=2, step=30.0, weight_power=None).fit(X, y)
+    new = flat.labeled_iter_ > 0
+    assert new.any()
+    np.testing.assert_array_equal(flat.pseudo_weight_[new], 1.0)
+    squared = TreeSelfTraining(max_rounds=2, step=30.0, weight_power=2.0).fit(X, y)
+    new2 = squared.labeled_iter_ > 0
+    assert (squared.pseudo_weight_[new2] < 1.0).any()
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_rows_of_the_wrong_width_are_refused_naming_the_learner(data):
+    X, _, y = data
+    model = TreeSelfTraining(max_rounds=0).fit(X, y)
+    with pytest.raises(FewlabelsError) as err:
+        model.predict(X[:, :5])
+    assert str(err.value).startswith("TreeSelfTraining: X has 5 features, but")
+    assert str(err.value).endswith("Embed the new rows with the same encoder as the training rows.")
+    frame, yt = _table()
+    yt = hide(yt, 4)
+    on_frame = TreeSelfTraining(max_rounds=0).fit(frame[["x", "z"]], yt)
+    with pytest.raises(FewlabelsError) as err:
+        on_frame.predict(np.zeros((2, 3)))  # an array for a frame without category columns
+    assert str(err.value).startswith("TreeSelfTraining: X has 3 features, but")
+    with pytest.raises(FewlabelsError) as err:
+        on_frame.predict(frame[["z", "x"]].rename(columns={"z": "w"}))
+    assert str(err.value).startswith("TreeSelfTraining: The feature names should match")
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_an_array_for_a_frame_fit_may_hold_missing_values(data):
+    frame, y = _table()
+    model = TreeSelfTraining(max_rounds=0).fit(frame[["x", "z"]], hide(y, 4))
+    rows = np.array([[5.0, np.nan], [np.nan, 0.0]])
+    assert model.predict(rows).shape == (2,)
+
+
+def test_a_nullable_integer_column_reads_missing_values_as_nan():
+    frame, y = _table()
+    frame["n"] = pd.array([1, None] * 30, dtype="Int64")
+    model = TreeSelfTraining(max_rounds=0).fit(frame, hide(y, 4))
+    checked = model._check_X(frame, reset=False)
+    assert checked["n"].dtype == np.float64
+    assert np.isnan(checked["n"].to_numpy()[1]) and checked["n"].to_numpy()[0] == 1.0
+
+
+def test_exactly_max_categories_per_column_is_accepted_and_the_refusal_is_in_full():
+    from fewlabels.learn.trees import MAX_CATEGORIES
+
+    n = MAX_CATEGORIES
+    frame = pd.DataFrame({"id": [f"v{i}" for i in range(n)], "x": np.arange(n) % 2 * 10.0})
+    y = np.full(n, -1)
+    y[:4] = [0, 1, 0, 1]
+    model = TreeSelfTraining(max_rounds=0).fit(frame, y)
+    assert model.categorical_features_ == ("id",)
+    wide = pd.concat([frame, pd.DataFrame({"id": ["extra"], "x": [0.0]})], ignore_index=True)
+    with pytest.raises(FewlabelsError) as err:
+        TreeSelfTraining(max_rounds=0).fit(wide, np.r_[y, -1])
+    assert str(err.value) == (
+        f"TreeSelfTraining splits at most {MAX_CATEGORIES} categories per column, but got "
+        f"(categories per column) {{'id': {n + 1}}}. Group the rare values, drop the column, "
+        "or encode it with the 'tabular' encoder and pass the embeddings."
+    )
