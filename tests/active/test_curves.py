@@ -208,3 +208,14 @@ def test_strategies_with_the_same_ratio_are_listed_by_name() -> None:
     out = compare_to_random(pd.DataFrame(rows))
     assert out["ratio"].tolist() == [1.0] * 4
     assert out["strategy"].tolist() == ["alpha", "mid", "random", "zeta"]
+
+
+def test_the_rounding_slack_of_the_target_counts_as_reached_and_as_staying() -> None:
+    import numpy as np
+
+    edge = 0.8 - 1e-12  # at target - slack: reached (>=) and not below (<)
+    assert labels_to_reach([10, 20], [0.5, edge], 0.8, interpolate=False) == 20
+    under = float(np.nextafter(edge, 0.0))
+    assert math.isnan(labels_to_reach([10, 20], [0.5, under], 0.8))
+    assert labels_to_stay([10, 20, 30], [0.5, edge, edge], 0.8) == pytest.approx(20.0)
+    assert math.isnan(labels_to_stay([10, 20, 30], [0.5, edge, under], 0.8))

@@ -56,7 +56,7 @@ def labels_to_reach(
     if i == 0 or not interpolate:
         return float(n[i])
     a0, a1 = acc[i - 1], acc[i]
-    frac = (target - a0) / (a1 - a0) if a1 > a0 else 1.0
+    frac = (target - a0) / (a1 - a0)  # a0 < target - 1e-12 <= a1: never 0 / 0
     return float(n[i - 1] + frac * (n[i] - n[i - 1]))
 
 
@@ -183,6 +183,5 @@ def compare_to_random(
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    return out.sort_values([*setting, "ratio"], na_position="last", kind="stable").reset_index(
-        drop=True
-    )
+    # Sorting on several columns is a stable lexsort: equal ratios keep the name order.
+    return out.sort_values([*setting, "ratio"], na_position="last").reset_index(drop=True)
