@@ -253,3 +253,145 @@ def test_normalisation_divides_by_the_square_root_of_each_degree_even_of_one():
     inv = np.where(d > 0, 1 / np.sqrt(np.where(d > 0, d, 1)), 0)
     np.testing.assert_allclose(S, inv[:, None] * W.toarray() * inv[None, :])
     assert not S[3].any()
+
+
+# --- what each layer passes to the next (spies on the module's own names) ---------------
+
+
+def _spy(monkeypatch, module, name):
+    """Record the keyword arguments of every call to ``module.name`` (the call still runs)."""
+    calls = []
+    real = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+def _kg():
+    import importlib
+
+    return importlib.import_module("fewlabels.learn.knn_graph")
+
+
+def test_knn_graph_passes_every_setting_to_the_affinity(monkeypatch):
+    KG = _kg()
+    X, _ = blobs(20, 3, 8)
+    clusters = cluster_rows(X, n_lists=3)
+    calls = _spy(monkeypatch, KG, "knn_affinity")
+    S = KG.knn_graph(
+        X,
+        n_neighbors=4,
+        power=2.0,
+        exact_up_to=7,
+        clusters=clusters,
+        ann_threshold=9,
+        nprobe=2,
+        recall_sample=11,
+    )
+    assert calls == [
+        {
+            "n_neighbors": 4,
+            "power": 2.0,
+            "exact_up_to": 7,
+            "clusters": clusters,
+            "index": None,
+            "ann_threshold": 9,
+            "nprobe": 2,
+            "recall_sample": 11,
+        }
+    ]
+    assert S.node_order is not None and S.graph_recall is not None
+
+
+def test_the_recall_sample_is_500_rows_by_default():
+    import inspect
+
+    KG = _kg()
+    for f in (KG.knn_graph, KG.knn_affinity):
+        assert inspect.signature(f).parameters["recall_sample"].default == 500
+
+
+def test_the_affinity_asks_for_one_more_neighbour_than_it_keeps(monkeypatch):
+    KG = _kg()
+    X, _ = blobs(20, 3, 8)
+    calls = _spy(monkeypatch, KG, "_self_knn")
+    clusters = cluster_rows(X, n_lists=3)
+    KG.knn_affinity(
+        X,
+        n_neighbors=4,
+        exact_up_to=7,
+        clusters=clusters,
+        ann_threshold=9,
+        nprobe=2,
+        recall_sample=11,
+    )
+    assert calls == [
+        {
+            "exact_up_to": 7,
+            "nprobe": 2,
+            "clusters": clusters,
+            "index": None,
+            "ann_threshold": 9,
+            "recall_sample": 11,
+            "seed": 0,
+        }
+    ]
+    asked = []
+    real = KG._self_knn
+    monkeypatch.setattr(KG, "_self_knn", lambda X, k, **kw: asked.append(k) or real(X, k, **kw))
+    W = KG.knn_affinity(X[:5], n_neighbors=10)  # clipped to n - 1 neighbours (+ the row)
+    assert asked == [5]
+    assert W.nnz == 20  # every other row of five
+
+
+def test_the_self_join_builds_its_index_and_searches_exactly_with_the_given_settings(
+    monkeypatch,
+):
+    KG = _kg()
+    X, _ = blobs(20, 3, 8)
+    built = []
+    real = KG.build_index
+
+    def spy_build(base, *, settings=None):
+        built.append(settings)
+        return real(base, settings=settings)
+
+    monkeypatch.setattr(KG, "build_index", spy_build)
+    W = KG.knn_affinity(X, n_neighbors=3, ann_threshold=0, recall_sample=7)
+    assert built == [IndexSettings(recall_sample=7, seed=0)]
+    assert W.graph_recall is not None
+    searched = _spy(monkeypatch, KG, "knn_search")
+    KG.knn_affinity(X, n_neighbors=3, ann_threshold=100)  # exact: one search of X against X
+    assert searched == [{"exact_up_to": 60, "ann_threshold": 100}]
+
+
+def test_knn_search_takes_the_path_its_settings_name(monkeypatch):
+    KG = _kg()
+    X, _ = blobs(20, 3, 8)
+    X64 = X.astype(np.float64)  # float64 in: faiss needs float32, which the search makes
+    exact = KG.knn_search(X64, X64[:5], 3)
+    assert exact[0].dtype == np.float32 and exact[1].dtype == np.int64
+    clustered = _spy(monkeypatch, KG, "clustered_search")
+    ivf = KG.knn_search(X64, X64[:5], 3, exact_up_to=10)
+    assert len(clustered) == 1  # above exact_up_to: the inverted file
+    assert ivf[0].dtype == np.float32
+    np.testing.assert_array_equal(ivf[1][:, 0], np.arange(5))  # each query finds itself
+    built = _spy(monkeypatch, KG, "build_index")
+    KG.knn_search(X64, X64[:5], 3, ann_threshold=0)
+    assert len(built) == 1
+    # given clusters win over the index threshold
+    clustered.clear()
+    KG.knn_search(X, X[:5], 3, clusters=cluster_rows(X, n_lists=3), ann_threshold=0)
+    assert len(clustered) == 1 and len(built) == 1
+
+
+def test_the_inverted_file_self_join_takes_float64_rows_and_reports_its_recall():
+    KG = _kg()
+    X, _ = blobs(20, 3, 8)
+    W = KG.knn_affinity(X.astype(np.float64), n_neighbors=3, exact_up_to=10)
+    assert W.node_order is not None
+    assert isinstance(W.graph_recall, float) and 0.0 < W.graph_recall <= 1.0
