@@ -106,3 +106,35 @@ def test_hidden_zero_is_a_linear_head_and_one_is_an_mlp(data):
     mlp = ConsistencyTraining(hidden=1, n_steps=2).fit(X, y)
     layers = [type(m) for m in mlp.model_.modules()]
     assert nn.ReLU in layers and layers.count(nn.Linear) == 2
+
+
+def test_without_torch_the_error_names_the_learner_and_the_extra(data, monkeypatch):
+    import sys
+
+    from fewlabels.errors import MissingExtraError
+
+    X, _, y = data
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    with pytest.raises(MissingExtraError) as err:
+        ConsistencyTraining(**FAST).fit(X, y)
+    assert str(err.value) == (
+        "ConsistencyTraining need(s) packages that are not installed (torch): "
+        "pip install 'fewlabels[text]'"
+    )
+
+
+def test_the_history_has_a_row_every_50_steps_and_at_the_last(data):
+    X, _, y = data
+    model = ConsistencyTraining(n_steps=120, hidden=8, lr=0.01).fit(X, y)
+    assert [h["step"] for h in model.history_] == [0, 50, 100, 119]
+    assert all(set(h) == {"step", "loss_x", "loss_u", "mask_rate"} for h in model.history_)
+    assert all(h["loss_x"] >= 0.0 and h["loss_u"] >= 0.0 for h in model.history_)
+
+
+def test_prediction_runs_in_blocks_of_65536_rows_and_keeps_every_row(data):
+    X, _, y = data
+    model = ConsistencyTraining(n_steps=2, hidden=8).fit(X, y)
+    big = np.repeat(X[:1], 65_537, axis=0)  # one row past a block
+    P = model.predict_proba(big)
+    assert P.shape == (65_537, 3)
+    np.testing.assert_allclose(P, np.repeat(model.predict_proba(X[:1]), 65_537, axis=0), atol=1e-6)

@@ -189,7 +189,7 @@ class ConsistencyTraining(EmbeddingClassifier):
         """
         try:
             import torch
-        except ImportError as exc:  # pragma: no cover - torch is in the text/vision extras
+        except ImportError as exc:  # torch is in the text and vision extras
             from fewlabels.errors import missing_extra
 
             raise missing_extra("ConsistencyTraining", "text", exc) from exc
