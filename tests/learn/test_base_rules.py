@@ -50,3 +50,133 @@ def test_softmax_of_large_logits_has_no_overflow():
 def test_softmax_rows_sum_to_one(k):
     rng = np.random.default_rng(k)
     np.testing.assert_allclose(softmax(rng.normal(size=(5, k))).sum(axis=1), 1.0)
+
+
+# --- the base class's own rules, on a minimal learner -------------------------------------
+
+
+from fewlabels.errors import FewlabelsError  # noqa: E402
+from fewlabels.learn.base import EmbeddingClassifier, _hint  # noqa: E402
+
+
+class _First(EmbeddingClassifier):
+    """Predicts from the first feature: P(class c) = softmax of (x0 if c == 1 else 0)."""
+
+    def __init__(self, *, class_weight=None):
+        self.class_weight = class_weight
+
+    def fit(self, X, y, sample_weight=None):
+        Xa, codes = self._validate_fit(X, y)
+        self.w_ = self._check_weights(sample_weight, Xa)
+        self._class_weights(codes, self.w_)
+        self._record_shares(Xa, codes)
+        return self
+
+    def _predict_proba(self, X):
+        x0 = np.asarray(X, dtype=np.float64)[:, :1]
+        return softmax(np.c_[np.zeros_like(x0), x0])
+
+
+class _Transductive(_First):
+    transductive = True
+
+    def fit(self, X, y, sample_weight=None):
+        Xa, codes = self._validate_fit(X, y)
+        self.fit_proba_ = np.tile([0.9, 0.1], (len(Xa), 1))  # class 0 for every row
+        self._record_shares(Xa, codes)
+        return self
+
+
+@pytest.mark.parametrize(
+    ("message", "fix"),
+    [
+        (
+            "X has 3 features, but L is expecting 4",
+            "Embed the new rows with the same encoder as the training rows.",
+        ),
+        (
+            "Expected 2D array, got 1D array instead",
+            "Pass embeddings as a 2-d array of shape (n_samples, n_features).",
+        ),
+        (
+            "Found array with dim 3, while a dimension of 2 is expected",
+            "Pass embeddings as a 2-d array of shape (n_samples, n_features).",
+        ),
+        ("Found array with 0 sample(s)", "Pass at least one row."),
+        (
+            "could not convert string to float: 'a'",
+            "Pass embeddings: a 2-d array of finite numbers, one row per item.",
+        ),
+    ],
+)
+def test_each_scikit_learn_message_gets_its_fix(message, fix):
+    err = _hint(ValueError(message), learner="L")
+    assert isinstance(err, FewlabelsError)
+    assert str(err) == f"L: {message} {fix}"
+
+
+def test_sample_weights_are_checked_in_full():
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 0.0]])
+    y = np.array([0, 1, -1])
+    assert _First().fit(X, y).w_ is None
+    w = _First().fit(X, y, sample_weight=[1, 2, 0]).w_
+    assert w.dtype == np.float64 and w.tolist() == [1.0, 2.0, 0.0]
+    with pytest.raises(FewlabelsError) as err:
+        _First().fit(X, y, sample_weight=[1.0, -1.0, 1.0])
+    assert str(err.value).endswith(
+        " Pass one finite weight >= 0 per row of X (or leave sample_weight out)."
+    )
+    assert str(err.value).startswith("Negative values in data passed to `sample_weight`.")
+    with pytest.raises(FewlabelsError) as err:
+        _First().fit(X, y, sample_weight=[0.0, 0.0, 0.0])
+    # scikit-learn refuses all-zero weights itself now; fewlabels' own check is for older ones
+    assert str(err.value).endswith("(or leave sample_weight out).") or str(err.value) == (
+        "Expected some rows with sample_weight > 0, but every weight is 0. Leave "
+        "sample_weight out to weigh every row 1."
+    )
+    with pytest.raises(FewlabelsError, match="Pass one finite weight"):
+        _First().fit(X, y, sample_weight=[1.0, 1.0])  # one per row
+
+
+def test_class_weights_count_only_rows_of_positive_weight():
+    X = np.zeros((6, 2))
+    y = np.array([0, 0, 0, 1, 1, -1])
+    model = _First(class_weight="balanced").fit(X, y, sample_weight=[1, 1, 0, 1, 0.5, 1])
+    # two rows of class 0 and two of class 1 count (the weight-0 row does not): balanced 1, 1
+    np.testing.assert_allclose(model.class_weight_, [1.0, 1.0])
+    plain = _First(class_weight="balanced").fit(X, y)
+    np.testing.assert_allclose(plain.class_weight_, [5 / 6, 5 / 4])
+    named = _First(class_weight={"b": 2.0}).fit(X, np.array(["a", "a", "a", "b", "b", None]))
+    np.testing.assert_allclose(named.class_weight_, [1.0, 2.0])
+    assert _First().fit(X, y).class_weight_.tolist() == [1.0, 1.0]
+
+
+def test_shares_come_from_the_model_or_from_a_transductive_fit():
+    X = np.array([[-5.0], [-4.0], [3.0], [4.0], [5.0]])
+    y = np.array([0, -1, 1, -1, -1])
+    model = _First().fit(X, y)
+    np.testing.assert_allclose(model.class_shares_, [0.4, 0.6])  # its own predictions
+    np.testing.assert_allclose(model.labelled_shares_, [0.5, 0.5])
+    trans = _Transductive().fit(X, y)
+    np.testing.assert_allclose(trans.class_shares_, [1.0, 0.0])  # from fit_proba_
+    trans._record_shares(X, y, proba=np.tile([0.1, 0.9], (5, 1)))  # a given answer wins
+    np.testing.assert_allclose(trans.class_shares_, [0.0, 1.0])
+
+
+def test_shares_of_a_large_pool_use_a_fixed_sample_of_shares_sample_rows(monkeypatch):
+    import fewlabels.learn.base as base
+
+    seen = []
+    monkeypatch.setattr(base, "SHARES_SAMPLE", 4)
+    monkeypatch.setattr(
+        _First,
+        "_predict_proba",
+        lambda self, X: seen.append(len(X)) or np.tile([0.2, 0.8], (len(X), 1)),
+    )
+    X = np.arange(10.0)[:, None]
+    y = np.r_[0, 1, np.full(8, -1)]
+    _First().fit(X[:4], y[:4])
+    assert seen == [4]  # exactly SHARES_SAMPLE rows: all of them
+    seen.clear()
+    _First().fit(X, y)
+    assert seen == [4]  # more: a sample of SHARES_SAMPLE
