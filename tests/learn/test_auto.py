@@ -327,3 +327,34 @@ def test_pool_weighting_moves_the_priors_towards_the_pool():
     weighted = Auto(candidates=cands, fallback="ncm", weight_to_pool=True).fit(X, y)
     assert weighted.pool_priors_[0] > 0.7  # the pool is 83 % class 0
     assert weighted.chosen_ == "ncm"
+
+
+def test_each_distinct_graph_is_built_once_for_every_repeat(monkeypatch):
+    import fewlabels.learn.label_spreading as ls
+
+    built = []
+    real = ls.knn_graph
+    monkeypatch.setattr(ls, "knn_graph", lambda *a, **k: built.append(1) or real(*a, **k))
+    X, y_true = blobs(20, 3, 8)
+    model = Auto(
+        candidates=[
+            ("ls", LabelSpreading()),
+            ("ls-same", LabelSpreading()),  # the same settings: the same graph
+            ("ls-k7", LabelSpreading(n_neighbors=7)),  # other settings: a graph of its own
+        ],
+        n_repeats=3,
+    ).fit(X, hide(y_true, 3))
+    # two distinct settings, each built once for all 3 x 3 repeat fits, plus the final refit
+    assert len(built) == 3
+    assert set(model.scores_) == {"ls", "ls-same", "ls-k7"}
+
+
+def test_a_holdout_keeps_at_least_one_row_per_class_for_training_and_never_repeats_one():
+    y = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, -1])
+    for held in holdout_splits(y, n_repeats=20, holdout=0.9, random_state=0):
+        counts = np.bincount(y[held], minlength=3)
+        # round(0.9 x size), at most size - 1 and at least 1: 1 of 2, 2 of 3, 9 of 10
+        assert counts.tolist() == [1, 2, 9]
+        assert len(np.unique(held)) == len(held)
+    for held in holdout_splits(y, n_repeats=5, holdout=0.01, random_state=0):
+        assert np.bincount(y[held], minlength=3).tolist() == [1, 1, 1]
