@@ -347,3 +347,53 @@ def test_the_graph_carries_its_node_order_on_the_inverted_file_path() -> None:
     S = knn_graph(X, n_neighbors=3, clusters=clusters)
     np.testing.assert_array_equal(S.node_order, clusters.lists()[0])
     assert knn_graph(X, n_neighbors=3).node_order is None  # exact: no order
+
+
+@pytest.mark.parametrize("metric", ["ip", "l2"])
+def test_graph_recall_is_the_share_of_self_join_answers_within_the_exact_kth(metric):
+    # a structureless cloud and one probed list: the self-join misses neighbours
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6)).astype(np.float32)
+    X = l2_rows(X) if metric == "ip" else X
+    clusters = cluster_rows(X, n_lists=6, metric=metric, seed=0)
+    k = 5
+    scores, _ = ivf_self_knn(X, k, clusters=clusters, nprobe=1, candidates=1)
+    X64 = X.astype(np.float64)
+    if metric == "ip":
+        exact = -np.sort(-(X64 @ X64.T), axis=1)[:, k - 1 : k]
+        found = scores >= exact - 1e-5
+    else:
+        d = ((X64[:, None, :] - X64[None, :, :]) ** 2).sum(axis=2)
+        exact = np.sort(d, axis=1)[:, k - 1 : k]
+        found = scores <= exact + 1e-5
+    expected = found.sum() / (len(X) * k)
+    assert 0.2 < expected < 0.99  # the probe misses some: the rule is exercised
+    got = graph_recall(X, clusters, nprobe=1, candidates=1, k=k, sample=len(X))
+    assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_graph_recall_defaults_are_10_neighbours_on_500_rows_of_seed_0():
+    import inspect
+
+    params = inspect.signature(graph_recall).parameters
+    assert (params["k"].default, params["sample"].default, params["seed"].default) == (10, 500, 0)
+    assert inspect.signature(ivf_self_knn).parameters["seed"].default == 0
+
+
+@pytest.mark.parametrize("metric", ["ip", "l2"])
+def test_the_self_join_without_clusters_builds_them_with_its_metric_and_seed(metric, monkeypatch):
+    import fewlabels.learn.ivf_graph as ivf
+
+    monkeypatch.setattr(ivf, "LIST_SIZE", 40)  # five lists of 200 rows, so the seed matters
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 4)).astype(np.float32)
+    own = ivf_self_knn(X, 4, metric=metric, seed=3, nprobe=1, candidates=1)
+    given = ivf_self_knn(
+        X, 4, clusters=cluster_rows(X, metric=metric, seed=3), nprobe=1, candidates=1
+    )
+    np.testing.assert_array_equal(own[1], given[1])
+    np.testing.assert_array_equal(own[0], given[0])
+    other = ivf_self_knn(
+        X, 4, clusters=cluster_rows(X, metric=metric, seed=0), nprobe=1, candidates=1
+    )
+    assert not np.array_equal(other[1], own[1])  # another seed, other lists, other answers
