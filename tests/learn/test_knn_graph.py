@@ -307,12 +307,47 @@ def test_knn_graph_passes_every_setting_to_the_affinity(monkeypatch):
     assert S.node_order is not None and S.graph_recall is not None
 
 
-def test_the_recall_sample_is_500_rows_by_default():
-    import inspect
-
+def test_the_recall_sample_is_500_rows_by_default(monkeypatch):
+    # run, not read from the signature: mutmut's trampolines keep the original signature
     KG = _kg()
-    for f in (KG.knn_graph, KG.knn_affinity):
-        assert inspect.signature(f).parameters["recall_sample"].default == 500
+    X, _ = blobs(20, 3, 8)
+    calls = _spy(monkeypatch, KG, "graph_recall")
+    KG.knn_graph(X, exact_up_to=10)
+    KG.knn_affinity(X, exact_up_to=10)
+    KG.self_knn(X, 3, exact_up_to=10)
+    assert [c["sample"] for c in calls] == [500, 500, 500]
+    assert [c["seed"] for c in calls] == [0, 0, 0]
+
+
+def test_one_row_gives_an_empty_float_graph():
+    KG = _kg()
+    W = KG.knn_affinity(np.ones((1, 4), dtype=np.float32))
+    assert W.shape == (1, 1) and W.nnz == 0 and W.dtype == np.float64
+    assert W.graph_recall is None and W.node_order is None
+
+
+def test_an_isolated_row_stays_zero_in_the_normalised_graph():
+    KG = _kg()
+    W = sp.csr_matrix(np.array([[0, 2, 0], [2, 0, 0], [0, 0, 0]], dtype=np.int64))
+    S = KG.normalize_graph(W)
+    assert S.dtype == np.float64 and np.isfinite(S.toarray()).all()
+    np.testing.assert_allclose(S.toarray(), [[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+
+
+def test_clustered_search_with_one_probe_searches_exactly_the_querys_list():
+    KG = _kg()
+    rng = np.random.default_rng(0)
+    base = l2_rows(rng.normal(size=(200, 6)).astype(np.float32))
+    queries = l2_rows(rng.normal(size=(30, 6)).astype(np.float32))
+    clusters = cluster_rows(base, n_lists=5)
+    sims, idx = KG.clustered_search(base, queries, 4, clusters, nprobe=1)
+    nearest = np.argmax(queries @ clusters.centroids.T, axis=1)
+    for q in range(len(queries)):
+        members = np.flatnonzero(clusters.assign == nearest[q])
+        s = base[members] @ queries[q]
+        top = members[np.argsort(-s, kind="stable")[:4]]
+        assert set(idx[q][idx[q] >= 0]) == set(top[: (idx[q] >= 0).sum()])
+        np.testing.assert_allclose(sims[q, : len(top)], np.sort(s)[::-1][:4], rtol=1e-5)
 
 
 def test_the_affinity_asks_for_one_more_neighbour_than_it_keeps(monkeypatch):
