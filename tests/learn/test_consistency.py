@@ -138,3 +138,15 @@ def test_prediction_runs_in_blocks_of_65536_rows_and_keeps_every_row(data):
     P = model.predict_proba(big)
     assert P.shape == (65_537, 3)
     np.testing.assert_allclose(P, np.repeat(model.predict_proba(X[:1]), 65_537, axis=0), atol=1e-6)
+
+
+def test_class_weights_and_weight_decay_reach_the_training(data):
+    X, y_true, _ = data
+    y = np.full(len(y_true), -1)
+    idx0, idx1, idx2 = (np.flatnonzero(y_true == c) for c in range(3))
+    y[idx0[:6]], y[idx1[:1]], y[idx2[:1]] = 0, 1, 2  # 6 / 1 / 1 labels
+    plain = ConsistencyTraining(**FAST).fit(X, y).predict_proba(X)
+    weighted = ConsistencyTraining(**FAST, class_weight="balanced").fit(X, y).predict_proba(X)
+    assert np.abs(plain - weighted).max() > 1e-4
+    decayed = ConsistencyTraining(**FAST, weight_decay=0.5).fit(X, y).predict_proba(X)
+    assert np.abs(plain - decayed).max() > 1e-4
