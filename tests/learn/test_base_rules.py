@@ -180,3 +180,83 @@ def test_shares_of_a_large_pool_use_a_fixed_sample_of_shares_sample_rows(monkeyp
     seen.clear()
     _First().fit(X, y)
     assert seen == [4]  # more: a sample of SHARES_SAMPLE
+
+
+class _Centred(_First):
+    """_First on the fitted centring: predicts from the first centred, normalised feature."""
+
+    def __init__(self, *, center=True):
+        self.center = center
+
+    def fit(self, X, y):
+        Xa, _ = self._validate_fit(X, y)
+        self.Z_ = self._fit_features(Xa, center=self.center)
+        return self
+
+    def _predict_proba(self, X):
+        return super()._predict_proba(self._features(X))
+
+
+def test_fit_features_store_the_pool_mean_and_new_rows_use_it():
+    from fewlabels.learn.features import center_normalize, pool_mean
+
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(20, 3)) + 5.0).astype(np.float32)
+    y = np.r_[0, 1, np.full(18, -1)]
+    model = _Centred().fit(X, y)
+    np.testing.assert_array_equal(model.mean_, pool_mean(X))
+    np.testing.assert_allclose(model.Z_, center_normalize(X, pool_mean(X)))
+    np.testing.assert_allclose(model._features(X[:4]), model.Z_[:4], atol=1e-6)
+    plain = _Centred(center=False).fit(X, y)
+    assert plain.mean_ is None
+    np.testing.assert_allclose(plain._features(X[:4]), center_normalize(X[:4], None))
+
+
+def test_the_edge_checks_name_the_learner_and_say_what_to_do():
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 0.0]], dtype=np.float32)
+    with pytest.raises(FewlabelsError) as err:
+        _First().fit(X, None)
+    assert str(err.value) == (
+        "_First requires y to be passed, but the target y is None. Pass one label "
+        "per row of X, with -1 (or None) for unlabelled rows."
+    )
+    with pytest.raises(FewlabelsError) as err:
+        _First().fit(X, [-1, -1, -1])
+    assert str(err.value) == (
+        "_First needs labelled rows, but every label in y marks an unlabelled row. "
+        "Label a few rows per class, or use fewlabels.learn.ZeroShot, which needs none."
+    )
+    with pytest.raises(FewlabelsError) as err:
+        _First().fit(X, [[0, 1], [1, 0], [0, 0]])  # 2-d labels: named with the learner
+    assert str(err.value).startswith("_First expected y as a 1-d array of labels")
+    with pytest.raises(FewlabelsError) as err:
+        _First().fit(X[:, :, None], [0, 1, -1])
+    assert str(err.value).startswith("_First: Found array with dim 3")
+    model = _First().fit(X, [0, 1, -1])
+    with pytest.raises(FewlabelsError) as err:
+        model.predict(np.zeros((2, 3)))
+    assert str(err.value).startswith("_First: X has 3 features, but _First is expecting 2")
+    assert model.predict(X.astype(np.float64)).shape == (3,)  # float64 in, checked as float32
+    assert model._check_predict(X.astype(np.float64)).dtype == np.float32
+
+
+def test_an_unfitted_learner_says_so():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match="This _First instance is not fitted yet"):
+        _First().predict(np.zeros((1, 2)))
+
+
+def test_non_finite_rows_are_named_up_to_ten():
+    X = np.zeros((14, 2), dtype=np.float32)
+    X[2:14, 0] = np.nan  # 12 bad rows
+    with pytest.raises(FewlabelsError) as err:
+        _First().fit(X, np.r_[0, 1, np.full(12, -1)])
+    assert str(err.value) == (
+        "Expected finite values in X, but 12 row(s) hold NaN or infinity, e.g. rows "
+        "[2, 3, 4, 5, 6, 7, 8, 9, 10, 11]. Re-embed those items or drop them."
+    )
+
+
+def test_the_estimator_tags_make_no_accuracy_promise():
+    assert _First().__sklearn_tags__().classifier_tags.poor_score is True
