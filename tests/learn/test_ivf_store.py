@@ -189,14 +189,20 @@ def test_a_read_only_cache_keeps_the_partition_in_memory(
     )
 
 
-def test_label_spreading_saves_the_partition_and_the_next_fit_reads_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _inverted_file_above_100_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Label spreading on the inverted file from 100 rows, with lists of about 40 rows."""
     import fewlabels.learn.label_spreading as ls_module
 
     monkeypatch.setattr(KG, "EXACT_UP_TO", 100)
     monkeypatch.setattr(ls_module, "EXACT_UP_TO", 100)
     monkeypatch.setattr(ivf_graph, "LIST_SIZE", 40)
+
+
+def test_label_spreading_saves_the_partition_and_the_next_fit_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    _inverted_file_above_100_rows(monkeypatch)
     X = cached(tmp_path, FakeTextEncoder())
     y = np.full(len(X), -1)
     y[:5], y[5:10] = 0, 1
@@ -351,12 +357,9 @@ def test_build_graph_saves_the_partition_that_a_later_fit_reads_back(
 ) -> None:
     # build_graph first (self-training, OneVsRest and Auto build the graph once): it must save
     # the partition under the cache and the centring that fit looks for.
-    import fewlabels.learn.label_spreading as ls_module
     from fewlabels.learn.features import pool_mean
 
-    monkeypatch.setattr(KG, "EXACT_UP_TO", 100)
-    monkeypatch.setattr(ls_module, "EXACT_UP_TO", 100)
-    monkeypatch.setattr(ivf_graph, "LIST_SIZE", 40)
+    _inverted_file_above_100_rows(monkeypatch)
     X = cached(tmp_path, FakeTextEncoder())
     settings = partition_settings(n_lists=None, list_size=None, metric="ip", seed=0)
     paths = partition_paths(cache_source(X), settings, transform_key(pool_mean(X)))

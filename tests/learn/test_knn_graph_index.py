@@ -82,9 +82,8 @@ def test_self_training_records_the_recall_of_its_graph(monkeypatch: pytest.Monke
     np.testing.assert_array_equal(ann.transduction_, exact.transduction_)
 
 
-def test_label_spreading_on_the_cache_saves_its_index_and_reuses_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _cached_texts(tmp_path: Path) -> np.ndarray:
+    """300 texts of three words, embedded into a cache under ``tmp_path`` (a memmap)."""
     words = ["apple", "river", "stone"]
     ds = Dataset(
         ids=[f"t{i}" for i in range(300)],
@@ -94,7 +93,13 @@ def test_label_spreading_on_the_cache_saves_its_index_and_reuses_it(
         modality="text",
         name="t",
     )
-    X = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, progress=False).X
+    return embed(ds, FakeTextEncoder(), cache_dir=tmp_path, progress=False).X
+
+
+def test_label_spreading_on_the_cache_saves_its_index_and_reuses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    X = _cached_texts(tmp_path)
     y = np.full(300, -1)
     y[:6] = np.arange(6) % 3
     monkeypatch.setattr(KG, "ANN_ABOVE", 0)
@@ -115,16 +120,7 @@ def test_label_spreading_on_the_cache_saves_its_index_and_reuses_it(
 def test_build_graph_saves_the_index_that_a_later_fit_reads_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    words = ["apple", "river", "stone"]
-    ds = Dataset(
-        ids=[f"t{i}" for i in range(300)],
-        inputs=[f"{words[i % 3]} item {i}" for i in range(300)],
-        labels=np.full(300, -1),
-        classes=("x",),
-        modality="text",
-        name="t",
-    )
-    X = embed(ds, FakeTextEncoder(), cache_dir=tmp_path, progress=False).X
+    X = _cached_texts(tmp_path)
     monkeypatch.setattr(KG, "ANN_ABOVE", 0)
     graph = LabelSpreading().build_graph(X)
     assert graph.index_recall is not None
