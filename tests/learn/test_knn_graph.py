@@ -430,3 +430,23 @@ def test_the_inverted_file_self_join_takes_float64_rows_and_reports_its_recall()
     W = KG.knn_affinity(X.astype(np.float64), n_neighbors=3, exact_up_to=10)
     assert W.node_order is not None
     assert isinstance(W.graph_recall, float) and 0.0 < W.graph_recall <= 1.0
+
+
+def test_no_neighbour_asked_gives_an_empty_graph_of_every_row():
+    KG = _kg()
+    X, _ = blobs(2, 2, 4)
+    W = KG.knn_affinity(X, n_neighbors=0)
+    assert W.shape == (4, 4) and W.nnz == 0
+
+
+def test_a_list_without_queries_does_not_end_the_search():
+    KG = _kg()
+    rng = np.random.default_rng(3)
+    base = l2_rows(rng.normal(size=(200, 6)).astype(np.float32))
+    clusters = cluster_rows(base, n_lists=5)
+    # queries only from the first and the last list: the lists between have none
+    lists = np.unique(clusters.assign)
+    pick = np.flatnonzero(np.isin(clusters.assign, [lists[0], lists[-1]]))
+    sims, idx = KG.clustered_search(base, base[pick], 3, clusters, nprobe=1)
+    assert (idx[:, 0] == pick).all()  # every query found, itself first
+    assert np.isfinite(sims).all()
