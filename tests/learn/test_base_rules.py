@@ -141,9 +141,10 @@ def test_sample_weights_are_checked_in_full():
 def test_class_weights_count_only_rows_of_positive_weight():
     X = np.zeros((6, 2))
     y = np.array([0, 0, 0, 1, 1, -1])
-    model = _First(class_weight="balanced").fit(X, y, sample_weight=[1, 1, 0, 1, 0.5, 1])
-    # two rows of class 0 and two of class 1 count (the weight-0 row does not): balanced 1, 1
-    np.testing.assert_allclose(model.class_weight_, [1.0, 1.0])
+    model = _First(class_weight="balanced").fit(X, y, sample_weight=[1, 1, 1, 0.5, 0, 1])
+    # three rows of class 0 and one of class 1 count (the weight-0 row does not), whatever
+    # their positive weights: 4 / (2 x 3) and 4 / (2 x 1)
+    np.testing.assert_allclose(model.class_weight_, [2 / 3, 2.0])
     plain = _First(class_weight="balanced").fit(X, y)
     np.testing.assert_allclose(plain.class_weight_, [5 / 6, 5 / 4])
     named = _First(class_weight={"b": 2.0}).fit(X, np.array(["a", "a", "a", "b", "b", None]))
