@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fewlabels.learn.base import is_transductive, softmax, takes_unlabeled
+from fewlabels.errors import FewlabelsError
+from fewlabels.learn.base import (
+    EmbeddingClassifier,
+    _hint,
+    is_transductive,
+    softmax,
+    takes_unlabeled,
+)
 
 
 class _Tagged:
@@ -53,10 +60,6 @@ def test_softmax_rows_sum_to_one(k):
 
 
 # --- the base class's own rules, on a minimal learner -------------------------------------
-
-
-from fewlabels.errors import FewlabelsError  # noqa: E402
-from fewlabels.learn.base import EmbeddingClassifier, _hint  # noqa: E402
 
 
 class _First(EmbeddingClassifier):
