@@ -450,3 +450,53 @@ def test_a_list_without_queries_does_not_end_the_search():
     sims, idx = KG.clustered_search(base, base[pick], 3, clusters, nprobe=1)
     assert (idx[:, 0] == pick).all()  # every query found, itself first
     assert np.isfinite(sims).all()
+
+
+def test_a_given_index_is_the_one_searched_by_every_entry_point():
+    # the index's own recall (set here to a value no search could measure) comes back:
+    # had the index been dropped, these 40 rows would take the exact path (recall None)
+    X, _ = blobs(20, 2, 6)
+    index = build_index(X, settings=IndexSettings(recall_sample=0))
+    index.recall = 0.4321
+    searched = []
+    real_search = index.search
+    index.search = lambda q, k, **kw: searched.append(k) or real_search(q, k, **kw)
+    assert knn_graph(X, n_neighbors=3, index=index).graph_recall == 0.4321
+    assert knn_affinity(X, n_neighbors=3, index=index).graph_recall == 0.4321
+    assert self_knn(X, 4, index=index)[2] == 0.4321
+    assert searched == [4, 4, 4]
+    assert knn_graph(X, n_neighbors=3).graph_recall is None
+
+
+def test_an_isolated_row_is_normalised_without_a_division_warning():
+    import warnings
+
+    W = sp.csr_matrix(np.array([[0.0, 2.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        S = normalize_graph(W)
+    np.testing.assert_allclose(S.toarray(), [[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+
+
+class _FixedIndex:
+    """A neighbour index answering fixed lists (an approximate search can miss a row)."""
+
+    recall = 0.5
+
+    def __init__(self, sims, idx):
+        self.sims, self.idx = np.asarray(sims, np.float32), np.asarray(idx, np.int64)
+
+    def search(self, queries, k):
+        return self.sims[:, :k], self.idx[:, :k]
+
+
+def test_a_row_that_misses_itself_drops_its_farthest_neighbour_not_another():
+    # row 0's three answers do not include itself: it keeps the two nearest (1 and 2)
+    index = _FixedIndex(
+        [[0.9, 0.5, 0.1], [1.0, 0.9, 0.2], [1.0, 0.5, 0.3], [1.0, 0.1, 0.3]],
+        [[1, 2, 3], [1, 0, 2], [2, 0, 1], [3, 0, 2]],
+    )
+    X = l2_rows(np.random.default_rng(0).normal(size=(4, 3)))
+    W = knn_affinity(X, n_neighbors=2, power=1.0, index=index).toarray()
+    # W = A + A^T: 0 -> 1 and 1 -> 0 (0.9 each), 0 <-> 2 (0.5 each), and only 3 -> 0 (0.1)
+    np.testing.assert_allclose(W[0], [0.0, 1.8, 1.0, 0.1], rtol=1e-6)
