@@ -135,7 +135,7 @@ _LEARN_MIRRORS: dict[str, list[str]] = {
     "features": ["test_features.py"],
     "ivf_store": ["test_ivf_store.py"],
     "knn_graph": ["test_knn_graph.py", "test_knn_graph_index.py"],
-    "ivf_graph": ["test_ivf_graph.py"],
+    "ivf_graph": ["test_ivf_graph.py", "test_ivf_graph_rules.py"],
     # label spreading on the cache: it saves and reads the partition and the index
     "label_spreading": [
         "test_label_spreading.py",
