@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fewlabels.learn import ConsistencyTraining
-from fewlabels.learn.consistency import flexmatch_thresholds, strong_view
+from fewlabels.learn.consistency import ema_decay, flexmatch_thresholds, strong_view
 from learn.learn_helpers import blobs, hide
 
 FAST = {"n_steps": 60, "hidden": 16, "lr": 0.01}
@@ -150,3 +150,63 @@ def test_class_weights_and_weight_decay_reach_the_training(data):
     assert np.abs(plain - weighted).max() > 1e-4
     decayed = ConsistencyTraining(**FAST, weight_decay=0.5).fit(X, y).predict_proba(X)
     assert np.abs(plain - decayed).max() > 1e-4
+
+
+def test_strong_view_noise_is_relative_to_the_rms_of_the_features():
+    g = torch.Generator().manual_seed(0)
+    x = torch.full((200, 50), 10.0)  # RMS 10: noise 0.1 has a standard deviation of 1
+    noisy = strong_view(x, dropout=0.0, noise=0.1, generator=g)
+    assert 0.9 < float((noisy - x).std()) < 1.1
+
+
+def _flexmatch_calls(monkeypatch, data, **settings):
+    import importlib
+
+    module = importlib.import_module("fewlabels.learn.consistency")
+    calls = []
+    real = module.flexmatch_thresholds
+
+    def spy(claimed, n_unused, *, threshold):
+        calls.append((np.array(claimed), int(n_unused)))
+        return real(claimed, n_unused, threshold=threshold)
+
+    monkeypatch.setattr(module, "flexmatch_thresholds", spy)
+    X, _, y = data
+    ConsistencyTraining(**{**FAST, "n_steps": 30}, adaptive_threshold=True, **settings).fit(X, y)
+    return calls, len(X)
+
+
+def test_flexmatch_counts_each_rows_latest_confident_class_and_the_rows_never_confident(
+    monkeypatch, data
+):
+    calls, n = _flexmatch_calls(monkeypatch, data, threshold=0.34)  # 3 classes: most rows
+    assert len(calls) == 30
+    first_counts, first_unused = calls[0]
+    assert first_counts.tolist() == [0, 0, 0] and first_unused == n  # nothing claimed yet
+    for counts, unused in calls:  # every row either claims one class or is unused
+        assert len(counts) == 3 and counts.sum() + unused == n
+    last_counts, last_unused = calls[-1]
+    assert (last_counts > 0).all() and last_unused < n  # class 0 claims are counted too
+    assert [u for _, u in calls] == sorted((u for _, u in calls), reverse=True)
+
+
+def test_flexmatch_claims_only_rows_confident_at_tau(monkeypatch, data):
+    calls, n = _flexmatch_calls(monkeypatch, data, threshold=1.0)
+    assert all(counts.sum() == 0 and unused == n for counts, unused in calls)
+
+
+def test_the_teacher_warms_up_from_a_tenth_towards_its_decay():
+    assert ema_decay(0, 0.99) == pytest.approx(0.1)
+    assert ema_decay(1, 0.99) == pytest.approx(2 / 11)
+    assert ema_decay(2, 0.99) == pytest.approx(3 / 12)
+    assert ema_decay(10_000, 0.99) == 0.99  # settled
+    assert ema_decay(0, 0.05) == 0.05  # a decay below the warm-up is used from the start
+    steps = [ema_decay(s, 0.99) for s in range(2000)]
+    assert steps == sorted(steps) and all(0 < d <= 0.99 for d in steps)
+
+
+def test_an_explicit_cpu_device_is_kept_when_a_gpu_is_seen(data, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    X, _, y = data
+    model = ConsistencyTraining(**{**FAST, "n_steps": 2}, device="cpu").fit(X, y)
+    assert model.device_ == "cpu"

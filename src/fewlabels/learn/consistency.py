@@ -71,6 +71,27 @@ def flexmatch_thresholds(claimed: np.ndarray, n_unused: int, *, threshold: float
     return threshold * beta / (2.0 - beta)
 
 
+def ema_decay(step: int, ema: float) -> float:
+    """The teacher's decay at ``step`` (0-based): ``min(ema, (1 + step) / (10 + step))``.
+
+    The warm-up of Mean Teacher (Tarvainen and Valpola, 2017), as in TensorFlow's
+    ``ExponentialMovingAverage(num_updates=...)``: the early teacher follows the student
+    closely (0.1 at the first step, 2/11 at the second) and settles at ``ema``.
+
+    Parameters
+    ----------
+    step : int
+    ema : float
+        The decay once warmed up, in ``[0, 1]``.
+
+    Returns
+    -------
+    float
+        In ``[0, ema]``.
+    """
+    return min(float(ema), (1.0 + step) / (10.0 + step))
+
+
 class ConsistencyTraining(EmbeddingClassifier):
     """FixMatch on embeddings: a small MLP head trained with confident pseudo-labels.
 
@@ -297,7 +318,7 @@ class ConsistencyTraining(EmbeddingClassifier):
             loss.backward()
             opt.step()
             with torch.no_grad():
-                decay = min(float(self.ema), (1.0 + step) / (10.0 + step))
+                decay = ema_decay(step, float(self.ema))
                 for pt, ps in zip(teacher.parameters(), student.parameters(), strict=True):
                     pt.mul_(decay).add_(ps.detach(), alpha=1.0 - decay)
             if step % 50 == 0 or step == int(self.n_steps) - 1:
