@@ -44,7 +44,9 @@ def test_softmax_is_row_wise_and_shift_invariant():
     p = softmax(logits)
     assert p.dtype == np.float64
     np.testing.assert_allclose(p, [[0.25, 0.75], [0.5, 0.5], [0.2, 0.8]], rtol=1e-12)
-    np.testing.assert_allclose(softmax(logits.astype(np.float32) + 7), p, rtol=1e-6)
+    p32 = softmax(logits.astype(np.float32) + 7)
+    assert p32.dtype == np.float64  # float64 whatever the logits' type
+    np.testing.assert_allclose(p32, p, rtol=1e-6)
 
 
 def test_softmax_of_large_logits_has_no_overflow():
@@ -175,15 +177,56 @@ def test_shares_of_a_large_pool_use_a_fixed_sample_of_shares_sample_rows(monkeyp
     monkeypatch.setattr(
         _First,
         "_predict_proba",
-        lambda self, X: seen.append(len(X)) or np.tile([0.2, 0.8], (len(X), 1)),
+        lambda self, X: seen.append(X[:, 0].tolist()) or np.tile([0.2, 0.8], (len(X), 1)),
     )
     X = np.arange(10.0)[:, None]
     y = np.r_[0, 1, np.full(8, -1)]
     _First().fit(X[:4], y[:4])
-    assert seen == [4]  # exactly SHARES_SAMPLE rows: all of them
+    assert seen == [[0.0, 1.0, 2.0, 3.0]]  # exactly SHARES_SAMPLE rows: all of them, in order
     seen.clear()
     _First().fit(X, y)
-    assert seen == [4]  # more: a sample of SHARES_SAMPLE
+    _First().fit(X, y)
+    # more: the same sample of SHARES_SAMPLE distinct rows every time, in pool order, drawn
+    # by numpy's generator seeded with 0
+    want = np.sort(np.random.default_rng(0).choice(10, 4, replace=False)).astype(float).tolist()
+    assert seen == [want, want] and len(set(want)) == 4
+
+
+def test_all_zero_weights_are_refused_where_scikit_learn_accepts_them(monkeypatch):
+    import fewlabels.learn.base as base
+
+    # scikit-learn 1.4 and 1.5 (both allowed) let all-zero weights through
+    monkeypatch.setattr(
+        base, "_check_sample_weight", lambda sw, X, **kw: np.asarray(sw, dtype=np.float64)
+    )
+    X = np.zeros((3, 1))
+    y = np.array([0, 1, -1])
+    with pytest.raises(FewlabelsError) as err:
+        _First().fit(X, y, sample_weight=[0.0, 0.0, 0.0])
+    assert str(err.value) == (
+        "Expected some rows with sample_weight > 0, but every weight is 0. Leave "
+        "sample_weight out to weigh every row 1."
+    )
+    assert _First().fit(X, y, sample_weight=[0.0, 0.0, 1.0]).w_.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_an_unknown_class_weight_name_names_the_learner():
+    with pytest.raises(FewlabelsError, match=r"^_First expected class_weight to be None"):
+        _First(class_weight="inverse").fit(np.zeros((2, 1)), np.array([0, 1]))
+
+
+class _Plain(EmbeddingClassifier):
+    """A learner with no class_weight option at all."""
+
+    def fit(self, X, y):
+        _, codes = self._validate_fit(X, y)
+        self._class_weights(codes)
+        return self
+
+
+def test_a_learner_without_a_class_weight_option_weighs_every_class_one():
+    model = _Plain().fit(np.zeros((3, 1)), np.array([0, 0, 1]))
+    assert model.class_weight_.tolist() == [1.0, 1.0]
 
 
 class _Centred(_First):

@@ -40,7 +40,8 @@ from fewlabels.learn.targets import encode_targets
 from fewlabels.typing import UNLABELED
 
 #: ``_record_shares`` predicts on at most this many rows of the pool (a fixed random
-#: sample of larger pools), so that recording the shares adds little to ``fit``.
+#: sample of larger pools, drawn with seed 0), so that recording the shares adds little
+#: to ``fit``.
 SHARES_SAMPLE = 20_000
 
 
@@ -219,7 +220,7 @@ class EmbeddingClassifier(ClassifierMixin, BaseEstimator):
                 pick = np.random.default_rng(0).choice(len(X), SHARES_SAMPLE, replace=False)
                 rows = X[np.sort(pick)]
             proba = self._predict_proba(rows)
-        pred = np.asarray(proba).argmax(axis=1) if len(proba) else np.zeros(0, np.int64)
+        pred = np.asarray(proba).argmax(axis=1)
         self.class_shares_ = predicted_shares(pred, K)
         labelled = np.asarray(codes)
         self.labelled_shares_ = predicted_shares(labelled[labelled != UNLABELED], K)
